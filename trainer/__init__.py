@@ -1,0 +1,1 @@
+"""Sales practice trainer: offline roleplay drills, transcription and rubric scoring."""

@@ -1,0 +1,236 @@
+"""The ``trainer`` command: opens the app with no arguments, or runs one job from a script.
+
+Subcommands print plain text by default and a stable JSON shape with ``--json`` (scripts and
+later features rely on the shapes documented in the README). Every expected failure prints
+one sentence to stderr and exits with code 2; nothing prints a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from trainer import paths
+from trainer.drills import DrillLibrary, Scenario, load_scenario, parse_scenario
+from trainer.errors import ScenarioError, TrainerError
+from trainer.practice import build_scorecard, score_audio
+from trainer.scoring import score_transcript
+from trainer.transcriber import DEFAULT_MODEL, KNOWN_MODELS, WhisperTranscriber
+from trainer.wavio import read_audio
+
+EXIT_BAD_INPUT = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="trainer",
+        description="Offline practice trainer for B2B sellers. With no command, opens the app.",
+    )
+    parser.add_argument("--data-dir", help="folder for recordings and history "
+                        f"(default: ${paths.DATA_DIR_ENV} or your user data folder)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    sub.add_parser("app", help="open the desktop app (the default)")
+
+    p = sub.add_parser("drills", help="list drills, their criteria and the bundled scenarios")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = sub.add_parser("transcribe", help="transcribe an audio file offline")
+    p.add_argument("audio", type=Path, help="WAV, MP3, M4A or OGG file")
+    p.add_argument("--model", help=f"model name ({', '.join(KNOWN_MODELS)}) or model folder; "
+                   f"default {DEFAULT_MODEL}")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = sub.add_parser("score", help="score a transcript or a recording against a drill")
+    p.add_argument("--drill", help="drill id (see 'trainer drills')")
+    p.add_argument("--scenario", help="scenario JSON file, or a bundled scenario id")
+    src = p.add_mutually_exclusive_group()
+    src.add_argument("--transcript", type=Path, help="text file with what the seller said")
+    src.add_argument("--audio", type=Path, help="recording to transcribe and score")
+    src.add_argument("--batch", help="JSONL file of {id, drill, scenario, transcript} lines "
+                     "('-' reads stdin)")
+    p.add_argument("--model", help="transcription model for --audio")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.data_dir:
+        # The app and every subcommand read the data folder from here.
+        import os
+
+        os.environ[paths.DATA_DIR_ENV] = str(Path(args.data_dir).expanduser())
+    try:
+        if args.command in (None, "app"):
+            from trainer.ui.app import main as run_app  # Qt is imported only for the app
+
+            return run_app()
+        library = DrillLibrary()
+        if args.command == "drills":
+            return _cmd_drills(library, args.json)
+        if args.command == "transcribe":
+            return _cmd_transcribe(args.audio, args.model, args.json)
+        return _cmd_score(library, args)
+    except TrainerError as exc:
+        print(f"trainer: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        return 130
+
+
+def _emit(data: dict[str, Any], out: TextIO = sys.stdout) -> None:
+    out.write(json.dumps(data, ensure_ascii=False) + "\n")
+    out.flush()
+
+
+def _cmd_drills(library: DrillLibrary, as_json: bool) -> int:
+    drills = library.drills()
+    scenarios = library.scenarios()
+    if as_json:
+        _emit({
+            "drills": [{"id": d.id, "title": d.title, "criteria": [c.id for c in d.criteria],
+                        "pass_threshold": d.pass_threshold} for d in drills],
+            "scenarios": [{"id": s.id, "title": s.title} for s in scenarios],
+        })
+        return 0
+    for d in drills:
+        print(f"{d.id:16} {d.title}")
+        print(f"{'':16} criteria: {', '.join(c.id for c in d.criteria)}")
+    print("\nscenarios:")
+    for s in scenarios:
+        print(f"  {s.id:22} {s.title}")
+    return 0
+
+
+def _cmd_transcribe(audio: Path, model: str | None, as_json: bool) -> int:
+    samples = read_audio(audio)
+    transcriber = WhisperTranscriber(model)
+    transcript = transcriber.transcribe(samples)
+    if as_json:
+        _emit(transcript.to_json())
+    else:
+        print(transcript.text)
+    return 0
+
+
+def _resolve_scenario(library: DrillLibrary, value: Any) -> Scenario | None:
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        return parse_scenario(value, "scenario")
+    if not isinstance(value, str):
+        raise ScenarioError("The scenario must be a JSON object, a file path or a scenario id.")
+    path = Path(value).expanduser()
+    if path.suffix == ".json" or path.exists():
+        return load_scenario(path)
+    return library.scenario(value)
+
+
+def _cmd_score(library: DrillLibrary, args: argparse.Namespace) -> int:
+    if args.batch:
+        return _score_batch(library, args.batch)
+    if not args.drill:
+        raise ScenarioError("Name a drill with --drill (see 'trainer drills').")
+    if not (args.transcript or args.audio):
+        raise ScenarioError("Give --transcript FILE, --audio FILE or --batch FILE.")
+    drill = library.drill(args.drill)
+    scenario = _resolve_scenario(library, args.scenario)
+    if args.audio:
+        read_audio(args.audio)  # fail fast on a bad file before loading the model
+        result = score_audio(drill, scenario, args.audio, WhisperTranscriber(args.model))
+        card = result.scorecard
+    else:
+        text = _read_text(args.transcript)
+        card = score_transcript(drill, text, scenario).to_json()
+    if args.json:
+        _emit(card)
+    else:
+        _print_card(card)
+    return 0
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError(f"Transcript file not found: {path}.") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(f"{path.name} cannot be read as text ({exc}).") from exc
+
+
+def _batch_lines(source: str) -> Iterable[str]:
+    if source == "-":
+        yield from sys.stdin
+        return
+    path = Path(source)
+    if not path.exists():
+        raise ScenarioError(f"Batch file not found: {path}.")
+    with open(path, encoding="utf-8") as f:
+        yield from f
+
+
+def _score_batch(library: DrillLibrary, source: str) -> int:
+    for number, line in enumerate(_batch_lines(source), start=1):
+        if not line.strip():
+            continue
+        item_id: Any = None
+        try:
+            try:
+                item = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise ScenarioError(f"line {number} is not valid JSON ({exc.msg}).") from exc
+            if not isinstance(item, dict):
+                raise ScenarioError(f"line {number} must be a JSON object.")
+            item_id = item.get("id")
+            drill_id = item.get("drill")
+            if not isinstance(drill_id, str):
+                raise ScenarioError(f"line {number}: key 'drill' must be a drill id.")
+            transcript = item.get("transcript")
+            if not isinstance(transcript, str):
+                raise ScenarioError(f"line {number}: key 'transcript' must be text.")
+            drill = library.drill(drill_id)
+            scenario = _resolve_scenario(library, item.get("scenario"))
+            card = score_transcript(drill, transcript, scenario).to_json()
+            card["id"] = item_id
+            _emit(card)
+        except TrainerError as exc:
+            _emit({"id": item_id, "error": str(exc)})
+    return 0
+
+
+def _print_card(card: dict[str, Any]) -> None:
+    verdict = "PASS" if card["passed"] else "NOT YET"
+    print(f"{card['drill']}: {card['score']:.0f}/100  {verdict} "
+          f"(pass mark {card.get('pass_threshold', 0):.0f})")
+    for c in card["criteria"]:
+        mark = "+" if c["met"] else "-"
+        print(f"  [{mark}] {c['name']}")
+        if c["met"]:
+            print(f"        \"{c['evidence']}\"")
+        else:
+            print(f"        tip: {c['tip']}")
+            if c.get("example"):
+                print(f"        try: \"{c['example']}\"")
+    delivery = card.get("delivery")
+    if delivery:
+        print(f"  pace {delivery['pace_wpm']['value']:.0f} wpm ({delivery['pace_wpm']['band']}), "
+              f"fillers {delivery['fillers_per_min']['value']:.1f}/min "
+              f"({delivery['fillers_per_min']['band']}), "
+              f"talk time {delivery['talk_time_s']['value']:.0f} s")
+
+
+def transcribe_file(audio: Path, model: str | None = None) -> dict[str, Any]:
+    """Library helper: transcribe a file and return the CLI's JSON shape."""
+    return WhisperTranscriber(model).transcribe(read_audio(audio)).to_json()
+
+
+__all__ = ["main", "transcribe_file", "build_scorecard"]
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

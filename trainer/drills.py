@@ -1,0 +1,290 @@
+"""Drill and scenario content, loaded from the data files in ``drills/``.
+
+A drill file (``drills/<id>.toml``) holds what a sales manager would write on a card: the
+prompt, the buyer's line, the target length, the pass mark and the rubric criteria, each with a
+plain definition, a weight, a coaching tip, a better example sentence and the cue patterns the
+scorer listens for. Scenario files (``drills/scenarios/<id>.json``) describe a prospect in the
+shape the CLI's ``--scenario`` accepts.
+
+Every problem in a file is reported as ``DrillFileError``/``ScenarioError`` naming the file and
+the key, so a manager editing content can fix it without reading code.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from trainer import paths
+from trainer.errors import DrillFileError, ScenarioError, UnknownDrill
+
+DETECTORS = ("cues", "enumeration")
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """One rubric line: what it means, what it is worth, and how the scorer recognises it."""
+
+    id: str
+    name: str
+    definition: str
+    weight: float
+    tip: str
+    example: str
+    cues: tuple[re.Pattern[str], ...]
+    vague: tuple[re.Pattern[str], ...] = ()
+    detector: str = "cues"
+    min_items: int = 2
+
+
+@dataclass(frozen=True)
+class Drill:
+    id: str
+    title: str
+    skill: str
+    prompt: str
+    buyer_line: str
+    brief: str
+    target_seconds: tuple[float, float]
+    pass_threshold: float
+    criteria: tuple[Criterion, ...]
+    source: Path
+
+    def criterion(self, criterion_id: str) -> Criterion:
+        for c in self.criteria:
+            if c.id == criterion_id:
+                return c
+        raise KeyError(criterion_id)
+
+    def buyer_line_for(self, scenario: Scenario) -> str:
+        """The buyer's line with scenario fields filled in (``{alternative}``, ``{name}``...)."""
+        return fill_template(self.buyer_line, scenario)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A prospect to practise on; ``raw`` keeps the whole JSON (extra keys are allowed)."""
+
+    id: str
+    title: str
+    company: Mapping[str, Any]
+    prospect: Mapping[str, Any]
+    interaction: str
+    raw: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def industry(self) -> str:
+        return str(self.prospect.get("industry", ""))
+
+    def to_json(self) -> dict[str, Any]:
+        return dict(self.raw)
+
+
+def fill_template(text: str, scenario: Scenario) -> str:
+    values = {f"prospect_{k}": v for k, v in scenario.prospect.items()}
+    values.update({f"company_{k}": v for k, v in scenario.company.items()})
+    values["alternative"] = scenario.prospect.get("alternative", "what you use today")
+    values["name"] = scenario.prospect.get("name", "")
+
+    def replace(match: re.Match[str]) -> str:
+        value = values.get(match.group(1))
+        return str(value) if value not in (None, "") else match.group(0)
+
+    return re.sub(r"\{(\w+)\}", replace, text)
+
+
+def _require(data: Mapping[str, Any], key: str, kind: type, where: str, path: Path) -> Any:
+    if key not in data:
+        raise DrillFileError(f"{path.name}: missing key '{where}{key}'.")
+    value = data[key]
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if not isinstance(value, kind) or (isinstance(value, str) and not value.strip()):
+        raise DrillFileError(
+            f"{path.name}: key '{where}{key}' must be a non-empty {kind.__name__}."
+        )
+    return value
+
+
+def _patterns(values: Any, key: str, path: Path) -> tuple[re.Pattern[str], ...]:
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        raise DrillFileError(f"{path.name}: key '{key}' must be a list of strings.")
+    compiled = []
+    for i, pattern in enumerate(values):
+        try:
+            compiled.append(re.compile(pattern, re.IGNORECASE))
+        except re.error as exc:
+            raise DrillFileError(
+                f"{path.name}: key '{key}[{i}]' is not a valid pattern ({exc})."
+            ) from exc
+    return tuple(compiled)
+
+
+def parse_drill(data: Mapping[str, Any], path: Path) -> Drill:
+    """Validate a drill file's parsed content and build a ``Drill``."""
+    drill_id = _require(data, "id", str, "", path)
+    target = data.get("target_seconds", [30, 120])
+    if (not isinstance(target, list) or len(target) != 2
+            or not all(isinstance(t, (int, float)) for t in target) or target[0] > target[1]):
+        raise DrillFileError(f"{path.name}: key 'target_seconds' must be [min, max] seconds.")
+    threshold = _require(data, "pass_threshold", float, "", path)
+    if not 0 <= threshold <= 100:
+        raise DrillFileError(f"{path.name}: key 'pass_threshold' must be between 0 and 100.")
+    raw_criteria = data.get("criteria")
+    if not isinstance(raw_criteria, list) or not raw_criteria:
+        raise DrillFileError(f"{path.name}: key 'criteria' must be a non-empty list.")
+    criteria = []
+    seen: set[str] = set()
+    for i, raw in enumerate(raw_criteria):
+        where = f"criteria[{i}]."
+        if not isinstance(raw, dict):
+            raise DrillFileError(f"{path.name}: key 'criteria[{i}]' must be a table.")
+        cid = _require(raw, "id", str, where, path)
+        if cid in seen:
+            raise DrillFileError(f"{path.name}: key '{where}id' repeats criterion '{cid}'.")
+        seen.add(cid)
+        weight = _require(raw, "weight", float, where, path)
+        if weight <= 0:
+            raise DrillFileError(f"{path.name}: key '{where}weight' must be above 0.")
+        detector = raw.get("detector", "cues")
+        if detector not in DETECTORS:
+            raise DrillFileError(
+                f"{path.name}: key '{where}detector' must be one of {', '.join(DETECTORS)}."
+            )
+        cues = _patterns(raw.get("cues", []), where + "cues", path)
+        if detector == "cues" and not cues:
+            raise DrillFileError(f"{path.name}: key '{where}cues' must list at least one cue.")
+        criteria.append(
+            Criterion(
+                id=cid,
+                name=_require(raw, "name", str, where, path),
+                definition=_require(raw, "definition", str, where, path),
+                weight=weight,
+                tip=_require(raw, "tip", str, where, path),
+                example=str(raw.get("example", "")),
+                cues=cues,
+                vague=_patterns(raw.get("vague", []), where + "vague", path),
+                detector=detector,
+                min_items=int(raw.get("min_items", 2)),
+            )
+        )
+    return Drill(
+        id=drill_id,
+        title=_require(data, "title", str, "", path),
+        skill=str(data.get("skill", drill_id)),
+        prompt=_require(data, "prompt", str, "", path),
+        buyer_line=_require(data, "buyer_line", str, "", path),
+        brief=str(data.get("brief", "")),
+        target_seconds=(float(target[0]), float(target[1])),
+        pass_threshold=threshold,
+        criteria=tuple(criteria),
+        source=path,
+    )
+
+
+def load_drill_file(path: Path) -> Drill:
+    try:
+        with open(path, "rb") as f:
+            data = tomllib.load(f)
+    except tomllib.TOMLDecodeError as exc:
+        raise DrillFileError(f"{path.name}: not valid TOML ({exc}).") from exc
+    except OSError as exc:
+        raise DrillFileError(f"{path.name}: cannot be read ({exc.strerror}).") from exc
+    return parse_drill(data, path)
+
+
+class DrillLibrary:
+    """All drills and scenarios in one folder, loaded once.
+
+    Args:
+        folder: the drills folder; defaults to the bundled ``drills/``.
+    """
+
+    def __init__(self, folder: Path | None = None) -> None:
+        self.folder = folder or paths.drills_dir()
+        self._drills: dict[str, Drill] | None = None
+        self._scenarios: dict[str, Scenario] | None = None
+
+    def drills(self) -> list[Drill]:
+        if self._drills is None:
+            loaded: dict[str, Drill] = {}
+            for path in sorted(self.folder.glob("*.toml")):
+                drill = load_drill_file(path)
+                loaded[drill.id] = drill
+            self._drills = loaded
+        return list(self._drills.values())
+
+    def drill(self, drill_id: str) -> Drill:
+        by_id = {d.id: d for d in self.drills()}
+        if drill_id not in by_id:
+            known = ", ".join(sorted(by_id)) or "none"
+            raise UnknownDrill(f"No drill called '{drill_id}'; available drills: {known}.")
+        return by_id[drill_id]
+
+    def scenarios(self) -> list[Scenario]:
+        if self._scenarios is None:
+            self._scenarios = {}
+            for path in sorted((self.folder / "scenarios").glob("*.json")):
+                scenario = load_scenario(path)
+                self._scenarios[scenario.id] = scenario
+        return list(self._scenarios.values())
+
+    def scenario(self, scenario_id: str) -> Scenario:
+        for s in self.scenarios():
+            if s.id == scenario_id:
+                return s
+        raise ScenarioError(f"No scenario called '{scenario_id}'.")
+
+
+def parse_scenario(data: Any, name: str, default_id: str = "custom") -> Scenario:
+    """Validate scenario JSON (the CLI contract's shape; extra keys allowed)."""
+    if not isinstance(data, dict):
+        raise ScenarioError(f"{name}: the scenario must be a JSON object.")
+    for key in ("company", "prospect"):
+        if not isinstance(data.get(key), dict):
+            raise ScenarioError(f"{name}: key '{key}' must be an object.")
+    for section, key in (("company", "value_points"), ("company", "differentiators"),
+                         ("prospect", "pains")):
+        value = data[section].get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ScenarioError(f"{name}: key '{section}.{key}' must be a list of strings.")
+    for section, key in (("company", "name"), ("company", "offering"), ("prospect", "name"),
+                         ("prospect", "company"), ("prospect", "industry"),
+                         ("prospect", "role"), ("prospect", "alternative")):
+        value = data[section].get(key, "")
+        if not isinstance(value, str):
+            raise ScenarioError(f"{name}: key '{section}.{key}' must be a string.")
+    interaction = data.get("interaction", "discovery call")
+    if not isinstance(interaction, str):
+        raise ScenarioError(f"{name}: key 'interaction' must be a string.")
+    prospect = data["prospect"]
+    title = data.get("title") or (
+        f"{prospect.get('company') or 'Prospect'} ({prospect.get('industry') or 'any industry'})"
+    )
+    return Scenario(
+        id=str(data.get("id", default_id)),
+        title=str(title),
+        company=data["company"],
+        prospect=prospect,
+        interaction=interaction,
+        raw=data,
+    )
+
+
+def load_scenario(path: Path) -> Scenario:
+    if not path.exists():
+        raise ScenarioError(f"Scenario file not found: {path}.")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ScenarioError(
+            f"{path.name}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})."
+        ) from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(f"{path.name}: cannot be read ({exc}).") from exc
+    return parse_scenario(data, path.name, default_id=path.stem)

@@ -1,0 +1,98 @@
+"""One practice attempt, end to end, without any UI: audio in, scorecard out, all saved.
+
+Both the desktop app and the CLI go through here, so a take scored in one is scored the same
+way in the other. Each step takes its collaborators as arguments (transcriber, store), which
+keeps this module testable with real parts or fakes.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from trainer.delivery import check_heard, delivery_metrics
+from trainer.drills import Drill, Scenario
+from trainer.errors import SilentRecording, TrainerError
+from trainer.scoring import score_transcript
+from trainer.store import Seller, Store
+from trainer.transcriber import SAMPLE_RATE, Transcriber, Transcript
+from trainer.wavio import read_audio, repair_wav
+
+
+@dataclass
+class AttemptResult:
+    """The outcome of scoring a take: the scorecard JSON and what it was built from."""
+
+    scorecard: dict[str, Any]
+    transcript: Transcript
+    attempt_id: int | None = None
+
+
+def score_audio(drill: Drill, scenario: Scenario | None, audio_path: Path,
+                transcriber: Transcriber) -> AttemptResult:
+    """Transcribe a recording offline and score it, with delivery metrics.
+
+    Raises:
+        AudioFileError: the file cannot be read.
+        SilentRecording: no real speech in the take.
+    """
+    audio = read_audio(audio_path, SAMPLE_RATE)
+    transcript = transcriber.transcribe(audio)
+    check_heard(audio, transcript.words, SAMPLE_RATE)
+    return AttemptResult(build_scorecard(drill, scenario, transcript), transcript)
+
+
+def build_scorecard(drill: Drill, scenario: Scenario | None, transcript: Transcript
+                    ) -> dict[str, Any]:
+    card = score_transcript(drill, transcript.text, scenario).to_json()
+    card["delivery"] = delivery_metrics(transcript.words, transcript.duration_s,
+                                        drill.target_seconds)
+    card["model"] = transcript.model
+    return card
+
+
+def attempt_audio_path(data_dir: Path, seller: Seller, drill_id: str) -> Path:
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    return data_dir / "recordings" / f"seller-{seller.id}" / f"{stamp}-{drill_id}.wav"
+
+
+def finish_attempt(store: Store, attempt_id: int, drill: Drill, scenario: Scenario | None,
+                   audio_path: Path, transcriber: Transcriber) -> AttemptResult:
+    """Score a recorded take and save the result; a failure is saved too, then re-raised."""
+    try:
+        result = score_audio(drill, scenario, audio_path, transcriber)
+    except SilentRecording as exc:
+        store.mark_failed(attempt_id, str(exc))
+        raise
+    except TrainerError as exc:
+        store.mark_failed(attempt_id, str(exc))
+        raise
+    store.save_result(attempt_id, result.transcript.text, result.transcript.words_json(),
+                      result.scorecard, result.transcript.model, result.transcript.duration_s)
+    result.attempt_id = attempt_id
+    return result
+
+
+def recover_unfinished(store: Store) -> list[int]:
+    """Repair the WAVs of takes a crash interrupted and mark them ready to score.
+
+    Returns the attempt ids that now hold a playable recording.
+    """
+    recovered = []
+    for attempt in store.unfinished_attempts():
+        path = attempt.audio_path
+        if path is None or not path.exists() or path.stat().st_size <= 44:
+            store.mark_failed(attempt.id, "The app closed before any audio was saved.")
+            continue
+        try:
+            repair_wav(path)
+            duration = len(read_audio(path, SAMPLE_RATE)) / SAMPLE_RATE
+        except TrainerError as exc:
+            store.mark_failed(attempt.id, str(exc))
+            continue
+        store.mark_recorded(attempt.id, duration,
+                            "Recovered after the app closed unexpectedly; ready to score.")
+        recovered.append(attempt.id)
+    return recovered

@@ -1,0 +1,257 @@
+"""The local record of practice: sellers and their attempts, in SQLite.
+
+One file in the user's data folder, opened in WAL mode so a crash mid-write never corrupts
+earlier attempts. An attempt row is created *before* recording starts (status ``recording``)
+and completed after scoring, so an interrupted take can be found and recovered on the next
+start. The schema carries a version (``PRAGMA user_version``) and migrates forward.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from trainer.errors import StorageError
+
+SCHEMA_VERSION = 1
+
+_MIGRATIONS: dict[int, str] = {
+    1: """
+    CREATE TABLE sellers (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        created_at REAL NOT NULL
+    );
+    CREATE TABLE attempts (
+        id INTEGER PRIMARY KEY,
+        seller_id INTEGER NOT NULL REFERENCES sellers(id) ON DELETE CASCADE,
+        drill_id TEXT NOT NULL,
+        scenario_id TEXT,
+        scenario_json TEXT,
+        started_at REAL NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('recording', 'recorded', 'scored', 'failed')),
+        audio_path TEXT,
+        duration_s REAL,
+        transcript TEXT,
+        words_json TEXT,
+        scorecard_json TEXT,
+        score REAL,
+        passed INTEGER,
+        model TEXT,
+        message TEXT
+    );
+    CREATE INDEX attempts_by_seller ON attempts (seller_id, started_at);
+    """,
+}
+
+
+@dataclass(frozen=True)
+class Seller:
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class Attempt:
+    id: int
+    seller_id: int
+    drill_id: str
+    scenario_id: str | None
+    started_at: float
+    status: str
+    audio_path: Path | None
+    duration_s: float | None
+    transcript: str | None
+    words: list[dict[str, Any]]
+    scorecard: dict[str, Any] | None
+    score: float | None
+    passed: bool | None
+    model: str | None
+    message: str | None
+    scenario: dict[str, Any] | None
+
+
+def _row_to_attempt(row: sqlite3.Row) -> Attempt:
+    return Attempt(
+        id=row["id"],
+        seller_id=row["seller_id"],
+        drill_id=row["drill_id"],
+        scenario_id=row["scenario_id"],
+        started_at=row["started_at"],
+        status=row["status"],
+        audio_path=Path(row["audio_path"]) if row["audio_path"] else None,
+        duration_s=row["duration_s"],
+        transcript=row["transcript"],
+        words=json.loads(row["words_json"]) if row["words_json"] else [],
+        scorecard=json.loads(row["scorecard_json"]) if row["scorecard_json"] else None,
+        score=row["score"],
+        passed=None if row["passed"] is None else bool(row["passed"]),
+        model=row["model"],
+        message=row["message"],
+        scenario=json.loads(row["scenario_json"]) if row["scenario_json"] else None,
+    )
+
+
+class Store:
+    """The SQLite store. Use as a context manager, or call ``close()``.
+
+    Args:
+        path: the database file; its folder is created (owner-only) if missing.
+        clock: wall-clock source for timestamps, injectable for tests.
+    """
+
+    def __init__(self, path: Path, clock: Callable[[], float] = time.time) -> None:
+        self.path = path
+        self.clock = clock
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            # check_same_thread=False: the UI hands store calls to a worker thread; every
+            # call goes through one connection guarded by SQLite's own serialisation.
+            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+            self._db.row_factory = sqlite3.Row
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            self._db.execute("PRAGMA busy_timeout=5000")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise StorageError(
+                f"The practice history at {path} cannot be opened ({exc}); move the file "
+                "aside or choose another data folder."
+            ) from exc
+        except OSError as exc:
+            raise StorageError(
+                f"Cannot create the data folder {path.parent} ({exc.strerror}); "
+                "choose another data folder."
+            ) from exc
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._db.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            raise StorageError(
+                f"Could not save to the practice history ({exc}); check free disk space."
+            ) from exc
+
+    def _migrate(self) -> None:
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise StorageError(
+                f"The practice history at {self.path} was written by a newer version of the "
+                "app; update the app to open it."
+            )
+        for target in range(version + 1, SCHEMA_VERSION + 1):
+            with self._transaction() as db:
+                for statement in _MIGRATIONS[target].split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+                db.execute(f"PRAGMA user_version = {target}")
+
+    @property
+    def schema_version(self) -> int:
+        return int(self._db.execute("PRAGMA user_version").fetchone()[0])
+
+    # -- sellers ------------------------------------------------------------------------
+    def seller(self, name: str) -> Seller:
+        """The seller with this name, created on first use."""
+        clean = " ".join(name.split())
+        if not clean:
+            raise ValueError("a seller needs a name")
+        with self._transaction() as db:
+            db.execute("INSERT OR IGNORE INTO sellers (name, created_at) VALUES (?, ?)",
+                       (clean, self.clock()))
+            row = db.execute("SELECT id, name FROM sellers WHERE name = ?", (clean,)).fetchone()
+        return Seller(row["id"], row["name"])
+
+    def sellers(self) -> list[Seller]:
+        rows = self._db.execute("SELECT id, name FROM sellers ORDER BY name").fetchall()
+        return [Seller(r["id"], r["name"]) for r in rows]
+
+    # -- attempts -----------------------------------------------------------------------
+    def begin_attempt(self, seller: Seller, drill_id: str, scenario_id: str | None,
+                      scenario: dict[str, Any] | None, audio_path: Path | None) -> int:
+        with self._transaction() as db:
+            cur = db.execute(
+                "INSERT INTO attempts (seller_id, drill_id, scenario_id, scenario_json, "
+                "started_at, status, audio_path) VALUES (?, ?, ?, ?, ?, 'recording', ?)",
+                (seller.id, drill_id, scenario_id,
+                 json.dumps(scenario) if scenario is not None else None, self.clock(),
+                 str(audio_path) if audio_path else None),
+            )
+            return int(cur.lastrowid or 0)
+
+    def mark_recorded(self, attempt_id: int, duration_s: float, message: str | None = None
+                      ) -> None:
+        with self._transaction() as db:
+            db.execute("UPDATE attempts SET status='recorded', duration_s=?, message=? "
+                       "WHERE id=?", (duration_s, message, attempt_id))
+
+    def save_result(self, attempt_id: int, transcript: str, words: list[dict[str, Any]],
+                    scorecard: dict[str, Any], model: str, duration_s: float | None = None
+                    ) -> None:
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE attempts SET status='scored', transcript=?, words_json=?, "
+                "scorecard_json=?, score=?, passed=?, model=?, "
+                "duration_s=COALESCE(?, duration_s), message=NULL WHERE id=?",
+                (transcript, json.dumps(words), json.dumps(scorecard), scorecard["score"],
+                 int(bool(scorecard["passed"])), model, duration_s, attempt_id),
+            )
+
+    def mark_failed(self, attempt_id: int, message: str, transcript: str | None = None) -> None:
+        with self._transaction() as db:
+            db.execute("UPDATE attempts SET status='failed', message=?, "
+                       "transcript=COALESCE(?, transcript) WHERE id=?",
+                       (message, transcript, attempt_id))
+
+    def attempt(self, attempt_id: int) -> Attempt:
+        row = self._db.execute("SELECT * FROM attempts WHERE id=?", (attempt_id,)).fetchone()
+        if row is None:
+            raise KeyError(attempt_id)
+        return _row_to_attempt(row)
+
+    def attempts(self, seller: Seller | None = None, drill_id: str | None = None,
+                 limit: int = 500) -> list[Attempt]:
+        """Attempts, newest first, optionally for one seller and/or drill."""
+        clauses: list[str] = []
+        params: list[Any] = []
+        if seller is not None:
+            clauses.append("seller_id = ?")
+            params.append(seller.id)
+        if drill_id is not None:
+            clauses.append("drill_id = ?")
+            params.append(drill_id)
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        rows = self._db.execute(
+            f"SELECT * FROM attempts {where} ORDER BY started_at DESC, id DESC LIMIT ?",
+            (*params, limit),
+        ).fetchall()
+        return [_row_to_attempt(r) for r in rows]
+
+    def unfinished_attempts(self) -> list[Attempt]:
+        """Takes interrupted by a crash: recording never stopped cleanly, or never scored."""
+        rows = self._db.execute(
+            "SELECT * FROM attempts WHERE status IN ('recording', 'recorded') ORDER BY id"
+        ).fetchall()
+        return [_row_to_attempt(r) for r in rows]

