@@ -108,8 +108,8 @@ def _cmd_drills(library: DrillLibrary, as_json: bool) -> int:
 
 
 def _cmd_transcribe(audio: Path, model: str | None, as_json: bool) -> int:
+    transcriber = WhisperTranscriber(model)  # resolves the model (no loading) before reading
     samples = read_audio(audio)
-    transcriber = WhisperTranscriber(model)
     transcript = transcriber.transcribe(samples)
     if as_json:
         _emit(transcript.to_json())

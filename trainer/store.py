@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -109,25 +110,36 @@ class Store:
     def __init__(self, path: Path, clock: Callable[[], float] = time.time) -> None:
         self.path = path
         self.clock = clock
+        self._lock = threading.RLock()
         try:
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            # check_same_thread=False: the UI hands store calls to a worker thread; every
-            # call goes through one connection guarded by SQLite's own serialisation.
+            # check_same_thread=False: the UI hands store calls to worker threads; one lock
+            # serialises every statement and transaction on this single connection.
             self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        except OSError as exc:
+            raise StorageError(
+                f"Cannot create the data folder {path.parent} ({exc.strerror}); "
+                "choose another data folder."
+            ) from exc
+        except sqlite3.DatabaseError as exc:
+            raise StorageError(
+                f"The practice history at {path} cannot be opened ({exc}); "
+                "choose another data folder."
+            ) from exc
+        try:
             self._db.row_factory = sqlite3.Row
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA foreign_keys=ON")
             self._db.execute("PRAGMA busy_timeout=5000")
             self._migrate()
-        except sqlite3.DatabaseError as exc:
+        except BaseException as exc:
+            self._db.close()
+            if not isinstance(exc, sqlite3.DatabaseError):
+                raise
+
             raise StorageError(
                 f"The practice history at {path} cannot be opened ({exc}); move the file "
                 "aside or choose another data folder."
-            ) from exc
-        except OSError as exc:
-            raise StorageError(
-                f"Cannot create the data folder {path.parent} ({exc.strerror}); "
-                "choose another data folder."
             ) from exc
 
     def __enter__(self) -> Store:
@@ -137,11 +149,12 @@ class Store:
         self.close()
 
     def close(self) -> None:
-        self._db.close()
+        with self._lock:
+            self._db.close()
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
-        try:
+        with self._lock, self._translate_errors():
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 yield self._db
@@ -149,13 +162,22 @@ class Store:
                 self._db.execute("ROLLBACK")
                 raise
             self._db.execute("COMMIT")
+
+    def _query(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+        with self._lock, self._translate_errors():
+            return self._db.execute(sql, params).fetchall()
+
+    @contextmanager
+    def _translate_errors(self) -> Iterator[None]:
+        try:
+            yield
         except sqlite3.OperationalError as exc:
             raise StorageError(
-                f"Could not save to the practice history ({exc}); check free disk space."
+                f"Could not use the practice history ({exc}); check free disk space."
             ) from exc
 
     def _migrate(self) -> None:
-        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        version = self._query("PRAGMA user_version")[0][0]
         if version > SCHEMA_VERSION:
             raise StorageError(
                 f"The practice history at {self.path} was written by a newer version of the "
@@ -170,7 +192,7 @@ class Store:
 
     @property
     def schema_version(self) -> int:
-        return int(self._db.execute("PRAGMA user_version").fetchone()[0])
+        return int(self._query("PRAGMA user_version")[0][0])
 
     # -- sellers ------------------------------------------------------------------------
     def seller(self, name: str) -> Seller:
@@ -185,7 +207,7 @@ class Store:
         return Seller(row["id"], row["name"])
 
     def sellers(self) -> list[Seller]:
-        rows = self._db.execute("SELECT id, name FROM sellers ORDER BY name").fetchall()
+        rows = self._query("SELECT id, name FROM sellers ORDER BY name")
         return [Seller(r["id"], r["name"]) for r in rows]
 
     # -- attempts -----------------------------------------------------------------------
@@ -226,10 +248,10 @@ class Store:
                        (message, transcript, attempt_id))
 
     def attempt(self, attempt_id: int) -> Attempt:
-        row = self._db.execute("SELECT * FROM attempts WHERE id=?", (attempt_id,)).fetchone()
-        if row is None:
+        rows = self._query("SELECT * FROM attempts WHERE id=?", (attempt_id,))
+        if not rows:
             raise KeyError(attempt_id)
-        return _row_to_attempt(row)
+        return _row_to_attempt(rows[0])
 
     def attempts(self, seller: Seller | None = None, drill_id: str | None = None,
                  limit: int = 500) -> list[Attempt]:
@@ -243,15 +265,15 @@ class Store:
             clauses.append("drill_id = ?")
             params.append(drill_id)
         where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
-        rows = self._db.execute(
+        rows = self._query(
             f"SELECT * FROM attempts {where} ORDER BY started_at DESC, id DESC LIMIT ?",
             (*params, limit),
-        ).fetchall()
+        )
         return [_row_to_attempt(r) for r in rows]
 
     def unfinished_attempts(self) -> list[Attempt]:
         """Takes interrupted by a crash: recording never stopped cleanly, or never scored."""
-        rows = self._db.execute(
+        rows = self._query(
             "SELECT * FROM attempts WHERE status IN ('recording', 'recorded') ORDER BY id"
-        ).fetchall()
+        )
         return [_row_to_attempt(r) for r in rows]

@@ -1,0 +1,50 @@
+"""Shared fixtures: every user folder redirected into a temp dir, a real store, speech files."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+# Qt must not try to open a display on CI machines (without one, Qt aborts the process).
+if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from trainer.store import Store  # noqa: E402
+
+DATA = Path(__file__).parent / "data"
+SPEECH = DATA / "speech"
+LIBRIVOX = DATA / "librivox"
+
+
+@pytest.fixture(scope="session")
+def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One cache folder per test session, so the base model is assembled at most once."""
+    return tmp_path_factory.mktemp("model-cache")
+
+
+@pytest.fixture(autouse=True)
+def user_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, model_cache: Path) -> Path:
+    """No test touches the real home: data and cache folders live under ``tmp_path``."""
+    data = tmp_path / "data"
+    monkeypatch.setenv("TRAINER_DATA_DIR", str(data))
+    monkeypatch.setenv("TRAINER_CACHE_DIR", str(model_cache))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.delenv("TRAINER_MODEL", raising=False)
+    return data
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    with Store(tmp_path / "store" / "trainer.sqlite3") as s:
+        yield s
+
+
+def require_tool(name: str) -> str:
+    path = shutil.which(name)
+    if path is None:
+        pytest.skip(f"{name} is not installed (the CI script installs it)")
+    return path

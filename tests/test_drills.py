@@ -1,0 +1,107 @@
+"""Drill and scenario files: the bundled content loads, and broken files name file and key."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from trainer import paths
+from trainer.drills import DrillLibrary, load_drill_file, load_scenario
+from trainer.errors import DrillFileError, ScenarioError, UnknownDrill
+
+AGENDA_IDS = ["purpose", "time_check", "topics", "invite_input", "outcome"]
+
+
+def test_bundled_agenda_drill_has_the_contract_criteria() -> None:
+    drill = DrillLibrary().drill("agenda")
+    assert [c.id for c in drill.criteria] == AGENDA_IDS
+    assert drill.buyer_line.startswith("Thanks for making time")
+    assert 0 < drill.pass_threshold <= 100
+    assert drill.target_seconds[0] < drill.target_seconds[1]
+    for c in drill.criteria:
+        assert c.definition and c.tip and c.weight > 0 and c.example
+
+
+def test_bundled_scenarios_cover_three_or_more_industries() -> None:
+    scenarios = DrillLibrary().scenarios()
+    assert len({s.industry for s in scenarios}) >= 3
+    for s in scenarios:
+        assert s.prospect["pains"] and s.company["value_points"] and s.prospect["alternative"]
+
+
+def test_unknown_drill_lists_the_known_ones() -> None:
+    with pytest.raises(UnknownDrill, match="available drills: agenda"):
+        DrillLibrary().drill("closing")
+
+
+@pytest.fixture
+def drill_copy(tmp_path: Path) -> Path:
+    target = tmp_path / "drills"
+    shutil.copytree(paths.drills_dir(), target)
+    return target / "agenda.toml"
+
+
+def _rewrite(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ('title = "Set an agenda"\n', "", "agenda.toml: missing key 'title'"),
+        ("pass_threshold = 70", "pass_threshold = 170", "agenda.toml: key 'pass_threshold'"),
+        ('id = "time_check"', 'id = "purpose"', "agenda.toml: key 'criteria[1].id' repeats"),
+        ("weight = 15", 'weight = "heavy"', "agenda.toml: key 'criteria[1].weight'"),
+        ('"\\\\bhard stop\\\\b",', '"(unclosed",', "agenda.toml: key 'criteria[1].cues[1]'"),
+        ('detector = "enumeration"', 'detector = "magic"',
+         "agenda.toml: key 'criteria[2].detector'"),
+        ("target_seconds = [30, 90]", "target_seconds = [90, 30]",
+         "agenda.toml: key 'target_seconds'"),
+        ('id = "agenda"', 'id = "agenda', "agenda.toml: not valid TOML"),
+    ],
+)
+def test_malformed_drill_file_names_file_and_key(drill_copy: Path, old: str, new: str,
+                                                 message: str) -> None:
+    _rewrite(drill_copy, old, new)
+    with pytest.raises(DrillFileError) as info:
+        DrillLibrary(drill_copy.parent).drills()
+    assert message in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def test_library_reads_edited_content(drill_copy: Path) -> None:
+    _rewrite(drill_copy, 'title = "Set an agenda"', 'title = "Open with an agenda"')
+    assert load_drill_file(drill_copy).title == "Open with an agenda"
+
+
+def test_scenario_errors_name_file_and_key(tmp_path: Path) -> None:
+    bad_json = tmp_path / "broken.json"
+    bad_json.write_text('{"company": {"name": "x"},')
+    with pytest.raises(ScenarioError, match=r"broken.json: not valid JSON \(line 1"):
+        load_scenario(bad_json)
+    wrong_type = tmp_path / "wrong.json"
+    wrong_type.write_text(json.dumps({"company": {}, "prospect": {"pains": "slow close"}}))
+    with pytest.raises(ScenarioError, match=re.escape("wrong.json: key 'prospect.pains'")):
+        load_scenario(wrong_type)
+    with pytest.raises(ScenarioError, match="not found"):
+        load_scenario(tmp_path / "missing.json")
+
+
+def test_scenario_with_only_required_sections_loads(tmp_path: Path) -> None:
+    minimal = tmp_path / "minimal.json"
+    minimal.write_text(json.dumps({"company": {}, "prospect": {}, "extra": 1}))
+    scenario = load_scenario(minimal)
+    assert scenario.id == "minimal" and scenario.raw["extra"] == 1
+
+
+def test_buyer_line_is_filled_from_the_scenario() -> None:
+    library = DrillLibrary()
+    drill = library.drill("agenda")
+    scenario = library.scenario("mercy-health")
+    assert "{" not in drill.buyer_line_for(scenario)

@@ -1,0 +1,118 @@
+"""Agenda rubric: credit only for what was said, quoted verbatim; tips for every miss."""
+
+from __future__ import annotations
+
+import pytest
+
+from trainer.drills import Drill, DrillLibrary
+from trainer.errors import EmptyTranscript
+from trainer.scoring import Scorecard, normalise, score_transcript
+
+GOOD = (
+    "Thanks for making time today. The purpose of this call is to understand how your team "
+    "handles month end reporting and to see whether we can help. I have us down for thirty "
+    "minutes, does that still work for you? I would like to cover three things: first your "
+    "current process, second the problems it causes, and third a short look at how other "
+    "finance teams solved them. Is there anything you would like to add or change? By the end "
+    "of the call I hope we can agree whether a demo with your controller makes sense as a next "
+    "step."
+)
+WEAK = (
+    "Hi, great to meet you. So, let me tell you about our company. We were founded in twenty "
+    "ten and we have lots of customers. Our platform has many features and I think you will "
+    "really like it."
+)
+
+
+@pytest.fixture(scope="module")
+def agenda() -> Drill:
+    return DrillLibrary().drill("agenda")
+
+
+def met(card: Scorecard) -> dict[str, bool]:
+    return {c.id: c.met for c in card.criteria}
+
+
+def test_complete_agenda_meets_every_criterion_with_verbatim_quotes(agenda: Drill) -> None:
+    card = score_transcript(agenda, GOOD)
+    assert all(met(card).values())
+    assert card.score == 100 and card.passed
+    for c in card.criteria:
+        assert c.evidence and c.evidence.strip(".") in normalise(GOOD)
+        assert c.tip is None
+    assert "thirty minutes" in card.criteria[1].evidence
+
+
+def test_pitch_without_agenda_misses_everything_and_gets_tips(agenda: Drill) -> None:
+    card = score_transcript(agenda, WEAK)
+    assert not any(met(card).values())
+    assert card.score == 0 and not card.passed
+    for c in card.criteria:
+        assert c.evidence is None and c.tip and c.example
+
+
+def test_vague_purpose_earns_nothing(agenda: Drill) -> None:
+    card = score_transcript(agenda, "I just wanted to touch base and see where things land.")
+    assert not met(card)["purpose"]
+    card = score_transcript(agenda, "I wanted to catch up and pick your brain.")
+    assert not met(card)["purpose"]
+
+
+def test_speech_recognition_style_text_is_scored(agenda: Drill) -> None:
+    asr = ("so um the goal for today is to learn how you schedule your nurses we've got "
+           "about 45 minutes I'd like to go over your current process the pain points and "
+           "then what other hospitals did um what would you like to add and if it makes "
+           "sense we can book a demo with your team")
+    result = met(score_transcript(agenda, asr))
+    assert result == {"purpose": True, "time_check": True, "topics": True,
+                      "invite_input": True, "outcome": True}
+
+
+def test_each_criterion_is_judged_independently(agenda: Drill) -> None:
+    only_time = score_transcript(agenda, "Hi Dana. Do we still have half an hour?")
+    assert met(only_time) == {"purpose": False, "time_check": True, "topics": False,
+                              "invite_input": False, "outcome": False}
+    assert only_time.score == pytest.approx(15.0)
+    one_topic = score_transcript(agenda, "I'd like to talk about pricing.")
+    assert not met(one_topic)["topics"]
+    ordinals = score_transcript(agenda, "First, your reporting today. Second, where it breaks. "
+                                        "Finally, what we've seen work.")
+    assert met(ordinals)["topics"]
+
+
+def test_weights_and_pass_threshold_come_from_the_drill(agenda: Drill) -> None:
+    text = ("The purpose of today is to see whether we can help. I'd like to cover your "
+            "process, your goals and pricing. What would you like to add?")
+    card = score_transcript(agenda, text)
+    weights = {c.id: c.weight for c in agenda.criteria}
+    expected = 100 * (weights["purpose"] + weights["topics"] + weights["invite_input"]) / sum(
+        weights.values())
+    assert card.score == pytest.approx(round(expected, 1))
+    assert card.passed == (card.score >= agenda.pass_threshold)
+
+
+def test_scoring_is_deterministic(agenda: Drill) -> None:
+    cards = {str(score_transcript(agenda, GOOD).to_json()) for _ in range(5)}
+    assert len(cards) == 1
+
+
+def test_long_sentence_evidence_is_a_trimmed_verbatim_excerpt(agenda: Drill) -> None:
+    run_on = ("okay so " + "we work with many teams across the region and " * 8
+              + "the purpose of this call is to understand your close process "
+              + "and then " * 10 + "that is it")
+    card = score_transcript(agenda, run_on)
+    evidence = next(c.evidence for c in card.criteria if c.id == "purpose")
+    assert evidence is not None and "purpose of this call" in evidence
+    assert len(evidence.strip(".").split()) <= 34
+    assert evidence.strip(".") in run_on
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\n\t", "...", "?!"])
+def test_empty_transcript_is_a_clear_error(agenda: Drill, text: str) -> None:
+    with pytest.raises(EmptyTranscript, match="nothing to score"):
+        score_transcript(agenda, text)
+
+
+def test_scorecard_json_round_trip(agenda: Drill) -> None:
+    card = score_transcript(agenda, GOOD)
+    assert Scorecard.from_json(card.to_json()) == card

@@ -1,0 +1,107 @@
+"""Real offline transcription on the bundled models: accuracy, timestamps, no network."""
+
+from __future__ import annotations
+
+import json
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import LIBRIVOX, SPEECH
+from trainer.errors import ModelMissing
+from trainer.transcriber import (
+    BASE_MODEL_BYTES,
+    DEFAULT_MODEL,
+    KNOWN_MODELS,
+    WhisperTranscriber,
+    available_models,
+    resolve_model,
+)
+from trainer.wavio import read_audio
+from trainer.wer import wer
+
+pytestmark = pytest.mark.model
+
+_loaded: dict[str, WhisperTranscriber] = {}
+
+
+@pytest.fixture(params=KNOWN_MODELS)
+def transcriber(request: pytest.FixtureRequest) -> WhisperTranscriber:
+    """Each model loads once per session (the model stays loaded, as in the app)."""
+    name = request.param
+    if name not in _loaded:
+        _loaded[name] = WhisperTranscriber(name)
+    return _loaded[name]
+
+
+@pytest.fixture
+def no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Any attempt to open a socket fails the test."""
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("network access attempted")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    yield
+
+
+def test_both_models_are_installed_and_base_is_default() -> None:
+    assert available_models() == list(KNOWN_MODELS)
+    assert DEFAULT_MODEL == "base"
+    _, folder = resolve_model("base")
+    assert (folder / "model.bin").stat().st_size == BASE_MODEL_BYTES
+
+
+def test_espeak_agenda_is_transcribed_with_word_timestamps(
+        transcriber: WhisperTranscriber, no_network: None) -> None:
+    reference = (SPEECH / "agenda_good.txt").read_text()
+    result = transcriber.transcribe(read_audio(SPEECH / "agenda_good.wav"))
+    error = wer(reference, result.text)
+    assert error <= 0.15, f"{transcriber.name}: WER {error:.2%}: {result.text}"
+    assert len(result.words) >= 80
+    starts = [w.start for w in result.words]
+    assert starts == sorted(starts)
+    assert all(w.end >= w.start for w in result.words)
+    assert result.words[-1].end <= result.duration_s + 0.5
+    assert result.duration_s == pytest.approx(34.1, abs=0.2)
+    assert result.model == transcriber.name
+
+
+def test_real_human_speech(transcriber: WhisperTranscriber, no_network: None) -> None:
+    references = json.loads((LIBRIVOX / "transcripts.json").read_text())
+    total_errors = 0.0
+    total_words = 0
+    for name, reference in sorted(references.items()):
+        result = transcriber.transcribe(read_audio(LIBRIVOX / name))
+        words = len(reference.split())
+        total_errors += wer(reference, result.text) * words
+        total_words += words
+    assert total_errors / total_words <= 0.15
+
+
+def test_silence_produces_no_words(transcriber: WhisperTranscriber) -> None:
+    import numpy as np
+
+    result = transcriber.transcribe(np.zeros(16000 * 3, dtype=np.float32))
+    assert result.words == [] and result.text == ""
+
+
+def test_unknown_model_name_never_downloads(no_network: None) -> None:
+    with pytest.raises(ModelMissing, match="'large-v3' is not installed; choose one of"):
+        WhisperTranscriber("large-v3")
+
+
+def test_folder_that_is_not_a_model(tmp_path: Path) -> None:
+    (tmp_path / "model.bin").write_bytes(b"x")
+    with pytest.raises(ModelMissing, match="is not a Whisper model folder"):
+        resolve_model(str(tmp_path))
+
+
+def test_model_folder_path_is_accepted(no_network: None) -> None:
+    _, folder = resolve_model("tiny.en")
+    name, resolved = resolve_model(str(folder))
+    assert resolved == folder and name == folder.name
