@@ -32,7 +32,6 @@ def user_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, model_cache: Path
     data = tmp_path / "data"
     monkeypatch.setenv("TRAINER_DATA_DIR", str(data))
     monkeypatch.setenv("TRAINER_CACHE_DIR", str(model_cache))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.delenv("TRAINER_MODEL", raising=False)
     return data
 
