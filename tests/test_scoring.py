@@ -116,3 +116,34 @@ def test_empty_transcript_is_a_clear_error(agenda: Drill, text: str) -> None:
 def test_scorecard_json_round_trip(agenda: Drill) -> None:
     card = score_transcript(agenda, GOOD)
     assert Scorecard.from_json(card.to_json()) == card
+
+
+@pytest.mark.parametrize(
+    ("text", "criterion"),
+    [
+        ("I wanted to use our time today to understand how you plan maintenance.", "purpose"),
+        ("The reason I reached out was your post about agency spend.", "purpose"),
+        ("Do you still have the full half hour?", "time_check"),
+        ("We have until the top of the hour, right?", "time_check"),
+        ("What I was thinking for today: your current setup, then pricing.", "topics"),
+        ("Is there anything you like to add or change.", "invite_input"),  # ASR dropped "would"
+        ("Did I miss anything you need to see?", "invite_input"),
+        ("If this looks like a fit, we can set up a pilot.", "outcome"),
+    ],
+)
+def test_paraphrases_earn_their_criterion(agenda: Drill, text: str, criterion: str) -> None:
+    card = score_transcript(agenda, text)
+    assert met(card)[criterion], card.to_json()
+
+
+@pytest.mark.parametrize(
+    ("text", "criterion"),
+    [
+        ("Give me a minute to pull up my notes.", "time_check"),
+        ("Let me tell you about our company.", "topics"),
+        ("How does that sound?", "invite_input"),
+        ("I'm just here to catch up.", "purpose"),
+    ],
+)
+def test_near_misses_do_not_earn_credit(agenda: Drill, text: str, criterion: str) -> None:
+    assert not met(score_transcript(agenda, text))[criterion]
