@@ -15,6 +15,10 @@ class NoInputDevice(TrainerError):
     """No microphone is available, or PortAudio itself is missing."""
 
 
+class NoOutputDevice(TrainerError):
+    """No speaker or headphones are available to play a recording back."""
+
+
 class AudioDeviceError(TrainerError):
     """The sound device failed while opening or during recording."""
 

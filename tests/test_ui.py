@@ -1,0 +1,601 @@
+"""The desktop window, driven the way a seller drives it (keyboard first), with pytest-qt.
+
+Everything real except the microphone: the real ``DrillLibrary``, a real ``Store`` under
+``tmp_path``, the real ``Recorder`` fed by ``FakeSoundDevice`` from a speech WAV, the real
+``Player``, and (for the full journey) the real tiny.en Whisper model. Waiting is always on a
+signal or a condition with a timeout, never a sleep.
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import shiboken6
+from PySide6.QtCore import QObject, Qt
+from pytestqt.qtbot import QtBot
+
+from tests.conftest import SPEECH
+from tests.fakes import FakeSoundDevice
+from trainer.delivery import SILENT_MESSAGE
+from trainer.drills import DrillLibrary
+from trainer.errors import SilentRecording
+from trainer.practice import build_scorecard, score_audio
+from trainer.settings import Settings, load_settings, settings_path
+from trainer.sound import NO_MIC_MESSAGE
+from trainer.store import Store
+from trainer.transcriber import Transcript, WhisperTranscriber, Word
+from trainer.ui.main_window import NO_AUDIO_LIBRARY_MESSAGE, MainWindow, State
+from trainer.ui.tasks import SyncPool, pending_count, run_in_background
+from trainer.wavio import inspect_wav, read_audio
+
+AGENDA_WAV = SPEECH / "agenda_good.wav"
+AGENDA_TEXT = (SPEECH / "agenda_good.txt").read_text(encoding="utf-8")  # what the WAV says
+SCENARIO_ID = "northwind-finance"
+FAST = 20.0  # the fake microphone feeds 20x real time: the 34 s clip takes under 2 s
+
+
+class ScriptedTranscriber:
+    """A ``Transcriber`` that "hears" a fixed text (or raises), for tests that are not about
+    speech recognition."""
+
+    name = "scripted"
+
+    def __init__(self, text: str = AGENDA_TEXT, error: Exception | None = None) -> None:
+        self.text = text
+        self.error = error
+        self.calls = 0
+
+    def load(self) -> float:
+        return 0.0
+
+    def transcribe(self, audio: Any) -> Transcript:
+        self.calls += 1
+        if self.error is not None:
+            raise self.error
+        words = [Word(w, 0.4 * i, 0.4 * i + 0.3) for i, w in enumerate(self.text.split())]
+        return Transcript(self.text, words, duration_s=len(audio) / 16000, model=self.name)
+
+
+@pytest.fixture(scope="session")
+def tiny() -> WhisperTranscriber:
+    """The real bundled tiny.en model, loaded once for the session."""
+    transcriber = WhisperTranscriber("tiny.en")
+    transcriber.load()
+    return transcriber
+
+
+@pytest.fixture
+def library() -> DrillLibrary:
+    return DrillLibrary()
+
+
+@pytest.fixture
+def make_window(qtbot: QtBot, store: Store, library: DrillLibrary, user_dirs: Path
+                ) -> Iterator[Any]:
+    windows: list[MainWindow] = []
+
+    def make(sound: Any, transcriber: Any, pool: Any = None, name: str | None = "Ana Lopez",
+             wait_for_model: bool = True, **kwargs: Any) -> MainWindow:
+        window = MainWindow(library, store, sound, transcriber, user_dirs, pool=pool, **kwargs)
+        qtbot.addWidget(window)
+        windows.append(window)
+        window.show()
+        qtbot.waitExposed(window)
+        window.activateWindow()
+        qtbot.waitUntil(window.isActiveWindow, timeout=5000)  # shortcuts need an active window
+        if transcriber is not None and wait_for_model:
+            qtbot.waitUntil(lambda: window.model_state == "ready", timeout=30000)
+        if name is not None:
+            window.name_edit.clear()
+            qtbot.keyClicks(window.name_edit, name)
+        choose(window, "agenda", SCENARIO_ID)
+        # Focus away from the name field, as the seller does, so Space reaches the shortcut.
+        window.record_button.setFocus()
+        return window
+
+    yield make
+    for window in windows:
+        if window.state is State.RECORDING:
+            window.close()
+        window.wait_for_background()
+
+
+def choose(window: MainWindow, drill_id: str, scenario_id: str) -> None:
+    window.drill_combo.setCurrentIndex(window.drill_combo.findData(drill_id))
+    window.scenario_combo.setCurrentIndex(window.scenario_combo.findData(scenario_id))
+
+
+def press_space(qtbot: QtBot, window: MainWindow) -> None:
+    qtbot.keyClick(window, Qt.Key.Key_Space)
+
+
+def record_whole_clip(qtbot: QtBot, window: MainWindow, clip: Path = AGENDA_WAV) -> None:
+    """Space to start, wait until the fake microphone has played the whole clip."""
+    seconds = len(read_audio(clip)) / 16000
+    with qtbot.waitSignal(window.recording_started, timeout=5000):
+        press_space(qtbot, window)
+    assert window.recorder is not None
+    recorder = window.recorder
+    qtbot.waitUntil(lambda: recorder.elapsed_s >= seconds, timeout=60000)
+
+
+def history_row(window: MainWindow, attempt_id: int) -> int:
+    table = window.history_table
+    for row in range(table.rowCount()):
+        item = table.item(row, 0)
+        if item is not None and item.data(Qt.ItemDataRole.UserRole) == attempt_id:
+            return row
+    raise AssertionError(f"attempt {attempt_id} is not in the history table")
+
+
+def cell(window: MainWindow, row: int, column: int) -> str:
+    item = window.history_table.item(row, column)
+    assert item is not None
+    return item.text()
+
+
+# -- 1. the whole journey with the real model ---------------------------------------------
+@pytest.mark.model
+def test_full_journey_scores_like_the_core(qtbot: QtBot, make_window: Any, store: Store,
+                                           library: DrillLibrary, tiny: WhisperTranscriber
+                                           ) -> None:
+    sound = FakeSoundDevice(source=AGENDA_WAV, speed=8.0)
+    window = make_window(sound, tiny)  # the window's own background thread pool
+    assert window.model_status.text() == "Speech model ready (tiny.en)"
+    assert "Dana Ruiz" in window.brief.buyer.who.text()
+    assert window.brief.buyer.line.text().startswith("\u201cThanks for making time")
+
+    record_whole_clip(qtbot, window)
+    assert window.state is State.RECORDING
+    with qtbot.waitSignal(window.scorecard_ready, timeout=120000) as blocker:
+        press_space(qtbot, window)
+        assert window.state is State.SCORING
+        assert window.practice_stack.currentIndex() == 1  # "Scoring…"
+    shown = blocker.args[0]
+    assert window.state is State.SCORED
+
+    # The core's own scorecard for the same recording with the same model.
+    seller = store.seller("Ana Lopez")
+    attempt = store.attempts(seller)[0]
+    assert attempt.audio_path is not None and attempt.audio_path.exists()
+    expected = score_audio(library.drill("agenda"), library.scenario(SCENARIO_ID),
+                           attempt.audio_path, tiny).scorecard
+    assert shown["criteria"] == expected["criteria"]
+
+    view = window.scorecard_view
+    assert [r.criterion_id for r in view.rows] == [c["id"] for c in expected["criteria"]]
+    assert [r.met for r in view.rows] == [c["met"] for c in expected["criteria"]]
+    for row, criterion in zip(view.rows, expected["criteria"], strict=True):
+        if criterion["met"]:
+            assert row.evidence_label is not None
+            assert row.evidence_label.text() == f"\u201c{criterion['evidence']}\u201d"
+            assert row.mark.text() == "\u2713"
+        else:
+            assert row.tip_label is not None and row.tip_label.text() == criterion["tip"]
+            assert row.mark.text() == "\u2717"
+    assert view.score_label.text() == f"{expected['score']:.0f}"
+    assert view.verdict_label.text() == ("PASS" if expected["passed"] else "NOT YET")
+    assert set(view.delivery_rows) == {"pace_wpm", "fillers_per_min", "pauses", "talk_time_s"}
+    assert expected["transcript"] == view.transcript_label.text()
+    assert expected["score"] >= 70  # a good agenda, heard by tiny.en, passes
+
+    # Saved and listed.
+    assert attempt.status == "scored"
+    assert attempt.score == expected["score"]
+    qtbot.keyClick(window, Qt.Key.Key_H, Qt.KeyboardModifier.ControlModifier)
+    assert window.tabs.currentIndex() == 1
+    row = history_row(window, attempt.id)
+    assert cell(window, row, 1) == "Set an agenda"
+    assert cell(window, row, 2) == "Northwind Logistics"  # the prospect's company
+    item = window.history_table.item(row, 2)
+    assert item is not None and item.toolTip() == library.scenario(SCENARIO_ID).title
+    assert cell(window, row, 3) == f"{expected['score']:.0f}"
+    assert cell(window, row, 4) == ("PASS" if expected["passed"] else "NOT YET")
+    assert cell(window, row, 5) == "Scored"
+
+    # Remembered for next time.
+    remembered = load_settings(settings_path(window.data_dir))
+    assert (remembered.seller, remembered.drill, remembered.scenario) == (
+        "Ana Lopez", "agenda", SCENARIO_ID)
+
+
+# -- 2. and 3. no microphone, no PortAudio --------------------------------------------------
+def test_no_microphone_says_so_and_records_nothing(qtbot: QtBot, make_window: Any,
+                                                   store: Store, user_dirs: Path) -> None:
+    window = make_window(FakeSoundDevice(devices=0), ScriptedTranscriber(), SyncPool())
+    with qtbot.waitSignal(window.message_shown, timeout=2000):
+        press_space(qtbot, window)
+    assert window.message_label.text() == NO_MIC_MESSAGE
+    assert window.message_label.isVisible()
+    assert window.state is State.IDLE
+    assert store.attempts() == []
+    assert not (user_dirs / "recordings").exists()
+    assert window.mic_combo.currentText() == "No microphone found"
+
+
+def test_missing_portaudio_gives_a_clear_sentence(qtbot: QtBot, make_window: Any,
+                                                  store: Store) -> None:
+    window = make_window(None, ScriptedTranscriber(), SyncPool())
+    qtbot.mouseClick(window.record_button, Qt.MouseButton.LeftButton)
+    assert window.message_label.text() == NO_AUDIO_LIBRARY_MESSAGE
+    assert "PortAudio" in window.message_label.text()
+    assert window.state is State.IDLE
+    assert store.attempts() == []
+    # Replay has nothing to play through either, and says the same thing.
+    window.clear_message()
+    qtbot.keyClick(window, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    assert window.message_label.text() == NO_AUDIO_LIBRARY_MESSAGE
+
+
+def test_portaudio_message_from_start_up_is_used(qtbot: QtBot, make_window: Any) -> None:
+    message = "The audio library PortAudio is missing; install it with 'sudo apt install x'."
+    window = make_window(None, ScriptedTranscriber(), SyncPool(), sound_error=message)
+    press_space(qtbot, window)
+    assert window.message_label.text() == message
+
+
+def test_name_is_needed_before_recording(qtbot: QtBot, make_window: Any, store: Store) -> None:
+    window = make_window(FakeSoundDevice(source=AGENDA_WAV, speed=FAST), ScriptedTranscriber(),
+                         SyncPool(), name=None)
+    press_space(qtbot, window)
+    assert "name" in window.message_label.text()
+    assert window.state is State.IDLE
+    assert store.attempts() == []
+
+
+class SlowLoadingTranscriber(ScriptedTranscriber):
+    """A model whose load takes until the test says so."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.release = threading.Event()
+
+    def load(self) -> float:
+        self.release.wait(timeout=20)
+        return 0.0
+
+
+def test_recording_while_the_model_loads_then_scoring_waits(qtbot: QtBot, make_window: Any,
+                                                           store: Store) -> None:
+    transcriber = SlowLoadingTranscriber()
+    window = make_window(FakeSoundDevice(source=AGENDA_WAV, speed=FAST), transcriber,
+                         wait_for_model=False)  # the window's own thread pool
+    assert window.model_status.text() == "Loading speech model\u2026"
+    record_whole_clip(qtbot, window)
+    press_space(qtbot, window)
+    assert window.state is State.SCORING
+    assert "Waiting for the speech model" in window.scoring_detail.text()
+    assert transcriber.calls == 0
+    assert store.attempts()[0].status == "recorded"
+    with qtbot.waitSignal(window.model_ready, timeout=10000):
+        transcriber.release.set()
+    qtbot.waitUntil(lambda: window.state is State.SCORED, timeout=20000)
+    assert transcriber.calls == 1
+    assert window.model_status.text() == "Speech model ready (scripted)"
+    assert store.attempts()[0].status == "scored"
+
+
+# -- 4. silence ---------------------------------------------------------------------------
+def test_silent_take_is_kept_and_marked_failed(qtbot: QtBot, make_window: Any,
+                                               store: Store) -> None:
+    transcriber = ScriptedTranscriber(error=SilentRecording(SILENT_MESSAGE))
+    window = make_window(FakeSoundDevice(source=AGENDA_WAV, speed=FAST), transcriber,
+                         SyncPool())
+    with qtbot.waitSignal(window.recording_started, timeout=5000):
+        press_space(qtbot, window)
+    assert window.recorder is not None
+    recorder = window.recorder
+    qtbot.waitUntil(lambda: recorder.elapsed_s >= 3.0, timeout=10000)
+    with qtbot.waitSignal(window.message_shown, timeout=10000) as blocker:
+        press_space(qtbot, window)
+    assert blocker.args[0].startswith("We didn't hear you")
+    assert window.message_label.text() == SILENT_MESSAGE
+    assert window.state is State.IDLE
+    assert window.practice_stack.currentIndex() == 0  # back to the brief, ready to retry
+    attempt = store.attempts()[0]
+    assert attempt.status == "failed"
+    assert attempt.message == SILENT_MESSAGE
+    assert attempt.audio_path is not None
+    assert len(read_audio(attempt.audio_path)) >= 3 * 16000  # the audio is kept
+
+
+def test_unexpected_error_is_one_sentence_and_keeps_the_take(qtbot: QtBot, make_window: Any,
+                                                             store: Store) -> None:
+    transcriber = ScriptedTranscriber(error=ZeroDivisionError("boom"))
+    window = make_window(FakeSoundDevice(source=AGENDA_WAV, speed=FAST), transcriber,
+                         SyncPool())
+    with qtbot.waitSignal(window.recording_started, timeout=5000):
+        press_space(qtbot, window)
+    assert window.recorder is not None
+    recorder = window.recorder
+    qtbot.waitUntil(lambda: recorder.elapsed_s >= 2.0, timeout=10000)
+    press_space(qtbot, window)
+    assert window.message_label.text() == (
+        "Something went wrong: ZeroDivisionError; your recording is kept.")
+    attempt = store.attempts()[0]
+    assert attempt.status == "recorded"  # ready for "Score now"
+    assert attempt.audio_path is not None and attempt.audio_path.exists()
+
+
+def test_lost_microphone_stops_and_keeps_the_audio(qtbot: QtBot, make_window: Any,
+                                                   store: Store) -> None:
+    sound = FakeSoundDevice(source=AGENDA_WAV, speed=1.0)
+    sound.die_after_s = 1.0
+    transcriber = ScriptedTranscriber()
+    window = make_window(sound, transcriber, SyncPool())
+    assert window.recorder is not None
+    window.recorder.stall_timeout_s = 0.5  # declare the device lost quickly
+    with qtbot.waitSignal(window.recording_started, timeout=5000):
+        press_space(qtbot, window)
+    with qtbot.waitSignal(window.message_shown, timeout=10000) as blocker:
+        pass
+    assert "unplugged" in blocker.args[0]
+    assert window.state is State.IDLE
+    assert transcriber.calls == 0  # a broken take is not scored automatically
+    attempt = store.attempts()[0]
+    assert attempt.status == "recorded"
+    assert attempt.audio_path is not None
+    assert len(read_audio(attempt.audio_path)) >= 0.9 * 16000
+
+
+# -- 5. replay ----------------------------------------------------------------------------
+def test_replay_plays_the_take_through_the_player(qtbot: QtBot, make_window: Any,
+                                                  store: Store) -> None:
+    sound = FakeSoundDevice(source=AGENDA_WAV, speed=FAST)
+    window = make_window(sound, ScriptedTranscriber(), SyncPool())
+    record_whole_clip(qtbot, window)
+    with qtbot.waitSignal(window.scorecard_ready, timeout=10000):
+        press_space(qtbot, window)
+    assert window.state is State.SCORED
+
+    qtbot.keyClick(window, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    assert window.player is not None
+    player = window.player
+    assert window.replay_button.text().endswith("Stop playback")
+    qtbot.waitUntil(lambda: not player.playing, timeout=20000)
+    qtbot.waitUntil(lambda: window.replay_button.text().endswith("Replay"), timeout=2000)
+
+    attempt = store.attempts()[0]
+    assert attempt.audio_path is not None
+    recorded = read_audio(attempt.audio_path)
+    played = sound.played_audio()
+    assert played.size >= recorded.size
+    np.testing.assert_allclose(played[:recorded.size], recorded, atol=1e-6)
+    assert np.all(played[recorded.size:] == 0.0)
+
+
+def test_try_again_keeps_drill_and_scenario(qtbot: QtBot, make_window: Any,
+                                            store: Store) -> None:
+    window = make_window(FakeSoundDevice(source=AGENDA_WAV, speed=FAST), ScriptedTranscriber(),
+                         SyncPool())
+    record_whole_clip(qtbot, window)
+    with qtbot.waitSignal(window.scorecard_ready, timeout=10000):
+        press_space(qtbot, window)
+    qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    assert window.state is State.IDLE
+    assert window.practice_stack.currentIndex() == 0
+    assert window.scenario_combo.currentData() == SCENARIO_ID
+    with qtbot.waitSignal(window.recording_started, timeout=5000):
+        press_space(qtbot, window)
+    assert window.recorder is not None
+    recorder = window.recorder
+    qtbot.waitUntil(lambda: recorder.elapsed_s >= 2.0, timeout=10000)
+    with qtbot.waitSignal(window.scorecard_ready, timeout=10000):
+        press_space(qtbot, window)
+    attempts = store.attempts()
+    assert len(attempts) == 2
+    assert {a.scenario_id for a in attempts} == {SCENARIO_ID}
+    assert attempts[0].audio_path != attempts[1].audio_path  # two takes, two files
+
+
+# -- 6. history ---------------------------------------------------------------------------
+def _scored_attempt(store: Store, library: DrillLibrary, data_dir: Path) -> tuple[int, dict]:
+    seller = store.seller("Ana Lopez")
+    drill, scenario = library.drill("agenda"), library.scenario(SCENARIO_ID)
+    attempt_id = store.begin_attempt(seller, drill.id, scenario.id, scenario.to_json(),
+                                     data_dir / "old.wav")
+    transcript = ScriptedTranscriber().transcribe(np.zeros(16000 * 40, dtype=np.float32))
+    card = build_scorecard(drill, scenario, transcript)
+    store.save_result(attempt_id, transcript.text, transcript.words_json(), card, "scripted")
+    return attempt_id, card
+
+
+def _recovered_attempt(store: Store, library: DrillLibrary, data_dir: Path) -> int:
+    seller = store.seller("Ana Lopez")
+    scenario = library.scenario(SCENARIO_ID)
+    wav = data_dir / "recordings" / "recovered.wav"
+    wav.parent.mkdir(parents=True)
+    shutil.copyfile(AGENDA_WAV, wav)
+    attempt_id = store.begin_attempt(seller, "agenda", scenario.id, scenario.to_json(), wav)
+    store.mark_recorded(attempt_id, 34.1,
+                        "Recovered after the app closed unexpectedly; ready to score.")
+    return attempt_id
+
+
+def test_history_shows_stored_scorecards_and_scores_recovered_takes(
+        qtbot: QtBot, make_window: Any, store: Store, library: DrillLibrary,
+        user_dirs: Path) -> None:
+    scored_id, card = _scored_attempt(store, library, user_dirs)
+    recovered_id = _recovered_attempt(store, library, user_dirs)
+    transcriber = ScriptedTranscriber()
+    window = make_window(FakeSoundDevice(source=AGENDA_WAV, speed=FAST), transcriber)
+
+    qtbot.keyClick(window, Qt.Key.Key_H, Qt.KeyboardModifier.ControlModifier)
+    assert window.tabs.currentIndex() == 1
+    assert window.history_table.rowCount() == 2
+
+    row = history_row(window, scored_id)
+    assert cell(window, row, 3) == f"{card['score']:.0f}"
+    assert cell(window, row, 5) == "Scored"
+    window.history_table.selectRow(row)
+    assert window.history_view.isVisible()
+    assert window.history_view.score_label.text() == f"{card['score']:.0f}"
+    assert [r.criterion_id for r in window.history_view.rows] == [
+        c["id"] for c in card["criteria"]]
+    assert not window.score_now_button.isVisible()
+
+    row = history_row(window, recovered_id)
+    assert cell(window, row, 5) == "Ready to score"
+    window.history_table.selectRow(row)
+    assert not window.history_view.isVisible()
+    assert "Score now" in window.history_status.text()
+    assert window.score_now_button.isVisible() and window.score_now_button.isEnabled()
+    with qtbot.waitSignal(window.scorecard_ready, timeout=30000) as blocker:
+        qtbot.mouseClick(window.score_now_button, Qt.MouseButton.LeftButton)
+    assert transcriber.calls == 1
+    stored = store.attempt(recovered_id)
+    assert stored.status == "scored"
+    assert stored.scorecard == blocker.args[0]
+    assert window.selected_attempt_id() == recovered_id
+    assert window.history_view.isVisible()
+    assert cell(window, history_row(window, recovered_id), 5) == "Scored"
+
+
+def test_history_is_per_seller(qtbot: QtBot, make_window: Any, store: Store,
+                               library: DrillLibrary, user_dirs: Path) -> None:
+    _scored_attempt(store, library, user_dirs)
+    window = make_window(FakeSoundDevice(source=AGENDA_WAV, speed=FAST), ScriptedTranscriber(),
+                         SyncPool(), name="Someone Else")
+    assert window.history_table.rowCount() == 0
+    window.name_edit.setText("ana lopez")  # names match regardless of case
+    assert window.history_table.rowCount() == 1
+
+
+def test_settings_restore_name_drill_and_scenario(qtbot: QtBot, make_window: Any) -> None:
+    settings = Settings(seller="Bo Chen", drill="agenda", scenario="mercy-health")
+    window = make_window(FakeSoundDevice(source=AGENDA_WAV, speed=FAST), ScriptedTranscriber(),
+                         SyncPool(), name=None, settings=settings)
+    assert window.name_edit.text() == "Bo Chen"
+    assert window.drill_combo.currentData() == "agenda"
+
+
+# -- 7. closing mid-take ------------------------------------------------------------------
+def test_closing_while_recording_leaves_a_valid_wav(qtbot: QtBot, make_window: Any,
+                                                    store: Store) -> None:
+    transcriber = ScriptedTranscriber()
+    window = make_window(FakeSoundDevice(source=AGENDA_WAV, speed=1.0), transcriber, SyncPool())
+    with qtbot.waitSignal(window.recording_started, timeout=5000):
+        press_space(qtbot, window)
+    assert window.recorder is not None
+    recorder = window.recorder
+    qtbot.waitUntil(lambda: recorder.elapsed_s >= 1.0, timeout=10000)
+    window.close()
+    assert not recorder.recording
+    attempt = store.attempts()[0]
+    assert attempt.status == "recorded"  # ready to score next time
+    assert attempt.audio_path is not None
+    info = inspect_wav(attempt.audio_path)
+    assert not info.needs_repair
+    assert info.samplerate == 16000
+    assert info.data_bytes >= 2 * 16000  # at least a second of audio
+    assert transcriber.calls == 0
+
+
+def test_without_a_model_takes_are_kept_for_later(qtbot: QtBot, make_window: Any,
+                                                  store: Store) -> None:
+    message = "The model 'base' is not installed on this machine; reinstall the app."
+    window = make_window(FakeSoundDevice(source=AGENDA_WAV, speed=FAST), None, SyncPool(),
+                         model_error=message)
+    assert window.model_status.text() == "No speech model installed"
+    with qtbot.waitSignal(window.recording_started, timeout=5000):
+        press_space(qtbot, window)  # recording still works
+    assert window.recorder is not None
+    recorder = window.recorder
+    qtbot.waitUntil(lambda: recorder.elapsed_s >= 1.0, timeout=10000)
+    press_space(qtbot, window)
+    assert window.message_label.text() == message
+    assert window.state is State.IDLE
+    assert store.attempts()[0].status == "recorded"  # "Score now" once a model is there
+
+
+# -- the background helper ----------------------------------------------------------------
+def test_run_in_background_delivers_results_and_errors_on_the_gui_thread(qtbot: QtBot
+                                                                          ) -> None:
+    gui = threading.get_ident()
+    seen: list[tuple[str, Any, int]] = []
+
+    def done(value: Any) -> None:
+        seen.append(("done", value, threading.get_ident()))
+
+    def failed(exc: Exception) -> None:
+        seen.append(("error", exc, threading.get_ident()))
+
+    def boom() -> None:
+        raise ValueError("bad input")
+
+    run_in_background(threading.get_ident, done, failed)
+    run_in_background(boom, done, failed)
+    qtbot.waitUntil(lambda: len(seen) == 2, timeout=5000)
+    by_kind = {kind: (value, thread) for kind, value, thread in seen}
+    worker, delivered_on = by_kind["done"]
+    assert worker != gui and delivered_on == gui
+    error, delivered_on = by_kind["error"]
+    assert isinstance(error, ValueError) and str(error) == "bad input"
+    assert delivered_on == gui
+    assert pending_count() == 0
+
+
+def test_sync_pool_delivers_before_returning() -> None:
+    seen: list[Any] = []
+    run_in_background(lambda: 42, seen.append, seen.append, SyncPool())
+    assert seen == [42]
+
+
+def test_nothing_is_delivered_to_a_destroyed_context(qtbot: QtBot) -> None:
+    release = threading.Event()
+    context = QObject()
+    seen: list[Any] = []
+    run_in_background(lambda: release.wait(10), seen.append, seen.append, context=context)
+    shiboken6.delete(context)  # the window went away while its job was running
+    release.set()
+    qtbot.waitUntil(lambda: pending_count() == 0, timeout=5000)
+    assert seen == []
+
+
+# -- start-up -----------------------------------------------------------------------------
+def test_app_exits_2_with_one_sentence_on_a_bad_drill_file(
+        qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from trainer.ui import app
+
+    drills = tmp_path / "drills"
+    drills.mkdir()
+    (drills / "broken.toml").write_text('id = "broken"\ntitle = "Broken"\n', encoding="utf-8")
+    monkeypatch.setenv("TRAINER_DRILLS_DIR", str(drills))
+    dialogs: list[str] = []  # on a real display the sentence also goes in a dialog
+    monkeypatch.setattr(app.QMessageBox, "critical",
+                        lambda parent, title, text: dialogs.append(text))
+    assert app.main([]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("trainer: broken.toml: missing key")
+    assert "Traceback" not in err
+    assert all(err == f"trainer: {text}\n" for text in dialogs)
+
+
+@pytest.mark.model
+def test_app_screenshot_and_recovery(qtbot: QtBot, tmp_path: Path, user_dirs: Path,
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """The real start-up path: recovers a crashed take, loads tiny.en, grabs, quits."""
+    from trainer.ui import app
+
+    with Store(user_dirs / "trainer.sqlite3") as crashed:
+        seller = crashed.seller("Ana Lopez")
+        wav = user_dirs / "recordings" / "crashed.wav"
+        wav.parent.mkdir(parents=True)
+        shutil.copyfile(AGENDA_WAV, wav)
+        crashed_id = crashed.begin_attempt(seller, "agenda", None, None, wav)
+    monkeypatch.setenv("TRAINER_MODEL", "tiny.en")
+    shot = tmp_path / "shot.png"
+    monkeypatch.setenv("TRAINER_SCREENSHOT", str(shot))
+    # The machine may or may not have PortAudio; either way the app must start.
+    monkeypatch.setattr(app, "load_sounddevice", lambda: FakeSoundDevice(source=AGENDA_WAV))
+    assert app.main([]) == 0
+    assert shot.stat().st_size > 10_000
+    with Store(user_dirs / "trainer.sqlite3") as reopened:
+        assert reopened.attempt(crashed_id).status == "recorded"

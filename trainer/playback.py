@@ -1,0 +1,170 @@
+"""Play a take back through the speakers (PortAudio through ``sounddevice``), without Qt.
+
+The whole recording is read into memory first (a two-minute take at 16 kHz is ~8 MB of
+float32), so the PortAudio callback only copies a slice of a NumPy array into the output
+buffer and advances an integer: no locks, no I/O, no allocation beyond the slice. The UI
+polls ``playing`` and ``position_s`` on a timer, like it polls the recorder's level.
+
+A missing speaker raises ``NoOutputDevice``, any other device failure ``AudioDeviceError``,
+each with one sentence the UI shows as-is.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from trainer.errors import AudioDeviceError, NoOutputDevice
+from trainer.sound import NO_MIC_MESSAGE, describe_device_error, is_portaudio_error
+from trainer.wavio import FloatArray, inspect_wav, read_audio, resample
+
+NO_SPEAKER_MESSAGE = (
+    "No speaker or headphones were found; plug some in (or enable them in your system's sound "
+    "settings) and try again."
+)
+
+
+class Player:
+    """Play one recording at a time on the default (or a chosen) output device.
+
+    Args:
+        sound: the ``sounddevice`` module, or a fake with the same shape.
+        device: output device index or name; ``None`` is the system default.
+        block_s: seconds per PortAudio block (how quickly ``stop`` is heard).
+    """
+
+    def __init__(self, sound: Any, device: int | str | None = None, block_s: float = 0.05
+                 ) -> None:
+        self.sound = sound
+        self.device = device
+        self.block_s = block_s
+        self._stream: Any = None
+        self._audio: FloatArray = np.zeros(0, dtype=np.float32)
+        self._rate = 16000
+        # Written by the audio thread, read by the UI thread: a plain int (atomic under the
+        # GIL) and an Event, so neither side ever waits on the other.
+        self._pos = 0
+        self._done = threading.Event()
+        self._done.set()
+
+    # -- state the UI polls -------------------------------------------------------------
+    @property
+    def playing(self) -> bool:
+        return not self._done.is_set()
+
+    @property
+    def position_s(self) -> float:
+        return self._pos / self._rate
+
+    @property
+    def duration_s(self) -> float:
+        return self._audio.size / self._rate
+
+    # -- control ------------------------------------------------------------------------
+    def play(self, source: Path | FloatArray, samplerate: int | None = None) -> None:
+        """Start playing a WAV file, or a mono float array at ``samplerate``.
+
+        Anything already playing is stopped first.
+
+        Raises:
+            AudioFileError: the file cannot be read.
+            NoOutputDevice: there is no speaker.
+            AudioDeviceError: the speaker refused to open.
+        """
+        self.stop()
+        if isinstance(source, Path):
+            native = inspect_wav(source).samplerate if _is_wav(source) else 16000
+            audio, rate = read_audio(source, native), native
+        else:
+            if samplerate is None:
+                raise ValueError("samplerate is required when playing an array")
+            audio, rate = np.asarray(source, dtype=np.float32).reshape(-1), int(samplerate)
+        device_rate = self._choose_rate(rate)
+        if device_rate != rate:
+            audio = resample(audio, rate, device_rate)
+        self._audio = np.ascontiguousarray(audio, dtype=np.float32)
+        self._rate = device_rate
+        self._pos = 0
+        self._done.clear()
+        try:
+            self._stream = self.sound.OutputStream(
+                device=self.device, channels=1, samplerate=device_rate, dtype="float32",
+                blocksize=max(1, int(device_rate * self.block_s)), callback=self._callback,
+                finished_callback=self._done.set,
+            )
+            self._stream.start()
+        except Exception as exc:
+            self._done.set()
+            self._stream = None
+            if is_portaudio_error(self.sound, exc) or isinstance(exc, (OSError, ValueError)):
+                raise _output_error(exc) from exc
+            raise
+
+    def stop(self) -> None:
+        """Stop playing (if playing) and release the device. Safe to call at any time."""
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            try:
+                stream.stop()
+                stream.close()
+            except Exception as exc:
+                # The device may already be gone; the stream is released either way.
+                if not is_portaudio_error(self.sound, exc):
+                    raise
+        self._done.set()
+
+    # -- internals ----------------------------------------------------------------------
+    def _choose_rate(self, rate: int) -> int:
+        """The file's own rate if the device takes it, else the device's default rate."""
+        try:
+            self.sound.check_output_settings(device=self.device, channels=1, dtype="float32",
+                                             samplerate=rate)
+            return rate
+        except Exception as exc:
+            if not (is_portaudio_error(self.sound, exc) or isinstance(exc, ValueError)):
+                raise
+            first_error: BaseException = exc
+        try:
+            info = self.sound.query_devices(self.device, "output")
+        except Exception as exc:
+            if is_portaudio_error(self.sound, exc) or isinstance(exc, ValueError):
+                raise _output_error(exc) from exc
+            raise
+        if int(info.get("max_output_channels", 0)) <= 0:
+            raise NoOutputDevice(NO_SPEAKER_MESSAGE) from first_error
+        return int(info["default_samplerate"])
+
+    def _callback(self, outdata: npt.NDArray[np.float32], frames: int, time_info: Any,
+                  status: Any) -> None:
+        # Real-time thread: copy a slice and return. Never Qt, never the disk.
+        start = self._pos
+        chunk = self._audio[start:start + frames]
+        count = chunk.size
+        outdata[:count] = chunk[:, None]
+        outdata[count:] = 0.0
+        self._pos = start + count
+        if count < frames:
+            stop = getattr(self.sound, "CallbackStop", None)
+            if isinstance(stop, type) and issubclass(stop, BaseException):
+                raise stop  # lets PortAudio drain this last block, then finish the stream
+            self._done.set()
+
+
+def _is_wav(path: Path) -> bool:
+    try:
+        with open(path, "rb") as f:
+            head = f.read(12)
+    except OSError:
+        return False  # read_audio reports the missing or unreadable file properly
+    return head[:4] == b"RIFF" and head[8:12] == b"WAVE"
+
+
+def _output_error(exc: BaseException) -> NoOutputDevice | AudioDeviceError:
+    message = describe_device_error(exc, "play the recording")
+    if message == NO_MIC_MESSAGE:  # the same PortAudio symptoms mean "no speaker" here
+        return NoOutputDevice(NO_SPEAKER_MESSAGE)
+    return AudioDeviceError(message)

@@ -1,0 +1,973 @@
+"""The main window: pick a drill, hear the buyer, record your answer, read your scorecard.
+
+This module wires widgets to the core and holds the practice state (idle, recording, scoring,
+scored); it does no scoring, parsing or SQL itself. Slow work (loading the speech model,
+``practice.finish_attempt``) goes through ``run_in_background``; the recorder and the player
+are polled by ``QTimer``s on the GUI thread, so their audio threads never touch Qt.
+
+Errors the core can name (``TrainerError``) are shown as their one sentence in the message
+banner; anything else is logged and shown as a short apology, and the recording is kept.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import time
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, QThreadPool, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QStackedWidget,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from trainer.drills import Drill, DrillLibrary, Scenario, parse_scenario
+from trainer.errors import StorageError, TrainerError
+from trainer.playback import Player
+from trainer.practice import AttemptResult, attempt_audio_path, finish_attempt
+from trainer.recorder import Recorder
+from trainer.settings import Settings, load_settings, save_settings, settings_path
+from trainer.sound import NO_MIC_MESSAGE, input_devices
+from trainer.store import Attempt, Seller, Store
+from trainer.ui.tasks import Pool, run_in_background
+from trainer.ui.widgets import (
+    MUTED,
+    RED,
+    DrillBrief,
+    LevelMeter,
+    MessageBanner,
+    ScorecardView,
+    base_point_size,
+)
+
+log = logging.getLogger(__name__)
+
+NO_AUDIO_LIBRARY_MESSAGE = (
+    "Recording needs the audio library PortAudio, which is missing; install it "
+    "(on Linux: sudo apt install libportaudio2) and restart the app."
+)
+NEED_NAME_MESSAGE = "Type your name first, so this take is saved under it."
+METER_INTERVAL_MS = 50  # ~20 Hz: smooth to the eye, negligible CPU
+STATUS_TEXT = {
+    "scored": "Scored",
+    "recorded": "Ready to score",
+    "failed": "Not scored",
+    "recording": "Interrupted",
+}
+
+
+class State(enum.Enum):
+    IDLE = "idle"
+    RECORDING = "recording"
+    SCORING = "scoring"
+    SCORED = "scored"
+
+
+@dataclass(frozen=True)
+class Take:
+    """One attempt on its way through the window: what was practised and where the audio is."""
+
+    attempt_id: int
+    seller: Seller
+    drill: Drill
+    scenario: Scenario | None
+    wav: Path
+
+
+def unexpected_message(exc: BaseException) -> str:
+    return f"Something went wrong: {type(exc).__name__}; your recording is kept."
+
+
+def _unused_path(path: Path) -> Path:
+    """``path``, or ``name-2.wav``, ``name-3.wav``... so two takes in one second never collide."""
+    candidate, n = path, 2
+    while candidate.exists():
+        candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
+        n += 1
+    return candidate
+
+
+def _clock(seconds: float) -> str:
+    whole = int(seconds)
+    return f"{whole // 60}:{whole % 60:02d}"
+
+
+class MainWindow(QMainWindow):
+    """The practice window.
+
+    Args:
+        library: drills and scenarios.
+        store: the practice history (shared with background jobs; it serialises access).
+        sound: the ``sounddevice`` module (or a fake), or ``None`` when PortAudio is missing.
+        transcriber: a ``Transcriber`` (``.name``, ``.load()``, ``.transcribe()``), or ``None``
+            when no model is installed.
+        data_dir: where recordings and ``settings.json`` are written.
+        pool: where background work runs (a ``SyncPool`` in tests). By default a private pool
+            with one thread: the model load and every scoring run one after another, so two
+            jobs never use the model at once and one CPU core stays free for the UI.
+        settings: remembered choices; read from ``data_dir/settings.json`` when omitted.
+        sound_error: the sentence to show when ``sound`` is ``None``.
+        model_error: the sentence to show when ``transcriber`` is ``None``.
+    """
+
+    model_ready = Signal(str)
+    model_failed = Signal(str)
+    recording_started = Signal()
+    recording_stopped = Signal(str)
+    scorecard_ready = Signal(dict)
+    message_shown = Signal(str)
+
+    def __init__(self, library: DrillLibrary, store: Store, sound: Any, transcriber: Any,
+                 data_dir: Path, pool: Pool | None = None, settings: Settings | None = None,
+                 *, sound_error: str | None = None, model_error: str | None = None) -> None:
+        super().__init__()
+        self.library = library
+        self.store = store
+        self.sound = sound
+        self.transcriber = transcriber
+        self.data_dir = data_dir
+        if pool is None:
+            own_pool = QThreadPool(self)
+            own_pool.setMaxThreadCount(1)
+            pool = own_pool
+        self.pool: Any = pool
+        self.settings_file = settings_path(data_dir)
+        self.settings = settings if settings is not None else load_settings(self.settings_file)
+        self.sound_error = sound_error or NO_AUDIO_LIBRARY_MESSAGE
+        self.model_error = model_error or (
+            "No speech model is installed, so takes cannot be scored yet; reinstall the app.")
+        self.recorder = Recorder(sound, block_s=0.05) if sound is not None else None
+        self.player = Player(sound) if sound is not None else None
+
+        self.state = State.IDLE
+        self.model_state = "loading" if transcriber is not None else "missing"
+        self.take: Take | None = None  # the take on the Practice tab
+        self._waiting_for_model: list[tuple[Take, str]] = []
+        self._scoring_ids: set[int] = set()
+        self._restoring = False
+
+        self.setWindowTitle("Sales Trainer")
+        self.setMinimumSize(1000, 700)
+        self.resize(1120, 780)
+        self._build()
+        self._restore_choices()
+        self._bind_keys()
+
+        self._meter_timer = QTimer(self)
+        self._meter_timer.setInterval(METER_INTERVAL_MS)
+        self._meter_timer.timeout.connect(self._on_tick)
+        self._play_timer = QTimer(self)
+        self._play_timer.setInterval(100)
+        self._play_timer.timeout.connect(self._on_play_tick)
+
+        self._refresh_history()
+        self._show_brief()
+        # Deferred so the load starts once the event loop runs (and so a synchronous test
+        # pool still emits model_ready after the test has connected to it).
+        QTimer.singleShot(0, self._load_model)
+
+    # == construction =====================================================================
+    def _build(self) -> None:
+        base = base_point_size(self)
+        central = QWidget()
+        outer = QVBoxLayout(central)
+        outer.setContentsMargins(16, 12, 16, 12)
+        outer.setSpacing(10)
+        self.setCentralWidget(central)
+
+        top = QHBoxLayout()
+        top.setSpacing(8)
+        self.name_edit = QLineEdit()
+        self.name_edit.setPlaceholderText("Your name")
+        self.name_edit.setClearButtonEnabled(True)
+        self.name_edit.setMinimumWidth(170)
+        self.name_edit.setAccessibleName("Your name")
+        self.drill_combo = QComboBox()
+        self.drill_combo.setMinimumWidth(170)
+        self.drill_combo.setAccessibleName("Drill")
+        self.scenario_combo = QComboBox()
+        self.scenario_combo.setMinimumWidth(250)
+        self.scenario_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToContentsOnFirstShow)
+        self.scenario_combo.setAccessibleName("Scenario")
+        for text, widget in (("&Name", self.name_edit), ("&Drill", self.drill_combo),
+                             ("&Scenario", self.scenario_combo)):
+            label = QLabel(text)
+            label.setStyleSheet(f"color: {MUTED};")
+            label.setBuddy(widget)
+            top.addWidget(label)
+            top.addWidget(widget)
+            top.addSpacing(10)
+        top.addStretch(1)
+        outer.addLayout(top)
+
+        # Status bar: the speech model's state on the left, the microphone choice on the right
+        # (both matter, neither needs to compete with the drill for attention).
+        self.model_status = QLabel()
+        self.model_status.setStyleSheet(f"color: {MUTED}; padding-left: 8px;")
+        self.statusBar().addWidget(self.model_status, 1)
+        self.mic_combo = QComboBox()
+        self.mic_combo.setMinimumWidth(200)
+        self.mic_combo.setMaximumWidth(320)
+        self.mic_combo.setAccessibleName("Microphone")
+        mic_label = QLabel("&Microphone")
+        mic_label.setStyleSheet(f"color: {MUTED};")
+        mic_label.setBuddy(self.mic_combo)
+        self.statusBar().addPermanentWidget(mic_label)
+        self.statusBar().addPermanentWidget(self.mic_combo)
+
+        self.banner = MessageBanner()
+        self.message_label = self.banner.label
+        outer.addWidget(self.banner)
+
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self._build_practice(base), "Practice")
+        self.tabs.addTab(self._build_history(base), "History")
+        self.tabs.currentChanged.connect(self._on_tab_changed)
+        outer.addWidget(self.tabs, 1)
+
+        self.name_edit.textChanged.connect(self._on_name_changed)
+        self.name_edit.editingFinished.connect(self._save_choices)
+        self.name_edit.returnPressed.connect(lambda: self.record_button.setFocus())
+        self.drill_combo.currentIndexChanged.connect(self._on_choice_changed)
+        self.scenario_combo.currentIndexChanged.connect(self._on_choice_changed)
+        self.mic_combo.currentIndexChanged.connect(self._save_choices)
+
+    def _build_practice(self, base: float) -> QWidget:
+        self.practice_stack = QStackedWidget()
+
+        # Page 0: the brief, with the record bar under it (the buyer's line stays in view
+        # while the seller answers).
+        brief_page = QWidget()
+        layout = QVBoxLayout(brief_page)
+        layout.setContentsMargins(0, 8, 0, 0)
+        self.brief = DrillBrief()
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(self.brief)
+        layout.addWidget(scroll, 1)
+        bar = QFrame()
+        bar.setObjectName("recordbar")
+        bar.setStyleSheet("#recordbar { background: #f6f8fa; border: 1px solid #dde2e8;"
+                          " border-radius: 8px; }")
+        bar_layout = QHBoxLayout(bar)
+        bar_layout.setContentsMargins(14, 10, 14, 10)
+        bar_layout.setSpacing(14)
+        self.record_button = QPushButton()
+        self.record_button.setMinimumWidth(150)
+        self.record_button.setToolTip("Start or stop recording (Space)")
+        self.record_button.clicked.connect(self.toggle_recording)
+        self.meter = LevelMeter()
+        self.elapsed_label = QLabel("0:00")
+        font = self.elapsed_label.font()
+        font.setPointSizeF(base * 1.4)
+        font.setBold(True)
+        self.elapsed_label.setFont(font)
+        self.elapsed_label.setMinimumWidth(int(base * 5))
+        self.record_hint = QLabel()
+        self.record_hint.setStyleSheet(f"color: {MUTED};")
+        self.record_hint.setMinimumWidth(300)
+        self.record_hint.setWordWrap(True)
+        bar_layout.addWidget(self.record_button)
+        bar_layout.addWidget(self.meter, 1)
+        bar_layout.addWidget(self.elapsed_label)
+        bar_layout.addWidget(self.record_hint)
+        layout.addWidget(bar)
+        self.practice_stack.addWidget(brief_page)
+
+        # Page 1: scoring in progress.
+        scoring_page = QWidget()
+        s_layout = QVBoxLayout(scoring_page)
+        s_layout.addStretch(2)
+        self.scoring_label = QLabel("Scoring\u2026")
+        font = self.scoring_label.font()
+        font.setPointSizeF(base * 1.8)
+        font.setBold(True)
+        self.scoring_label.setFont(font)
+        self.scoring_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.scoring_detail = QLabel(
+            "Transcribing and scoring on this computer; your recording never leaves it.")
+        self.scoring_detail.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.scoring_detail.setStyleSheet(f"color: {MUTED};")
+        self.scoring_progress = QProgressBar()
+        self.scoring_progress.setRange(0, 0)  # busy: Whisper gives no useful progress
+        self.scoring_progress.setTextVisible(False)
+        self.scoring_progress.setMaximumWidth(420)
+        s_layout.addWidget(self.scoring_label)
+        s_layout.addWidget(self.scoring_detail)
+        s_layout.addSpacing(8)
+        s_layout.addWidget(self.scoring_progress, 0, Qt.AlignmentFlag.AlignHCenter)
+        s_layout.addStretch(3)
+        self.practice_stack.addWidget(scoring_page)
+
+        # Page 2: the scorecard.
+        result_page = QWidget()
+        r_layout = QVBoxLayout(result_page)
+        r_layout.setContentsMargins(0, 8, 0, 0)
+        actions = QHBoxLayout()
+        self.result_title = QLabel()
+        self.result_title.setStyleSheet(f"color: {MUTED};")
+        self.replay_button = QPushButton("\u25b6  Replay")
+        self.replay_button.setToolTip("Play this take back (Ctrl+R)")
+        self.replay_button.clicked.connect(self.replay)
+        self.try_again_button = QPushButton("\u21bb  Try again")
+        self.try_again_button.setToolTip("Back to the brief, same drill and scenario (Ctrl+N)")
+        self.try_again_button.clicked.connect(self.try_again)
+        actions.addWidget(self.result_title, 1)
+        actions.addWidget(self.replay_button)
+        actions.addWidget(self.try_again_button)
+        r_layout.addLayout(actions)
+        self.scorecard_view = ScorecardView()
+        r_layout.addWidget(self.scorecard_view, 1)
+        self.practice_stack.addWidget(result_page)
+        return self.practice_stack
+
+    def _build_history(self, base: float) -> QWidget:
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.history_table = QTableWidget(0, 6)
+        self.history_table.setHorizontalHeaderLabels(
+            ["Date", "Drill", "Scenario", "Score", "Result", "Status"])
+        self.history_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.history_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.history_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.history_table.verticalHeader().setVisible(False)
+        self.history_table.setAlternatingRowColors(True)
+        header = self.history_table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.history_table.itemSelectionChanged.connect(self._on_history_selected)
+        splitter.addWidget(self.history_table)
+
+        detail = QWidget()
+        d_layout = QVBoxLayout(detail)
+        d_layout.setContentsMargins(12, 0, 0, 0)
+        self.history_title = QLabel("Select a take to see its scorecard.")
+        self.history_title.setWordWrap(True)
+        font = self.history_title.font()
+        font.setBold(True)
+        self.history_title.setFont(font)
+        self.history_status = QLabel()
+        self.history_status.setWordWrap(True)
+        self.history_status.setStyleSheet(f"color: {MUTED};")
+        buttons = QHBoxLayout()
+        self.score_now_button = QPushButton("Score now")
+        self.score_now_button.setToolTip("Transcribe and score this saved take")
+        self.score_now_button.clicked.connect(self.score_selected)
+        self.history_replay_button = QPushButton("\u25b6  Replay")
+        self.history_replay_button.setToolTip("Play this take back (Ctrl+R)")
+        self.history_replay_button.clicked.connect(self.replay)
+        buttons.addWidget(self.score_now_button)
+        buttons.addWidget(self.history_replay_button)
+        buttons.addStretch(1)
+        self.history_view = ScorecardView()
+        self.history_view.hide()
+        d_layout.addWidget(self.history_title)
+        d_layout.addWidget(self.history_status)
+        d_layout.addLayout(buttons)
+        d_layout.addWidget(self.history_view, 1)
+        splitter.addWidget(detail)
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([620, 480])  # the table needs room for its six columns
+        self._set_history_buttons(None)
+        return splitter
+
+    def _bind_keys(self) -> None:
+        # Space is a window shortcut, so it works whatever button has focus; a focused text
+        # field still receives it (Qt lets line edits override shortcuts for typed text).
+        for keys, slot in ((QKeySequence(Qt.Key.Key_Space), self.toggle_recording),
+                           (QKeySequence("Ctrl+R"), self.replay),
+                           (QKeySequence("Ctrl+N"), self.try_again),
+                           (QKeySequence("Ctrl+H"), self.toggle_history)):
+            shortcut = QShortcut(keys, self)
+            shortcut.activated.connect(slot)
+
+    def _restore_choices(self) -> None:
+        self._restoring = True
+        try:
+            self.name_edit.setText(self.settings.seller)
+            for drill in self.library.drills():
+                self.drill_combo.addItem(drill.title, drill.id)
+            for scenario in self.library.scenarios():
+                self.scenario_combo.addItem(scenario.title, scenario.id)
+            if self.scenario_combo.count() == 0:
+                self.scenario_combo.addItem("No scenario", None)
+            self._select_data(self.drill_combo, self.settings.drill)
+            self._select_data(self.scenario_combo, self.settings.scenario)
+            self._fill_microphones()
+        finally:
+            self._restoring = False
+
+    def _fill_microphones(self) -> None:
+        self.mic_combo.clear()
+        devices = input_devices(self.sound) if self.sound is not None else []
+        if not devices:
+            self.mic_combo.addItem("No microphone found", "")
+            self.mic_combo.setEnabled(False)
+            return
+        self.mic_combo.addItem("System default", "")
+        for device in devices:
+            self.mic_combo.addItem(device.name, device.name)
+        self._select_data(self.mic_combo, self.settings.input_device)
+
+    @staticmethod
+    def _select_data(combo: QComboBox, value: str) -> None:
+        index = combo.findData(value) if value else -1
+        if index >= 0:
+            combo.setCurrentIndex(index)
+
+    # == choices ==========================================================================
+    def current_drill(self) -> Drill | None:
+        drill_id = self.drill_combo.currentData()
+        return self.library.drill(drill_id) if drill_id else None
+
+    def current_scenario(self) -> Scenario | None:
+        scenario_id = self.scenario_combo.currentData()
+        return self.library.scenario(scenario_id) if scenario_id else None
+
+    def seller_name(self) -> str:
+        return " ".join(self.name_edit.text().split())
+
+    def _find_seller(self) -> Seller | None:
+        """The seller named in the name field, without creating one while they type."""
+        name = self.seller_name().casefold()
+        if not name:
+            return None
+        return next((s for s in self.store.sellers() if s.name.casefold() == name), None)
+
+    def _on_name_changed(self) -> None:
+        if not self._restoring:
+            self._refresh_history()
+
+    def _on_choice_changed(self) -> None:
+        if self._restoring:
+            return
+        if self.state in (State.IDLE, State.SCORED):
+            self.take = None
+            self._show_brief()
+        self._save_choices()
+
+    def _save_choices(self) -> None:
+        if self._restoring:
+            return
+        self.settings.seller = self.seller_name()
+        self.settings.drill = str(self.drill_combo.currentData() or "")
+        self.settings.scenario = str(self.scenario_combo.currentData() or "")
+        self.settings.input_device = str(self.mic_combo.currentData() or "")
+        try:
+            save_settings(self.settings, self.settings_file)
+        except StorageError as exc:
+            self.show_message(str(exc))
+
+    def _input_device(self) -> int | None:
+        """The chosen microphone's index now (indices change between runs; names do not)."""
+        name = self.mic_combo.currentData()
+        if not name or self.sound is None:
+            return None
+        return next((d.index for d in input_devices(self.sound) if d.name == name), None)
+
+    # == messages =========================================================================
+    def show_message(self, text: str, kind: str = "error") -> None:
+        """Show one sentence in the banner (``kind`` is "error" or "info")."""
+        self.banner.show_text(text, kind)
+        self.message_shown.emit(text)
+
+    def clear_message(self) -> None:
+        self.banner.clear()
+
+    def _report(self, exc: BaseException) -> None:
+        if isinstance(exc, TrainerError):
+            self.show_message(str(exc))
+        else:
+            log.error("Unexpected error", exc_info=exc)
+            self.show_message(unexpected_message(exc))
+
+    # == the speech model =================================================================
+    def _load_model(self) -> None:
+        if self.transcriber is None:
+            self.model_status.setText("No speech model installed")
+            self.model_failed.emit(self.model_error)
+            return
+        self.model_status.setText("Loading speech model\u2026")
+        run_in_background(self.transcriber.load, self._on_model_loaded, self._on_model_failed,
+                          self.pool, context=self)
+
+    def _on_model_loaded(self, _seconds: object) -> None:
+        self.model_state = "ready"
+        name = str(getattr(self.transcriber, "name", "model"))
+        self.model_status.setText(f"Speech model ready ({name})")
+        self.model_ready.emit(name)
+        waiting, self._waiting_for_model = self._waiting_for_model, []
+        for take, origin in waiting:
+            self._score(take, origin)
+
+    def _on_model_failed(self, exc: Exception) -> None:
+        self.model_state = "missing"
+        self.model_error = str(exc) if isinstance(exc, TrainerError) else unexpected_message(exc)
+        if not isinstance(exc, TrainerError):
+            log.error("The speech model failed to load", exc_info=exc)
+        self.model_status.setText("Speech model not loaded")
+        self.show_message(self.model_error)
+        self.model_failed.emit(self.model_error)
+        waiting, self._waiting_for_model = self._waiting_for_model, []
+        for take, origin in waiting:
+            self._scoring_ids.discard(take.attempt_id)
+            if origin == "practice" and self.take is take:
+                self._set_state(State.IDLE)
+        self._refresh_history()
+
+    # == recording ========================================================================
+    def toggle_recording(self) -> None:
+        """Space / the Record button: start a take, or stop the one in progress."""
+        if self.state is State.RECORDING:
+            self.stop_recording()
+        elif self.state is State.SCORING:
+            self.show_message("Still scoring your last take; one moment.", "info")
+        else:
+            self.start_recording()
+
+    def start_recording(self) -> None:
+        self.tabs.setCurrentIndex(0)
+        if self.player is not None and self.player.playing:
+            self._stop_playback()
+        if not self.seller_name():
+            self.show_message(NEED_NAME_MESSAGE, "info")
+            self.name_edit.setFocus()
+            return
+        if self.sound is None or self.recorder is None:
+            self.show_message(self.sound_error)
+            return
+        if not input_devices(self.sound):
+            # Checked before anything is saved: no microphone means no attempt at all.
+            self.show_message(NO_MIC_MESSAGE)
+            return
+        drill = self.current_drill()
+        if drill is None:
+            self.show_message("No drills are installed; reinstall the app.")
+            return
+        scenario = self.current_scenario()
+        attempt_id: int | None = None
+        wav: Path | None = None
+        try:
+            seller = self.store.seller(self.seller_name())
+            wav = _unused_path(attempt_audio_path(self.data_dir, seller, drill.id))
+            attempt_id = self.store.begin_attempt(
+                seller, drill.id, scenario.id if scenario else None,
+                scenario.to_json() if scenario else None, wav)
+            self.recorder.start(wav, self._input_device())
+        except Exception as exc:
+            if attempt_id is not None:
+                self._abandon_attempt(attempt_id, wav, exc)
+            self._report(exc)
+            self._refresh_history()
+            return
+        self.take = Take(attempt_id, seller, drill, scenario, wav)
+        self.clear_message()
+        self._save_choices()
+        self._set_state(State.RECORDING)
+        self._meter_timer.start()
+        self._refresh_history()
+        self.recording_started.emit()
+
+    def _abandon_attempt(self, attempt_id: int, wav: Path | None, exc: BaseException) -> None:
+        """A take that never started: record why, and drop its empty WAV header."""
+        message = str(exc) if isinstance(exc, TrainerError) else unexpected_message(exc)
+        try:
+            self.store.mark_failed(attempt_id, message)
+        except StorageError:
+            log.warning("Could not mark attempt %s as failed", attempt_id)
+        if wav is not None and wav.exists() and wav.stat().st_size <= 44:
+            wav.unlink(missing_ok=True)
+
+    def _on_tick(self) -> None:
+        recorder = self.recorder
+        if recorder is None or self.state is not State.RECORDING:
+            return
+        self.meter.set_level(recorder.level_db, recorder.clipping)
+        self.elapsed_label.setText(_clock(recorder.elapsed_s))
+        if recorder.clipping:
+            self.record_hint.setText("Too loud: move back from the microphone a little.")
+        if recorder.error is not None or not recorder.recording:
+            # Device lost or disk full: the recorder already stopped writing; keep the audio.
+            self.stop_recording()
+
+    def stop_recording(self, score: bool = True) -> None:
+        """Stop the take, keep its audio, and (unless asked not to) score it."""
+        if self.state is not State.RECORDING or self.recorder is None or self.take is None:
+            return
+        self._meter_timer.stop()
+        take = self.take
+        try:
+            recording = self.recorder.stop()
+        except Exception as exc:
+            self._set_state(State.IDLE)
+            self._report(exc)
+            return
+        self.meter.reset()
+        self.elapsed_label.setText(_clock(recording.duration_s))
+        try:
+            self.store.mark_recorded(take.attempt_id, recording.duration_s)
+        except StorageError as exc:
+            self.show_message(str(exc))
+        self.recording_stopped.emit(str(take.wav))
+        if recording.error is not None:
+            self._set_state(State.IDLE)
+            self.show_message(str(recording.error))
+            self._refresh_history()
+            return
+        if not score:
+            self._set_state(State.IDLE)
+            return
+        self._set_state(State.SCORING)
+        self._score(take, "practice")
+
+    # == scoring ==========================================================================
+    def _score(self, take: Take, origin: str) -> None:
+        """Run ``finish_attempt`` off the UI thread; wait for the model if it is still loading."""
+        self._scoring_ids.add(take.attempt_id)
+        if self.model_state == "missing" or self.transcriber is None:
+            self._scoring_ids.discard(take.attempt_id)
+            if origin == "practice":
+                self._set_state(State.IDLE)
+            self.show_message(self.model_error)
+            self._refresh_history()
+            return
+        if self.model_state == "loading":
+            self.scoring_detail.setText("Waiting for the speech model to finish loading\u2026")
+            self._waiting_for_model.append((take, origin))
+            self._refresh_history()
+            return
+        self.scoring_detail.setText(
+            "Transcribing and scoring on this computer; your recording never leaves it.")
+        job = partial(finish_attempt, self.store, take.attempt_id, take.drill, take.scenario,
+                      take.wav, self.transcriber)
+        run_in_background(job, partial(self._on_scored, take, origin),
+                          partial(self._on_score_failed, take, origin), self.pool, context=self)
+        self._refresh_history(select_id=take.attempt_id if origin == "history" else None)
+
+    def _on_scored(self, take: Take, origin: str, result: AttemptResult) -> None:
+        self._scoring_ids.discard(take.attempt_id)
+        card = result.scorecard
+        if origin == "practice" and self.take is take and self.state is State.SCORING:
+            self.scorecard_view.show_card(card)
+            self._set_state(State.SCORED)
+            self.try_again_button.setFocus()
+        self._refresh_history(select_id=take.attempt_id if origin == "history" else None)
+        self.scorecard_ready.emit(card)
+
+    def _on_score_failed(self, take: Take, origin: str, exc: Exception) -> None:
+        self._scoring_ids.discard(take.attempt_id)
+        if origin == "practice" and self.take is take and self.state is State.SCORING:
+            self._set_state(State.IDLE)
+        self._report(exc)
+        self._refresh_history(select_id=take.attempt_id if origin == "history" else None)
+
+    # == practice navigation ==============================================================
+    def try_again(self) -> None:
+        """Ctrl+N: back to the brief with the same drill and scenario, ready to record."""
+        if self.state is State.RECORDING:
+            return
+        if self.state is State.SCORING:
+            self.show_message("Your last take is still being scored; it will appear in "
+                              "History when it is done.", "info")
+        self._set_state(State.IDLE)
+        self.tabs.setCurrentIndex(0)
+        self.record_button.setFocus()
+
+    def toggle_history(self) -> None:
+        """Ctrl+H: switch between Practice and History."""
+        self.tabs.setCurrentIndex(0 if self.tabs.currentIndex() == 1 else 1)
+        if self.tabs.currentIndex() == 1:
+            self.history_table.setFocus()
+
+    def _on_tab_changed(self, index: int) -> None:
+        if index == 1:
+            self._refresh_history()
+
+    def _set_state(self, state: State) -> None:
+        self.state = state
+        recording = state is State.RECORDING
+        for widget in (self.name_edit, self.drill_combo, self.scenario_combo):
+            widget.setEnabled(not recording)
+        self.mic_combo.setEnabled(not recording and self.mic_combo.count() > 0
+                                  and bool(self.sound is not None
+                                           and input_devices(self.sound)))
+        if state is State.SCORING:
+            self.practice_stack.setCurrentIndex(1)
+        elif state is State.SCORED:
+            self.practice_stack.setCurrentIndex(2)
+            self._update_result_title()
+        else:
+            self._show_brief()
+        self._update_record_button()
+
+    def _show_brief(self) -> None:
+        drill = self.current_drill()
+        if drill is not None:
+            self.brief.set_drill(drill, self.current_scenario())
+        if self.state is not State.RECORDING:
+            self.elapsed_label.setText("0:00")
+        self.practice_stack.setCurrentIndex(0)
+        self._update_record_button()
+
+    def _update_record_button(self) -> None:
+        if self.state is State.RECORDING:
+            self.record_button.setText("\u25a0  Stop")
+            style = "background: #37474f;"
+            name = str(self.take.scenario.prospect.get("name", "")) if (
+                self.take and self.take.scenario) else ""
+            self.record_hint.setText(f"Recording \u2014 answer {name or 'the buyer'}. "
+                                     "Press Space to stop.")
+        else:
+            self.record_button.setText("\u25cf  Record")
+            style = f"background: {RED};"
+            self.record_hint.setText("Read the buyer's line, then press Space and answer "
+                                     "out loud.")
+        self.record_button.setStyleSheet(
+            f"QPushButton {{ {style} color: white; font-weight: bold; padding: 10px 18px;"
+            " border-radius: 6px; border: none; }"
+            " QPushButton:focus { outline: none; border: 2px solid #f5c542; }")
+
+    def _update_result_title(self) -> None:
+        take = self.take
+        if take is None:
+            self.result_title.clear()
+            return
+        where = f" \u00b7 {take.scenario.title}" if take.scenario else ""
+        self.result_title.setText(f"{take.drill.title}{where} \u00b7 {take.seller.name}")
+
+    # == playback =========================================================================
+    def replay(self) -> None:
+        """Ctrl+R: play the take on screen (or the selected History take); again to stop."""
+        if self.state is State.RECORDING:
+            return
+        if self.player is None:
+            self.show_message(self.sound_error)
+            return
+        if self.player.playing:
+            self._stop_playback()
+            return
+        path = self._replay_path()
+        if path is None:
+            self.show_message("There is no recording to play yet; record a take first.", "info")
+            return
+        try:
+            self.player.play(path)
+        except Exception as exc:
+            self._report(exc)
+            return
+        self._play_timer.start()
+        self._update_replay_buttons()
+
+    def _replay_path(self) -> Path | None:
+        if self.tabs.currentIndex() == 1:
+            attempt = self.selected_attempt()
+            return attempt.audio_path if attempt is not None else None
+        return self.take.wav if self.take is not None else None
+
+    def _on_play_tick(self) -> None:
+        if self.player is not None and not self.player.playing:
+            self._stop_playback()
+
+    def _stop_playback(self) -> None:
+        self._play_timer.stop()
+        if self.player is not None:
+            self.player.stop()  # also releases the finished stream
+        self._update_replay_buttons()
+
+    def _update_replay_buttons(self) -> None:
+        playing = self.player is not None and self.player.playing
+        text = "\u25a0  Stop playback" if playing else "\u25b6  Replay"
+        self.replay_button.setText(text)
+        self.history_replay_button.setText(text)
+
+    # == history ==========================================================================
+    def _refresh_history(self, select_id: int | None = None) -> None:
+        if select_id is None:
+            current = self.selected_attempt_id()
+            select_id = current
+        seller = None
+        try:
+            seller = self._find_seller()
+            attempts = self.store.attempts(seller) if seller is not None else []
+        except StorageError as exc:
+            self.show_message(str(exc))
+            attempts = []
+        table = self.history_table
+        table.blockSignals(True)
+        try:
+            table.setRowCount(len(attempts))
+            for row, attempt in enumerate(attempts):
+                for col, text in enumerate(self._history_cells(attempt)):
+                    item = QTableWidgetItem(text)
+                    item.setData(Qt.ItemDataRole.UserRole, attempt.id)
+                    if col == 2:
+                        item.setToolTip(self._scenario_names(attempt)[1])
+                    elif attempt.message:
+                        item.setToolTip(attempt.message)
+                    if col == 4 and attempt.passed is not None:
+                        item.setForeground(Qt.GlobalColor.darkGreen if attempt.passed
+                                           else Qt.GlobalColor.darkYellow)
+                    if col == 3:
+                        item.setTextAlignment(Qt.AlignmentFlag.AlignRight
+                                              | Qt.AlignmentFlag.AlignVCenter)
+                    table.setItem(row, col, item)
+            table.clearSelection()
+            selected_row = next((r for r, a in enumerate(attempts) if a.id == select_id), None)
+            if selected_row is not None:
+                table.selectRow(selected_row)
+        finally:
+            table.blockSignals(False)
+        self._on_history_selected()
+        if seller is None:
+            self.history_title.setText("Type your name to see your practice history."
+                                       if not self.seller_name() else
+                                       "No takes yet: record one on the Practice tab.")
+        elif not attempts:
+            self.history_title.setText("No takes yet: record one on the Practice tab.")
+
+    def _history_cells(self, attempt: Attempt) -> list[str]:
+        try:
+            drill_title = self.library.drill(attempt.drill_id).title
+        except TrainerError:
+            drill_title = attempt.drill_id
+        scenario_title, _ = self._scenario_names(attempt)
+        score = f"{attempt.score:.0f}" if attempt.score is not None else "\u2014"
+        result = ("PASS" if attempt.passed else "NOT YET") if attempt.passed is not None \
+            else "\u2014"
+        status = STATUS_TEXT.get(attempt.status, attempt.status)
+        if attempt.id in self._scoring_ids:
+            status = "Scoring\u2026"
+        elif self.take is not None and attempt.id == self.take.attempt_id \
+                and self.state is State.RECORDING:
+            status = "Recording\u2026"
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(attempt.started_at))
+        return [when, drill_title, scenario_title, score, result, status]
+
+    @staticmethod
+    def _scenario_names(attempt: Attempt) -> tuple[str, str]:
+        """A short name for the table (the prospect's company) and the full title."""
+        scenario = attempt.scenario or {}
+        title = str(scenario.get("title") or attempt.scenario_id or "\u2014")
+        prospect = scenario.get("prospect")
+        company = prospect.get("company") if isinstance(prospect, dict) else None
+        return (str(company) if company else title), title
+
+    def selected_attempt_id(self) -> int | None:
+        rows = self.history_table.selectionModel().selectedRows()
+        if not rows:
+            return None
+        item = self.history_table.item(rows[0].row(), 0)
+        return int(item.data(Qt.ItemDataRole.UserRole)) if item is not None else None
+
+    def selected_attempt(self) -> Attempt | None:
+        attempt_id = self.selected_attempt_id()
+        if attempt_id is None:
+            return None
+        try:
+            return self.store.attempt(attempt_id)
+        except (KeyError, StorageError):
+            return None
+
+    def _on_history_selected(self) -> None:
+        attempt = self.selected_attempt()
+        self._set_history_buttons(attempt)
+        if attempt is None:
+            self.history_view.hide()
+            self.history_status.clear()
+            self.history_status.hide()
+            self.history_title.setText("Select a take to see its scorecard.")
+            return
+        cells = self._history_cells(attempt)
+        scenario_title = self._scenario_names(attempt)[1]
+        self.history_title.setText(f"{cells[1]} \u00b7 {scenario_title} \u00b7 {cells[0]}")
+        if attempt.scorecard is not None:
+            self.history_view.show_card(attempt.scorecard)
+            self.history_view.show()
+            self.history_status.clear()
+        else:
+            self.history_view.hide()
+            self.history_status.setText(self._unscored_text(attempt))
+        self.history_status.setVisible(bool(self.history_status.text()))
+
+    def _unscored_text(self, attempt: Attempt) -> str:
+        if attempt.id in self._scoring_ids:
+            return "Scoring this take\u2026"
+        if attempt.status == "recorded":
+            return (attempt.message or "This take is saved but not scored yet.") + \
+                " Press \u201cScore now\u201d to score it."
+        if attempt.status == "failed":
+            return attempt.message or "This take could not be scored."
+        return "This take is still being recorded."
+
+    def _set_history_buttons(self, attempt: Attempt | None) -> None:
+        has_audio = bool(attempt is not None and attempt.audio_path is not None
+                         and attempt.audio_path.exists())
+        can_score = bool(attempt is not None and has_audio
+                         and attempt.status in ("recorded", "failed")
+                         and attempt.id not in self._scoring_ids
+                         and not (self.take is not None and self.state is State.RECORDING
+                                  and attempt.id == self.take.attempt_id))
+        self.score_now_button.setVisible(attempt is not None and attempt.status != "scored")
+        self.score_now_button.setEnabled(can_score)
+        self.history_replay_button.setEnabled(has_audio and attempt is not None
+                                              and attempt.status != "recording")
+
+    def score_selected(self) -> None:
+        """"Score now" on a saved take (e.g. one recovered after a crash)."""
+        attempt = self.selected_attempt()
+        if attempt is None or attempt.audio_path is None:
+            return
+        try:
+            drill = self.library.drill(attempt.drill_id)
+            seller = next((s for s in self.store.sellers() if s.id == attempt.seller_id), None)
+        except TrainerError as exc:
+            self.show_message(str(exc))
+            return
+        scenario: Scenario | None = None
+        if attempt.scenario is not None:
+            try:
+                scenario = parse_scenario(attempt.scenario, "the saved scenario")
+            except TrainerError:
+                scenario = None  # score without it: the rubric does not depend on it
+        if seller is None:
+            return
+        take = Take(attempt.id, seller, drill, scenario, attempt.audio_path)
+        self._score(take, "history")
+
+    # == shutdown =========================================================================
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        """Stop a take in progress (its audio is kept, ready to score next time)."""
+        if self.state is State.RECORDING:
+            self.stop_recording(score=False)
+        self._stop_playback()
+        self._save_choices()
+        super().closeEvent(event)
+
+    def wait_for_background(self, msecs: int = 30000) -> bool:
+        """Let a running model load or scoring finish before the store is closed."""
+        return bool(self.pool.waitForDone(msecs))
+

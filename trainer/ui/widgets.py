@@ -1,0 +1,394 @@
+"""Reusable widgets: the level meter, the message banner, the drill brief and the scorecard.
+
+They only display what they are given (a level in dBFS, a drill, a scorecard dict in the core's
+JSON shape); none of them records, scores or stores anything.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from PySide6.QtCore import QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QPainter, QPaintEvent
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QScrollArea,
+    QSizePolicy,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from trainer.drills import Drill, Scenario
+
+# One palette for the whole app: colour always comes with a word (PASS, "good"), never alone.
+GREEN = "#1e7b34"
+AMBER = "#9a6700"
+RED = "#b42318"
+MUTED = "#5f6b7a"
+INK = "#1f2933"
+BANDS = {"good": GREEN, "watch": AMBER, "fix": RED}
+
+
+def _label(text: str = "", *, size: float | None = None, bold: bool = False,
+           color: str | None = None, wrap: bool = True, selectable: bool = False,
+           italic: bool = False) -> QLabel:
+    label = QLabel(text)
+    label.setWordWrap(wrap)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    font = label.font()
+    if size is not None:
+        font.setPointSizeF(size)
+    font.setBold(bold)
+    font.setItalic(italic)
+    label.setFont(font)
+    if color:
+        label.setStyleSheet(f"color: {color};")
+    if selectable:
+        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label
+
+
+def base_point_size(widget: QWidget) -> float:
+    size = widget.font().pointSizeF()
+    return size if size > 0 else 11.0
+
+
+class LevelMeter(QWidget):
+    """A horizontal input-level bar painted from a dBFS value, red while the input clips.
+
+    Args:
+        floor_db: the level drawn as an empty bar (quieter is shown as silence).
+    """
+
+    def __init__(self, parent: QWidget | None = None, floor_db: float = -60.0) -> None:
+        super().__init__(parent)
+        self.floor_db = floor_db
+        self._db = floor_db
+        self._peak_db = floor_db
+        self._clipping = False
+        self.setMinimumSize(160, 22)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setAccessibleName("Microphone level")
+
+    @property
+    def level_db(self) -> float:
+        return self._db
+
+    @property
+    def clipping(self) -> bool:
+        return self._clipping
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        return QSize(320, 22)
+
+    def set_level(self, db: float, clipping: bool = False) -> None:
+        self._db = max(self.floor_db, min(0.0, db))
+        # The peak marker falls slowly so short syllables stay visible between timer ticks.
+        self._peak_db = max(self._db, self._peak_db - 1.5)
+        self._clipping = clipping
+        self.update()
+
+    def reset(self) -> None:
+        self._db = self._peak_db = self.floor_db
+        self._clipping = False
+        self.update()
+
+    def _fraction(self, db: float) -> float:
+        return (db - self.floor_db) / (0.0 - self.floor_db)
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        rect = QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5)
+        painter.setPen(QColor("#c5cbd3"))
+        painter.setBrush(QColor("#eef1f4"))
+        painter.drawRoundedRect(rect, 4, 4)
+        width = rect.width() * self._fraction(self._db)
+        if width > 1:
+            if self._clipping:
+                color = QColor(RED)
+            elif self._db > -6:
+                color = QColor("#d08c00")
+            else:
+                color = QColor("#2f9e44")
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(color)
+            painter.drawRoundedRect(QRectF(rect.left(), rect.top(), width, rect.height()), 4, 4)
+        peak_x = rect.left() + rect.width() * self._fraction(self._peak_db)
+        if peak_x > rect.left() + 2:
+            painter.setPen(QColor(RED if self._clipping else INK))
+            painter.drawLine(int(peak_x), int(rect.top()) + 3, int(peak_x), int(rect.bottom()) - 3)
+        painter.end()
+
+
+class MessageBanner(QFrame):
+    """A one-sentence message strip above the content; ``label`` holds the text."""
+
+    dismissed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("banner")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(12, 8, 8, 8)
+        self.label = _label(selectable=True)
+        self.label.setObjectName("message")
+        self.label.setAccessibleName("Message")
+        close = QToolButton()
+        close.setText("\u2715")
+        close.setToolTip("Dismiss")
+        close.setAutoRaise(True)
+        close.clicked.connect(self.clear)
+        layout.addWidget(self.label, 1)
+        layout.addWidget(close, 0, Qt.AlignmentFlag.AlignTop)
+        self.kind = "info"
+        self.hide()
+
+    def show_text(self, text: str, kind: str = "error") -> None:
+        self.kind = kind
+        background, border = (("#fdecea", "#f1aeb5") if kind == "error"
+                              else ("#e8f1fb", "#a9c8ec"))
+        self.setStyleSheet(f"#banner {{ background: {background}; border: 1px solid {border};"
+                           " border-radius: 6px; }")
+        self.label.setText(text)
+        self.show()
+
+    def clear(self) -> None:
+        self.label.clear()
+        self.hide()
+        self.dismissed.emit()
+
+
+class BuyerLine(QFrame):
+    """The buyer speaking: who they are, then their opening line in large type."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("buyer")
+        self.setStyleSheet("#buyer { background: #eef4fb; border: 1px solid #c9dbef;"
+                           " border-radius: 10px; }")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(18, 12, 18, 14)
+        layout.setSpacing(4)
+        self.who = _label(color=MUTED, size=base_point_size(self))
+        self.line = _label(size=base_point_size(self) * 1.65, color=INK)
+        self.line.setAccessibleName("The buyer says")
+        layout.addWidget(self.who)
+        layout.addWidget(self.line)
+
+    def set_line(self, drill: Drill, scenario: Scenario | None) -> None:
+        if scenario is not None:
+            prospect = scenario.prospect
+            who = ", ".join(str(p) for p in (prospect.get("role"), prospect.get("company")) if p)
+            name = str(prospect.get("name") or "The buyer")
+            self.who.setText(f"{name} \u00b7 {who} says:" if who else f"{name} says:")
+            line = drill.buyer_line_for(scenario)
+        else:
+            self.who.setText("The buyer says:")
+            line = drill.buyer_line
+        self.line.setText(f"\u201c{line}\u201d")
+
+
+class DrillBrief(QWidget):
+    """What to do: the drill's prompt, the buyer's line, and the criteria you are scored on."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        base = base_point_size(self)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(10)
+        self.title = _label(size=base * 1.5, bold=True, color=INK)
+        self.prompt = _label(size=base * 1.1, color=INK)
+        self.buyer = BuyerLine()
+        self.target = _label(color=MUTED)
+        self.criteria_title = _label("What you are scored on", size=base * 1.1, bold=True)
+        self.criteria = QLabel()
+        self.criteria.setWordWrap(True)
+        self.criteria.setTextFormat(Qt.TextFormat.RichText)
+        layout.addWidget(self.title)
+        layout.addWidget(self.prompt)
+        layout.addWidget(self.buyer)
+        layout.addWidget(self.target)
+        layout.addSpacing(4)
+        layout.addWidget(self.criteria_title)
+        layout.addWidget(self.criteria)
+        layout.addSpacing(4)
+        self.why_title = _label("Why it matters", size=base * 1.1, bold=True)
+        self.why = _label(color=MUTED)
+        layout.addWidget(self.why_title)
+        layout.addWidget(self.why)
+        layout.addStretch(1)
+
+    def set_drill(self, drill: Drill, scenario: Scenario | None) -> None:
+        self.title.setText(drill.title)
+        self.prompt.setText(" ".join(drill.prompt.split()))
+        self.buyer.set_line(drill, scenario)
+        low, high = drill.target_seconds
+        self.target.setText(f"Aim for {low:.0f}\u2013{high:.0f} seconds \u00b7 "
+                            f"pass mark {drill.pass_threshold:.0f}/100")
+        total = sum(c.weight for c in drill.criteria) or 1.0
+        rows = "".join(
+            f"<tr><td style='padding:3px 10px 3px 0'><b>{html.escape(c.name)}</b></td>"
+            f"<td style='padding:3px 10px 3px 0; color:{MUTED}'>"
+            f"{round(100 * c.weight / total):.0f} pts</td>"
+            f"<td style='padding:3px 0'>{html.escape(c.definition)}</td></tr>"
+            for c in drill.criteria
+        )
+        self.criteria.setText(f"<table>{rows}</table>")
+        why = " ".join(drill.brief.split())
+        self.why.setText(why)
+        self.why_title.setVisible(bool(why))
+        self.why.setVisible(bool(why))
+
+
+class CriterionRow(QFrame):
+    """One rubric line of a scorecard: ✓/✗, the name, then the quote or the coaching."""
+
+    def __init__(self, data: dict[str, Any], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.criterion_id = str(data.get("id", ""))
+        self.met = bool(data.get("met"))
+        self.setObjectName("criterion")
+        self.setStyleSheet("#criterion { border-bottom: 1px solid #e3e7ec; }")
+        base = base_point_size(self)
+        grid = QGridLayout(self)
+        grid.setContentsMargins(4, 8, 4, 8)
+        grid.setHorizontalSpacing(10)
+        grid.setVerticalSpacing(3)
+        self.mark = _label("\u2713" if self.met else "\u2717", size=base * 1.5, bold=True,
+                           color=GREEN if self.met else RED, wrap=False)
+        self.mark.setAccessibleName("met" if self.met else "missed")
+        self.mark.setFixedWidth(int(base * 2.4))
+        self.mark.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+        self.name = _label(str(data.get("name", self.criterion_id)), size=base * 1.1, bold=True)
+        grid.addWidget(self.mark, 0, 0, 3, 1)
+        grid.addWidget(self.name, 0, 1)
+        self.evidence_label: QLabel | None = None
+        self.tip_label: QLabel | None = None
+        self.example_label: QLabel | None = None
+        self.evidence = str(data.get("evidence") or "")
+        if self.met:
+            self.evidence_label = _label(f"\u201c{self.evidence}\u201d", italic=True,
+                                         color=INK, selectable=True)
+            grid.addWidget(self.evidence_label, 1, 1)
+        else:
+            self.tip_label = _label(str(data.get("tip") or ""), color=INK, selectable=True)
+            grid.addWidget(self.tip_label, 1, 1)
+            example = data.get("example")
+            if example:
+                self.example_label = _label(f"Try: \u201c{example}\u201d", italic=True,
+                                            color=MUTED, selectable=True)
+                grid.addWidget(self.example_label, 2, 1)
+        grid.setColumnStretch(1, 1)
+
+
+_DELIVERY = (
+    ("pace_wpm", "Pace", "{:.0f} words/min"),
+    ("fillers_per_min", "Fillers", "{:.1f} per min"),
+    ("pauses", "Longest pause", "{:.1f} s"),
+    ("talk_time_s", "Talk time", "{:.0f} s"),
+)
+
+
+class ScorecardView(QScrollArea):
+    """A scorecard (the core's JSON shape) laid out for a seller to read top to bottom."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.card: dict[str, Any] | None = None
+        self.rows: list[CriterionRow] = []
+        self.delivery_rows: dict[str, QLabel] = {}
+        self._content = QWidget()
+        self._content.setObjectName("scorecard")
+        self.setWidget(self._content)
+        self._layout = QVBoxLayout(self._content)
+        self._layout.setContentsMargins(4, 4, 12, 4)
+        self._layout.setSpacing(8)
+        base = base_point_size(self)
+        header = QHBoxLayout()
+        self.score_label = _label("\u2013", size=base * 3.6, bold=True, wrap=False)
+        self.score_label.setAccessibleName("Score")
+        self.verdict_label = _label(size=base * 1.5, bold=True, wrap=False)
+        self.threshold_label = _label(color=MUTED, wrap=False)
+        verdict_box = QVBoxLayout()
+        verdict_box.addStretch(1)
+        verdict_box.addWidget(self.verdict_label)
+        verdict_box.addWidget(self.threshold_label)
+        verdict_box.addStretch(1)
+        header.addWidget(self.score_label)
+        header.addSpacing(16)
+        header.addLayout(verdict_box)
+        header.addStretch(1)
+        self._layout.addLayout(header)
+        self._criteria_box = QVBoxLayout()
+        self._criteria_box.setSpacing(0)
+        self._layout.addLayout(self._criteria_box)
+        self._layout.addSpacing(6)
+        self.delivery_title = _label("Delivery", size=base * 1.15, bold=True)
+        self._layout.addWidget(self.delivery_title)
+        self._delivery_grid = QGridLayout()
+        self._delivery_grid.setHorizontalSpacing(14)
+        self._delivery_grid.setVerticalSpacing(4)
+        self._layout.addLayout(self._delivery_grid)
+        self._layout.addSpacing(6)
+        self._layout.addWidget(_label("What you said", size=base * 1.15, bold=True))
+        self.transcript_label = _label(selectable=True, color=INK)
+        self._layout.addWidget(self.transcript_label)
+        self._layout.addStretch(1)
+
+    def clear(self) -> None:
+        self.card = None
+        for row in self.rows:
+            self._criteria_box.removeWidget(row)
+            row.deleteLater()
+        self.rows = []
+        while self._delivery_grid.count():
+            item = self._delivery_grid.takeAt(0)
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.deleteLater()
+        self.delivery_rows = {}
+        self.score_label.setText("\u2013")
+        self.verdict_label.clear()
+        self.threshold_label.clear()
+        self.transcript_label.clear()
+
+    def show_card(self, card: dict[str, Any]) -> None:
+        """Lay out a scorecard: score and verdict, one row per criterion, delivery, transcript."""
+        self.clear()
+        self.card = card
+        score = float(card.get("score", 0.0))
+        threshold = float(card.get("pass_threshold", 0.0))
+        passed = bool(card.get("passed"))
+        self.score_label.setText(f"{score:.0f}")
+        self.verdict_label.setText("PASS" if passed else "NOT YET")
+        self.verdict_label.setStyleSheet(f"color: {GREEN if passed else AMBER};")
+        self.threshold_label.setText(f"out of 100 \u00b7 pass mark {threshold:.0f}")
+        for data in card.get("criteria", []):
+            row = CriterionRow(data)
+            self.rows.append(row)
+            self._criteria_box.addWidget(row)
+        delivery = card.get("delivery") or {}
+        self.delivery_title.setVisible(bool(delivery))
+        for line, (key, name, fmt) in enumerate(
+                (k, n, f) for k, n, f in _DELIVERY if isinstance(delivery.get(k), dict)):
+            metric = delivery[key]
+            band = str(metric.get("band", ""))
+            band_label = _label(band, bold=True, color=BANDS.get(band, MUTED), wrap=False)
+            value = _label(f"{name}: {fmt.format(float(metric.get('value', 0)))}", wrap=False)
+            advice = _label(str(metric.get("advice", "")), color=MUTED)
+            self._delivery_grid.addWidget(value, line, 0)
+            self._delivery_grid.addWidget(band_label, line, 1)
+            self._delivery_grid.addWidget(advice, line, 2)
+            self.delivery_rows[key] = band_label
+        self._delivery_grid.setColumnStretch(2, 1)
+        self.transcript_label.setText(str(card.get("transcript", "")))
+        self.verticalScrollBar().setValue(0)
