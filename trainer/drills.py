@@ -23,7 +23,10 @@ from typing import Any
 from trainer import paths
 from trainer.errors import DrillFileError, ScenarioError, UnknownDrill
 
-DETECTORS = ("cues", "enumeration")
+DETECTORS = ("cues", "enumeration", "like")
+SCENARIO_FIELDS = ("prospect.pains", "prospect.industry", "prospect.role", "prospect.company",
+                   "prospect.name", "prospect.alternative", "company.value_points",
+                   "company.differentiators", "company.offering", "company.name")
 
 
 @dataclass(frozen=True)
@@ -36,10 +39,16 @@ class Criterion:
     weight: float
     tip: str
     example: str
-    cues: tuple[re.Pattern[str], ...]
-    vague: tuple[re.Pattern[str], ...] = ()
+    cues: tuple[str, ...]
+    vague: tuple[str, ...] = ()
     detector: str = "cues"
     min_items: int = 2
+    require: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    exemplars: tuple[str, ...] = ()
+    similarity: float = 0.6
+    scenario_fields: tuple[str, ...] = ()
+    like: str | None = None
 
 
 @dataclass(frozen=True)
@@ -111,18 +120,26 @@ def _require(data: Mapping[str, Any], key: str, kind: type, where: str, path: Pa
     return value
 
 
-def _patterns(values: Any, key: str, path: Path) -> tuple[re.Pattern[str], ...]:
+_TEMPLATE = re.compile(r"\{([a-z_]+)\}")
+
+
+def _strings(values: Any, key: str, path: Path) -> tuple[str, ...]:
     if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
         raise DrillFileError(f"{path.name}: key '{key}' must be a list of strings.")
-    compiled = []
-    for i, pattern in enumerate(values):
+    return tuple(values)
+
+
+def _patterns(values: Any, key: str, path: Path) -> tuple[str, ...]:
+    """Validate cue patterns; ``{placeholders}`` are filled from the scenario when scoring."""
+    patterns = _strings(values, key, path)
+    for i, pattern in enumerate(patterns):
         try:
-            compiled.append(re.compile(pattern, re.IGNORECASE))
+            re.compile(_TEMPLATE.sub("x", pattern), re.IGNORECASE)
         except re.error as exc:
             raise DrillFileError(
                 f"{path.name}: key '{key}[{i}]' is not a valid pattern ({exc})."
             ) from exc
-    return tuple(compiled)
+    return patterns
 
 
 def parse_drill(data: Mapping[str, Any], path: Path) -> Drill:
@@ -157,8 +174,22 @@ def parse_drill(data: Mapping[str, Any], path: Path) -> Drill:
                 f"{path.name}: key '{where}detector' must be one of {', '.join(DETECTORS)}."
             )
         cues = _patterns(raw.get("cues", []), where + "cues", path)
-        if detector == "cues" and not cues:
+        exemplars = _strings(raw.get("exemplars", []), where + "exemplars", path)
+        fields = _strings(raw.get("scenario_fields", []), where + "scenario_fields", path)
+        for j, name in enumerate(fields):
+            if name not in SCENARIO_FIELDS:
+                raise DrillFileError(
+                    f"{path.name}: key '{where}scenario_fields[{j}]' must be one of "
+                    f"{', '.join(SCENARIO_FIELDS)}."
+                )
+        if detector == "cues" and not (cues or exemplars or fields):
             raise DrillFileError(f"{path.name}: key '{where}cues' must list at least one cue.")
+        like = raw.get("like")
+        if detector == "like" and not isinstance(like, str):
+            raise DrillFileError(f"{path.name}: key '{where}like' must name another criterion.")
+        similarity = raw.get("similarity", 0.6)
+        if not isinstance(similarity, (int, float)) or not 0 < similarity <= 1:
+            raise DrillFileError(f"{path.name}: key '{where}similarity' must be in (0, 1].")
         criteria.append(
             Criterion(
                 id=cid,
@@ -171,8 +202,20 @@ def parse_drill(data: Mapping[str, Any], path: Path) -> Drill:
                 vague=_patterns(raw.get("vague", []), where + "vague", path),
                 detector=detector,
                 min_items=int(raw.get("min_items", 2)),
+                require=_patterns(raw.get("require", []), where + "require", path),
+                exclude=_patterns(raw.get("exclude", []), where + "exclude", path),
+                exemplars=exemplars,
+                similarity=float(similarity),
+                scenario_fields=fields,
+                like=like if isinstance(like, str) else None,
             )
         )
+    ids = {c.id for c in criteria}
+    for i, c in enumerate(criteria):
+        if c.like is not None and (c.like not in ids or c.like == c.id):
+            raise DrillFileError(
+                f"{path.name}: key 'criteria[{i}].like' names no other criterion ('{c.like}')."
+            )
     return Drill(
         id=drill_id,
         title=_require(data, "title", str, "", path),

@@ -20,6 +20,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from trainer.drills import Criterion, Drill, Scenario
@@ -28,10 +30,10 @@ from trainer.errors import EmptyTranscript
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 _MAX_EVIDENCE_WORDS = 32
 _ORDINALS = (
-    ("first", r"\b(?:first(?:ly)?|first off|to start(?: with)?|number one|one is)\b"),
+    ("first", r"\b(?:first(?:ly)?|first off|to start with,|let's start with|number one|one is)\b"),
     ("second", r"\b(?:second(?:ly)?|number two|two is)\b"),
     ("third", r"\b(?:third(?:ly)?|number three|three is)\b"),
-    ("then", r"\b(?:then|next|after that|and also)\b"),
+    ("then", r"\b(?:then|next(?! steps?| week| time| call| meeting)|after that|and also)\b"),
     ("last", r"\b(?:finally|lastly|last(?:ly)?,|and last)\b"),
 )
 _LIST_SPLIT = re.compile(r",\s*|;\s*|\s+and\s+(?:then\s+)?|\s+then\s+|\s+plus\s+", re.IGNORECASE)
@@ -107,13 +109,129 @@ def split_sentences(text: str) -> list[Sentence]:
     return sentences
 
 
+NUMBER = (
+    r"(?:\$\s?\d[\d,.]*\s*(?:k|m|million|thousand|billion)?|\d[\d,.]*\s*(?:%|percent|x\b)?"
+    r"|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen"
+    r"|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy"
+    r"|eighty|ninety|hundred|thousand|million|billion|half|double|doubled|twice|triple|tripled"
+    r"|halved|quarter)\b)"
+)
+_WINDOW_WORDS = 30
+# Spoken fillers are blanked before matching so "they, um, moved" reads as "they moved".
+_FILLERS = re.compile(r"\b(?:um+|uh+|erm|er|ah)\b,?|\byou know\b,?|(?<=,)\s*like,", re.IGNORECASE)
+_STOPWORDS = frozenset(
+    "a an the and or but so of to in on at for with from by as is are was were be been being it "
+    "its this that these those we our us you your they their them i me my he she his her not no "
+    "do does did have has had will would can could should may might just really very more most "
+    "less than then there here what which who whom how when where why all any some each every "
+    "into out up down over about after before because if while also too get got".split()
+)
+
+
+def _stem(word: str) -> str:
+    for suffix in ("ing", "ies", "es", "ed", "s"):
+        if len(word) > len(suffix) + 3 and word.endswith(suffix):
+            return word[: -len(suffix)] + ("y" if suffix == "ies" else "")
+    return word
+
+
+def content_words(text: str) -> set[str]:
+    """Lower-case word stems minus stop words, with digits spelled out ("12" -> "twelve")."""
+    from trainer.wer import spell_number
+
+    text = re.sub(r"\d+", lambda m: " " + spell_number(int(m.group(0))) + " "
+                  if len(m.group(0)) < 7 else m.group(0), text.lower())
+    words = (w.removesuffix("'s") for w in re.findall(r"[a-z][a-z']+", text))
+    return {_stem(w) for w in words if w not in _STOPWORDS}
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the judge knows besides the transcript: the scenario, and an optional embedder."""
+
+    scenario: Scenario | None = None
+    embedder: Any = None  # trainer.embeddings.Embedder; kept untyped to avoid the import cost
+
+    def values(self) -> dict[str, str]:
+        """Template values for cue patterns, regex-escaped (missing ones are absent)."""
+        if self.scenario is None:
+            return {}
+        prospect, company = self.scenario.prospect, self.scenario.company
+        raw = {
+            "alternative": prospect.get("alternative"),
+            "prospect_company": prospect.get("company"),
+            "prospect_name": prospect.get("name"),
+            "prospect_first_name": str(prospect.get("name") or "").split(" ")[0] or None,
+            "industry": prospect.get("industry"),
+            "role": prospect.get("role"),
+            "company_name": company.get("name"),
+        }
+        return {k: re.escape(str(v)) for k, v in raw.items() if isinstance(v, str) and v.strip()}
+
+    def company_words(self) -> set[str]:
+        """Content words of the seller's own offering, value points and differentiators."""
+        words: set[str] = set()
+        for field in ("company.offering", "company.value_points", "company.differentiators"):
+            for value in self.field_values(field):
+                words |= content_words(value)
+        return words
+
+    def field_values(self, field: str) -> list[str]:
+        if self.scenario is None:
+            return []
+        section, key = field.split(".")
+        source = self.scenario.prospect if section == "prospect" else self.scenario.company
+        value = source.get(key)
+        if isinstance(value, str):
+            return [value] if value.strip() else []
+        if isinstance(value, list):
+            return [v for v in value if isinstance(v, str) and v.strip()]
+        return []
+
+
+_TEMPLATE = re.compile(r"\{([a-z_]+)\}")
+
+
+@lru_cache(maxsize=4096)
+def _compile(pattern: str, values: tuple[tuple[str, str], ...]) -> re.Pattern[str] | None:
+    """Fill ``{placeholders}``; ``None`` when the scenario lacks a value the pattern needs."""
+    table = dict(values)
+    table["number"] = NUMBER
+    missing = [name for name in _TEMPLATE.findall(pattern) if name not in table]
+    if missing:
+        return None
+    return re.compile(_TEMPLATE.sub(lambda m: table[m.group(1)], pattern), re.IGNORECASE)
+
+
+def _compiled(patterns: Iterable[str], context: Context) -> list[re.Pattern[str]]:
+    values = tuple(sorted(context.values().items()))
+    return [p for p in (_compile(x, values) for x in patterns) if p is not None]
+
+
+def windows(sentences: list[Sentence]) -> list[Sentence]:
+    """Sentences, with long run-ons (common in speech-recognition text) cut into windows."""
+    out = []
+    for sentence in sentences:
+        words = list(re.finditer(r"\S+", sentence.text))
+        if len(words) <= _WINDOW_WORDS + 10:
+            out.append(sentence)
+            continue
+        step = _WINDOW_WORDS // 2
+        for first in range(0, len(words) - step, step):
+            last = min(first + _WINDOW_WORDS, len(words)) - 1
+            text = sentence.text[words[first].start(): words[last].end()]
+            out.append(Sentence(text, sentence.start + words[first].start()))
+    return out
+
+
 def _quote(sentence: str, match_start: int, match_end: int) -> str:
     """A verbatim excerpt of ``sentence`` around a match, at most ~32 words long."""
     words = list(re.finditer(r"\S+", sentence))
     if len(words) <= _MAX_EVIDENCE_WORDS:
         return sentence
-    first = next(i for i, w in enumerate(words) if w.end() > match_start)
-    last = max(i for i, w in enumerate(words) if w.start() < max(match_end, match_start + 1))
+    first = next((i for i, w in enumerate(words) if w.end() > match_start), 0)
+    last = max((i for i, w in enumerate(words) if w.start() < max(match_end, match_start + 1)),
+               default=first)
     spare = max(0, _MAX_EVIDENCE_WORDS - (last - first + 1))
     lo = max(0, first - spare // 2)
     hi = min(len(words) - 1, max(last, lo + _MAX_EVIDENCE_WORDS - 1))
@@ -128,14 +246,81 @@ def _mask(sentence: str, patterns: Iterable[re.Pattern[str]]) -> str:
     return masked
 
 
-def _detect_cues(criterion: Criterion, sentences: list[Sentence]) -> str | None:
-    for sentence in sentences:
-        masked = _mask(sentence.text, criterion.vague)
-        for cue in criterion.cues:
-            match = cue.search(masked)
-            if match:
-                return _quote(sentence.text, match.start(), match.end())
-    return None
+_GENERIC_WORDS = frozenset(
+    "day week month year twice based built tool module system process team way current existing "
+    "today time people work thing things stuff program".split()
+)
+
+
+def _scenario_overlap(text: str, context: Context, fields: tuple[str, ...]) -> bool:
+    """True when ``text`` mentions a scenario value: enough of its content words.
+
+    For the prospect's alternative only its distinctive words count (not the seller's own
+    vocabulary, not generic words), so "every shelf" is not mistaken for "manual shelf audits".
+    """
+    words = content_words(text)
+    for field in fields:
+        for value in context.field_values(field):
+            wanted = content_words(value)
+            if field == "prospect.alternative":
+                wanted -= _GENERIC_WORDS | context.company_words()
+                if wanted & words:
+                    return True
+                continue
+            if not wanted:
+                continue
+            needed = 1 if len(wanted) <= 2 else 2
+            if len(wanted & words) >= needed:
+                return True
+    return False
+
+
+class _Judge:
+    """Evaluates one drill's criteria over one transcript (caches shared work)."""
+
+    def __init__(self, drill: Drill, sentences: list[Sentence], context: Context) -> None:
+        self.drill = drill
+        self.sentences = sentences
+        self.windows = windows(sentences)
+        self.context = context
+        self._vectors: Any = None
+
+    def _similar(self, criterion: Criterion) -> list[float]:
+        embedder = self.context.embedder
+        if embedder is None or not criterion.exemplars or not self.windows:
+            return [0.0] * len(self.windows)
+        if self._vectors is None:
+            self._vectors = embedder.embed([w.text for w in self.windows])
+        exemplars = embedder.embed(list(criterion.exemplars))
+        return [float(x) for x in (self._vectors @ exemplars.T).max(axis=1)]
+
+    def evidence(self, criterion: Criterion, extra_vague: tuple[str, ...] = ()) -> str | None:
+        if criterion.detector == "like" and criterion.like:
+            target = self.drill.criterion(criterion.like)
+            return self.evidence(target, extra_vague + criterion.vague)
+        vague = [_FILLERS, *_compiled(criterion.vague + extra_vague, self.context)]
+        if criterion.detector == "enumeration":
+            return _detect_enumeration(criterion, self.sentences, vague, self.context)
+        cues = _compiled(criterion.cues, self.context)
+        require = _compiled(criterion.require, self.context)
+        exclude = _compiled(criterion.exclude, self.context)
+        similarities = self._similar(criterion)
+        for window, similarity in zip(self.windows, similarities, strict=True):
+            masked = _mask(window.text, vague)
+            if any(p.search(masked) for p in exclude):
+                continue
+            if require and not any(p.search(masked) for p in require):
+                continue
+            for cue in cues:
+                match = cue.search(masked)
+                if match:
+                    return _quote(window.text, match.start(), match.end())
+            if criterion.scenario_fields and _scenario_overlap(
+                    masked, self.context, criterion.scenario_fields):
+                return _quote(window.text, 0, 0)
+            if similarity >= criterion.similarity:
+                return _quote(window.text, 0, 0)
+        return None
 
 
 def _list_items(tail: str) -> list[str]:
@@ -148,11 +333,13 @@ def _list_items(tail: str) -> list[str]:
     return items
 
 
-def _detect_enumeration(criterion: Criterion, sentences: list[Sentence]) -> str | None:
+def _detect_enumeration(criterion: Criterion, sentences: list[Sentence],
+                        vague: list[re.Pattern[str]], context: Context) -> str | None:
     # 1. A list after a cue in one sentence: "cover your process, the problems and pricing".
+    cues = _compiled(criterion.cues, context)
     for sentence in sentences:
-        masked = _mask(sentence.text, criterion.vague)
-        for cue in criterion.cues:
+        masked = _mask(sentence.text, vague)
+        for cue in cues:
             match = cue.search(masked)
             if match and len(_list_items(sentence.text[match.end():])) >= criterion.min_items:
                 return _quote(sentence.text, match.start(), len(sentence.text))
@@ -176,15 +363,22 @@ def _detect_enumeration(criterion: Criterion, sentences: list[Sentence]) -> str 
     return None
 
 
-def judge(criterion: Criterion, sentences: list[Sentence]) -> str | None:
+def judge(criterion: Criterion, sentences: list[Sentence], drill: Drill | None = None,
+          context: Context | None = None) -> str | None:
     """The quoted evidence for ``criterion`` in ``sentences``, or ``None`` when missed."""
-    if criterion.detector == "enumeration":
-        return _detect_enumeration(criterion, sentences)
-    return _detect_cues(criterion, sentences)
+    owner = drill or Drill("", "", "", "", "", "", (0, 0), 0, (criterion,), Path())
+    return _Judge(owner, sentences, context or Context()).evidence(criterion)
 
 
-def score_transcript(drill: Drill, transcript: str, scenario: Scenario | None = None) -> Scorecard:
+def score_transcript(drill: Drill, transcript: str, scenario: Scenario | None = None,
+                     embedder: Any = None) -> Scorecard:
     """Score a transcript against a drill's rubric.
+
+    Args:
+        drill: the rubric.
+        transcript: what the seller said (speech-recognition text is fine).
+        scenario: the prospect; criteria about relevance and the alternative need it.
+        embedder: an ``Embedder`` for paraphrase matching; without one only cues count.
 
     Raises:
         EmptyTranscript: the transcript has no words.
@@ -192,10 +386,10 @@ def score_transcript(drill: Drill, transcript: str, scenario: Scenario | None = 
     text = normalise(transcript)
     if not re.search(r"\w", text):
         raise EmptyTranscript("The transcript is empty, so there is nothing to score.")
-    sentences = split_sentences(text)
+    judge_ = _Judge(drill, split_sentences(text), Context(scenario, embedder))
     results = []
     for criterion in drill.criteria:
-        evidence = judge(criterion, sentences)
+        evidence = judge_.evidence(criterion)
         results.append(
             CriterionResult(
                 id=criterion.id,
