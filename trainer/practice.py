@@ -14,11 +14,23 @@ from typing import Any
 
 from trainer.delivery import check_heard, delivery_metrics
 from trainer.drills import Drill, Scenario
+from trainer.embeddings import Embedder
 from trainer.errors import SilentRecording, TrainerError
 from trainer.scoring import score_transcript
 from trainer.store import Seller, Store
 from trainer.transcriber import SAMPLE_RATE, Transcriber, Transcript
 from trainer.wavio import read_audio, repair_wav
+
+
+def default_embedder() -> Embedder | None:
+    """A sentence embedder, or None when its model files are missing (cues still score)."""
+    try:
+        from trainer.embeddings import locate_files
+
+        locate_files()
+    except TrainerError:
+        return None
+    return Embedder()
 
 
 @dataclass
@@ -31,7 +43,7 @@ class AttemptResult:
 
 
 def score_audio(drill: Drill, scenario: Scenario | None, audio_path: Path,
-                transcriber: Transcriber) -> AttemptResult:
+                transcriber: Transcriber, embedder: Embedder | None = None) -> AttemptResult:
     """Transcribe a recording offline and score it, with delivery metrics.
 
     Raises:
@@ -41,12 +53,14 @@ def score_audio(drill: Drill, scenario: Scenario | None, audio_path: Path,
     audio = read_audio(audio_path, SAMPLE_RATE)
     transcript = transcriber.transcribe(audio)
     check_heard(audio, transcript.words, SAMPLE_RATE)
-    return AttemptResult(build_scorecard(drill, scenario, transcript), transcript)
+    return AttemptResult(build_scorecard(drill, scenario, transcript, embedder), transcript)
 
 
-def build_scorecard(drill: Drill, scenario: Scenario | None, transcript: Transcript
-                    ) -> dict[str, Any]:
-    card = score_transcript(drill, transcript.text, scenario).to_json()
+def build_scorecard(drill: Drill, scenario: Scenario | None, transcript: Transcript,
+                    embedder: Embedder | None = None) -> dict[str, Any]:
+    """Rubric plus delivery. Without an embedder, one is loaded (0.2 s) for paraphrases."""
+    card = score_transcript(drill, transcript.text, scenario,
+                            embedder if embedder is not None else default_embedder()).to_json()
     card["delivery"] = delivery_metrics(transcript.words, transcript.duration_s,
                                         drill.target_seconds)
     card["model"] = transcript.model

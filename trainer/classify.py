@@ -1,0 +1,138 @@
+"""Feature or benefit? The judge behind the card game and ``trainer classify``.
+
+A feature says what the product is, has or does; a benefit says what the customer gains.
+Sellers default to features, and features do not differentiate, so the card game trains the
+ear. The judge combines two signals, both explainable:
+
+- Language cues: a benefit speaks of the customer's gain ("your controllers close three days
+  sooner", "you stop losing weekend sales"); a feature names a capability, component,
+  integration, certification or price ("integrates with SAP", "has a mobile app").
+- Meaning: the sentence's embedding compared with the centroids of labelled benefit and
+  feature statements (the ``tune`` part of the labelled corpus and the card deck, shipped as
+  data, never the held-out part).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from trainer import paths
+from trainer.embeddings import Embedder
+from trainer.errors import EmptyTranscript
+
+_BENEFIT_CUES = (
+    r"\b(?:you|your|you're|you'll|you'd|they|their|teams?|managers?|customers?)\b[^.]{0,60}\b(?:"
+    r"save|saves|saving|stop|stops|never|no longer|avoid|avoids|spend less|get back|gets back|"
+    r"hours back|faster|sooner|earlier|fewer|less time|lose less|stop losing|keep|keeps|win|wins|"
+    r"grow|grows|protect|sleep|worry|confidence|confident|on time|in stock|home|weekends?|"
+    r"instead of|without (?:chasing|waiting|calling|the)|out the door|walk(?:s)? into|"
+    r"close(?:s)? the|"
+    r"hit|meet|pass|catch|recover|cut|cuts|reduce|reduces|lower|drop|drops|more (?:sales|revenue|"
+    r"time|margin|profit|deals))\b",
+    r"\b(?:so (?:you|your)|which means|that means|means (?:you|your)|so that (?:you|your)|"
+    r"so (?:they|the team|managers|nurses|staff))\b",
+)
+_FEATURE_CUES = (
+    r"\b(?:has|have|includes?|comes with|integrates?|supports?|uses?|runs on|is built on|built on|"
+    r"offers?|provides?|features?|ships? with|is (?:certified|compliant|encrypted|hosted)|"
+    r"is available|connects? to|syncs?|exports?|generates?|allows?|lets|enables?|updates?|"
+    r"(?:is|are) (?:built|pushed|sent|stored|synced|updated|checked|logged|included|available)|"
+    r"arrives?|runs? in|clicks?|within \w+ (?:minutes|seconds|hours))\b",
+    r"\b(?:api|apis|dashboards?|modules?|integrations?|sensors?|encrypt\w*|aes|sso|soc ?2|iso|"
+    r"hipaa|gdpr|certified|mobile app|app|ai|machine learning|algorithm\w*|real[- ]time|cloud|"
+    r"templates?|reports?|plug[- ]?in|per (?:seat|user|month|bed|store)|pricing|price|\$\s?\d|"
+    r"uptime|sla|version|configurable|customi[sz]able|drag[- ]and[- ]drop|interface|ui|"
+    r"powered|driven|best[- ]in[- ]class|robust|powerful|flexible|easy to use|intuitive)\b",
+)
+_YOU_GET = re.compile(r"\byou (?:get|have|receive)\b(?! (?:back|to|home|more time|hours))",
+                      re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    label: str  # "feature" | "benefit"
+    confidence: float
+    why: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"label": self.label, "confidence": round(self.confidence, 3), "why": self.why}
+
+
+def _training_statements() -> list[tuple[str, str]]:
+    """Labelled statements the centroids are built from (tune split + the card deck)."""
+    statements: list[tuple[str, str]] = []
+    deck = paths.drills_dir() / "cards.json"
+    if deck.exists():
+        for card in json.loads(deck.read_text(encoding="utf-8")).get("cards", []):
+            statements.append((card["statement"], card["label"]))
+            if card.get("model_benefit"):
+                statements.append((card["model_benefit"], "benefit"))
+    corpus = paths.drills_dir() / "feature_benefit_examples.jsonl"
+    if corpus.exists():
+        for line in corpus.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                item = json.loads(line)
+                statements.append((item["text"], item["label"]))
+    return statements
+
+
+class FeatureBenefitJudge:
+    """Classifies one statement as a feature or a benefit, with a reason.
+
+    Args:
+        embedder: sentence embedder (shared with the rubric judge); None = cues only.
+        examples: labelled (text, label) pairs for the centroids; defaults to the shipped data.
+    """
+
+    def __init__(self, embedder: Embedder | None = None,
+                 examples: list[tuple[str, str]] | None = None) -> None:
+        self.embedder = embedder
+        self.examples = examples if examples is not None else _training_statements()
+        self._centroids: tuple[np.ndarray, np.ndarray] | None = None
+
+    def _centroid_margin(self, text: str) -> float:
+        if self.embedder is None or not self.examples:
+            return 0.0
+        if self._centroids is None:
+            vectors = self.embedder.embed([t for t, _ in self.examples])
+            benefit = np.array([label == "benefit" for _, label in self.examples])
+            self._centroids = (vectors[benefit].mean(axis=0), vectors[~benefit].mean(axis=0))
+        vector = self.embedder.embed([text])[0]
+        benefit_c, feature_c = self._centroids
+        return float(vector @ benefit_c - vector @ feature_c)
+
+    def classify(self, text: str, context: str | None = None) -> Verdict:
+        clean = " ".join(text.split())
+        if not re.search(r"\w", clean):
+            raise EmptyTranscript("The statement is empty, so there is nothing to classify.")
+        benefit_hits = [m.group(0) for p in _BENEFIT_CUES
+                        for m in [re.search(p, clean, re.IGNORECASE)] if m]
+        feature_hits = [m.group(0) for p in _FEATURE_CUES
+                        for m in [re.search(p, clean, re.IGNORECASE)] if m]
+        you_get = bool(_YOU_GET.search(clean))
+        margin = self._centroid_margin(clean)
+        logit = 12.0 * margin + 1.2 * len(benefit_hits) - 0.9 * len(feature_hits)
+        if you_get:
+            logit -= 1.0  # "you get a dashboard" is a feature phrased at the customer
+        label = "benefit" if logit > 0 else "feature"
+        confidence = 1.0 / (1.0 + math.exp(-abs(logit)))
+        if label == "benefit":
+            why = ("It says what the customer gains"
+                   + (f" (\"{benefit_hits[0].strip()}\")" if benefit_hits else "") + ".")
+        else:
+            why = ("It describes what the product is, has or does"
+                   + (f" (\"{feature_hits[-1].strip()}\")" if feature_hits else "")
+                   + "; say what that changes for the customer to make it a benefit.")
+        return Verdict(label, confidence, why)
+
+
+def load_examples(path: Path) -> list[tuple[str, str]]:
+    items = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    return [(i["text"], i["label"]) for i in items]
