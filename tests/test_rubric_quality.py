@@ -1,8 +1,9 @@
 """The judges measured on the labelled corpus: floors a little below what we reach.
 
 Figures reached (held-out part, ``uv run python -m trainer.bench rubric``): pooled balanced
-accuracy 0.876 over 232 judgements, feature/benefit accuracy 0.875 on 40 statements. The floors
-below leave a small margin for harmless changes and fail on a real regression.
+accuracy 0.859 over 474 judgements (lowest drill: vision 0.74), feature/benefit accuracy 0.891
+on 55 statements. The floors below leave a small margin for harmless changes and fail on a real
+regression. (The issue's targets, 0.90 overall and 0.80 per criterion, are not reached yet.)
 """
 
 from __future__ import annotations
@@ -72,11 +73,11 @@ def test_shipped_examples_come_only_from_the_tuning_part() -> None:
 def test_held_out_accuracy_floors() -> None:
     report, fb_accuracy, fb_count = rubric_report("heldout")
     overall = report.overall()
-    assert overall.total >= 200
-    assert overall.balanced_accuracy >= 0.85
+    assert overall.total >= 450
+    assert overall.balanced_accuracy >= 0.83
     for drill, confusion in report.per_drill().items():
-        assert confusion.balanced_accuracy >= 0.74, drill
-    assert fb_count >= 40 and fb_accuracy >= 0.85
+        assert confusion.balanced_accuracy >= 0.70, drill
+    assert fb_count >= 50 and fb_accuracy >= 0.85
 
 
 def test_every_met_criterion_quotes_the_transcript(embedder: Embedder) -> None:

@@ -34,7 +34,8 @@ _BENEFIT_CUES = (
     r"grow|grows|protect|sleep|worry|confidence|confident|on time|in stock|home|weekends?|"
     r"instead of|without (?:chasing|waiting|calling|the)|out the door|walk(?:s)? into|"
     r"close(?:s)? the|"
-    r"hit|meet|pass|catch|recover|cut|cuts|reduce|reduces|lower|drop|drops|more (?:sales|revenue|"
+    r"hit|meet|pass|catch|recover|cut|cuts|reduce|reduces|lower|drop|drops|climbs?|rises?|"
+    r"goes up|improves?|more (?:sales|revenue|"
     r"time|margin|profit|deals))\b",
     r"\b(?:so (?:you|your)|which means|that means|means (?:you|your)|so that (?:you|your)|"
     r"so (?:they|the team|managers|nurses|staff))\b",
@@ -43,7 +44,8 @@ _FEATURE_CUES = (
     r"\b(?:has|have|includes?|comes with|integrates?|supports?|uses?|runs on|is built on|built on|"
     r"offers?|provides?|features?|ships? with|is (?:certified|compliant|encrypted|hosted)|"
     r"is available|connects? to|syncs?|exports?|generates?|allows?|lets|enables?|updates?|"
-    r"(?:is|are) (?:built|pushed|sent|stored|synced|updated|checked|logged|included|available)|"
+    r"(?:is|are) (?:built|pushed|sent|stored|synced|updated|checked|logged|included|available|"
+    r"scheduled|routed|matched|assigned|flagged|shown|displayed|tracked)|"
     r"arrives?|runs? in|clicks?|within \w+ (?:minutes|seconds|hours))\b",
     r"\b(?:api|apis|dashboards?|modules?|integrations?|sensors?|encrypt\w*|aes|sso|soc ?2|iso|"
     r"hipaa|gdpr|certified|mobile app|app|ai|machine learning|algorithm\w*|real[- ]time|cloud|"
@@ -120,7 +122,13 @@ class FeatureBenefitJudge:
         margin = self._centroid_margin(clean)
         logit = 12.0 * margin + 1.2 * len(benefit_hits) - 0.9 * len(feature_hits)
         if you_get:
-            logit -= 1.0  # "you get a dashboard" is a feature phrased at the customer
+            logit -= 1.5  # "you get a dashboard" is a feature phrased at the customer
+        # A sentence is judged by what it leads with: "the engine matches 90% of lines, so
+        # your team..." is a feature with a benefit tacked on, and the other way round.
+        first_benefit = min((clean.lower().find(h.lower()) for h in benefit_hits), default=-1)
+        first_feature = min((clean.lower().find(h.lower()) for h in feature_hits), default=-1)
+        if first_benefit >= 0 and first_feature >= 0:
+            logit += 0.8 if first_benefit < first_feature else -0.8
         label = "benefit" if logit > 0 else "feature"
         confidence = 1.0 / (1.0 + math.exp(-abs(logit)))
         if label == "benefit":

@@ -49,6 +49,7 @@ class Criterion:
     similarity: float = 0.6
     scenario_fields: tuple[str, ...] = ()
     like: str | None = None
+    needs: tuple[str, ...] = ()  # at least one of these other criteria must be met too
 
 
 @dataclass(frozen=True)
@@ -208,6 +209,7 @@ def parse_drill(data: Mapping[str, Any], path: Path) -> Drill:
                 similarity=float(similarity),
                 scenario_fields=fields,
                 like=like if isinstance(like, str) else None,
+                needs=_strings(raw.get("needs", []), where + "needs", path),
             )
         )
     ids = {c.id for c in criteria}
@@ -216,6 +218,12 @@ def parse_drill(data: Mapping[str, Any], path: Path) -> Drill:
             raise DrillFileError(
                 f"{path.name}: key 'criteria[{i}].like' names no other criterion ('{c.like}')."
             )
+        for j, other in enumerate(c.needs):
+            if other not in ids or other == c.id:
+                raise DrillFileError(
+                    f"{path.name}: key 'criteria[{i}].needs[{j}]' names no other criterion "
+                    f"('{other}')."
+                )
     return Drill(
         id=drill_id,
         title=_require(data, "title", str, "", path),

@@ -269,7 +269,8 @@ def _scenario_overlap(text: str, context: Context, fields: tuple[str, ...]) -> b
                 continue
             if not wanted:
                 continue
-            needed = 1 if len(wanted) <= 2 else 2
+            # Long values (a pain described in a sentence) need more shared words to count.
+            needed = 1 if len(wanted) <= 2 else (2 if len(wanted) <= 5 else 3)
             if len(wanted & words) >= needed:
                 return True
     return False
@@ -295,6 +296,12 @@ class _Judge:
         return [float(x) for x in (self._vectors @ exemplars.T).max(axis=1)]
 
     def evidence(self, criterion: Criterion, extra_vague: tuple[str, ...] = ()) -> str | None:
+        if criterion.needs and not any(
+                self.evidence(self.drill.criterion(other)) for other in criterion.needs):
+            return None  # e.g. a story's relevance needs a story to be relevant
+        return self._evidence(criterion, extra_vague)
+
+    def _evidence(self, criterion: Criterion, extra_vague: tuple[str, ...] = ()) -> str | None:
         if criterion.detector == "like" and criterion.like:
             target = self.drill.criterion(criterion.like)
             return self.evidence(target, extra_vague + criterion.vague)
