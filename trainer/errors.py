@@ -53,3 +53,19 @@ class EmptyTranscript(TrainerError):
 
 class StorageError(TrainerError):
     """The data folder or database cannot be written (full disk, permissions, corruption)."""
+
+
+class CorruptStore(StorageError):
+    """The practice history file is damaged or unreadable (``open_store`` sets it aside).
+
+    ``reason`` keeps SQLite's own words ("file is not a database") for the message that
+    tells the user where the damaged file went.
+    """
+
+    def __init__(self, message: str, reason: str = "") -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+class UnknownSeller(TrainerError):
+    """A seller name that has no practice history on this computer."""

@@ -60,6 +60,18 @@ def cache_dir() -> Path:
 
 
 def ensure_private_dir(path: Path) -> Path:
-    """Create ``path`` (and parents) readable by the owner only, and return it."""
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    """Create ``path`` and any missing parents readable by the owner only, and return it.
+
+    ``mkdir(parents=True, mode=...)`` applies the mode to the last folder only; every folder
+    created here gets 0o700, so ``recordings/`` is as private as ``recordings/seller-1/``.
+    Folders that already exist keep their permissions.
+    """
+    missing = []
+    parent = path.parent
+    while not parent.exists() and parent != parent.parent:
+        missing.append(parent)
+        parent = parent.parent
+    for folder in reversed(missing):
+        folder.mkdir(mode=0o700, exist_ok=True)
+    path.mkdir(exist_ok=True, mode=0o700)
     return path

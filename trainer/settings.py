@@ -1,5 +1,8 @@
 """A few remembered choices (who practises, which drill, which model and microphone), as JSON.
 
+It also remembers that the privacy note (where audio is kept) was shown, so it appears once,
+before the first recording, and not again.
+
 The file lives beside the practice history (``<data folder>/settings.json``). It is a
 convenience, never a source of truth: a missing, unreadable or corrupt file gives the
 defaults, unknown keys are ignored, and a value of the wrong type falls back to its default.
@@ -31,16 +34,20 @@ class Settings:
     scenario: str = ""
     model: str = ""
     input_device: str = ""
+    privacy_note_seen: bool = False
 
     @classmethod
     def from_json(cls, data: Any) -> Settings:
-        """Build settings from parsed JSON, keeping only string values of known keys."""
+        """Build settings from parsed JSON, keeping known keys whose value has the right type."""
         if not isinstance(data, dict):
             return cls()
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in known and isinstance(v, str)})
+        defaults = cls()
+        kinds = {f.name: type(getattr(defaults, f.name)) for f in fields(cls)}
+        # ``type(v) is kind``, not isinstance: JSON's true/false must not pass for text or
+        # numbers, nor 1/0 for a yes/no.
+        return cls(**{k: v for k, v in data.items() if k in kinds and type(v) is kinds[k]})
 
-    def to_json(self) -> dict[str, str]:
+    def to_json(self) -> dict[str, str | bool]:
         return asdict(self)
 
 

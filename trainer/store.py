@@ -4,11 +4,17 @@ One file in the user's data folder, opened in WAL mode so a crash mid-write neve
 earlier attempts. An attempt row is created *before* recording starts (status ``recording``)
 and completed after scoring, so an interrupted take can be found and recovered on the next
 start. The schema carries a version (``PRAGMA user_version``) and migrates forward.
+
+A damaged or unreadable file is never overwritten: ``Store`` refuses it (``CorruptStore``) and
+``open_store`` renames it (with its WAL) to ``<name>.damaged-<time>.sqlite3`` beside the
+original, then starts a fresh history and says where the old one went. Deleted rows are
+overwritten with zeros (``secure_delete``), so "delete my data" leaves nothing to undelete.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 import time
@@ -18,7 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from trainer.errors import StorageError
+from trainer import paths
+from trainer.errors import CorruptStore, StorageError
 
 SCHEMA_VERSION = 1
 
@@ -111,36 +118,62 @@ class Store:
         self.path = path
         self.clock = clock
         self._lock = threading.RLock()
+        problem = _header_problem(path)
+        if problem:
+            # Refused before SQLite opens it: on a file with a broken header SQLite deletes the
+            # WAL beside it on close, and the WAL may hold the most recent takes.
+            raise CorruptStore(self._cannot_open(problem), reason=problem)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            paths.ensure_private_dir(path.parent)
+            new_file = not path.exists()
             # check_same_thread=False: the UI hands store calls to worker threads; one lock
             # serialises every statement and transaction on this single connection.
             self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+            if new_file:
+                # Owner-only; SQLite gives the -wal and -shm files the database's mode.
+                os.chmod(path, 0o600)
         except OSError as exc:
             raise StorageError(
                 f"Cannot create the data folder {path.parent} ({exc.strerror}); "
                 "choose another data folder."
             ) from exc
         except sqlite3.DatabaseError as exc:
-            raise StorageError(
-                f"The practice history at {path} cannot be opened ({exc}); "
-                "choose another data folder."
-            ) from exc
+            raise self._open_error(exc) from exc
         try:
             self._db.row_factory = sqlite3.Row
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA foreign_keys=ON")
             self._db.execute("PRAGMA busy_timeout=5000")
+            # Deleted rows are zeroed on disk, not just unlinked ("delete my data" means it).
+            self._db.execute("PRAGMA secure_delete=ON")
+            # A damaged page can hide until a query touches it; check the (small) file now,
+            # while it can still be set aside, rather than fail in the middle of a take.
+            problems = [row[0] for row in self._db.execute("PRAGMA quick_check").fetchall()]
+            if problems != ["ok"]:
+                raise sqlite3.DatabaseError(f"damaged: {problems[0]}")
             self._migrate()
         except BaseException as exc:
             self._db.close()
-            if not isinstance(exc, sqlite3.DatabaseError):
-                raise
+            if isinstance(exc, sqlite3.DatabaseError):
+                raise self._open_error(exc) from exc
+            raise
 
-            raise StorageError(
-                f"The practice history at {path} cannot be opened ({exc}); move the file "
-                "aside or choose another data folder."
-            ) from exc
+    def _open_error(self, exc: sqlite3.DatabaseError) -> StorageError:
+        """``CorruptStore`` when the file itself is bad; a plain ``StorageError`` otherwise.
+
+        Only a damaged or unreadable file may be set aside: a locked database (another copy
+        of the app), a full disk or a read-only folder leave the file untouched.
+        """
+        message = self._cannot_open(str(exc))
+        code = getattr(exc, "sqlite_errorname", "")
+        if code in ("SQLITE_CORRUPT", "SQLITE_NOTADB") or (
+                not isinstance(exc, sqlite3.OperationalError) and not code):
+            return CorruptStore(message, reason=str(exc))
+        return StorageError(message)
+
+    def _cannot_open(self, reason: str) -> str:
+        return (f"The practice history at {self.path} cannot be opened ({reason}); move the "
+                "file aside or choose another data folder.")
 
     def __enter__(self) -> Store:
         return self
@@ -174,6 +207,12 @@ class Store:
         except sqlite3.OperationalError as exc:
             raise StorageError(
                 f"Could not use the practice history ({exc}); check free disk space."
+            ) from exc
+        except sqlite3.DatabaseError as exc:
+            # Damage found mid-session: the next start sets the file aside (open_store).
+            raise StorageError(
+                f"The practice history is damaged ({exc}); restart the app to set it aside "
+                "and start a fresh one."
             ) from exc
 
     def _migrate(self) -> None:
@@ -209,6 +248,32 @@ class Store:
     def sellers(self) -> list[Seller]:
         rows = self._query("SELECT id, name FROM sellers ORDER BY name")
         return [Seller(r["id"], r["name"]) for r in rows]
+
+    def find_seller(self, name: str) -> Seller | None:
+        """The seller with this name (any case, any spacing), without creating one."""
+        clean = " ".join(name.split())
+        rows = self._query("SELECT id, name FROM sellers WHERE name = ?", (clean,))
+        return Seller(rows[0]["id"], rows[0]["name"]) if rows else None
+
+    def attempt_count(self, seller: Seller) -> int:
+        return int(self._query("SELECT COUNT(*) FROM attempts WHERE seller_id = ?",
+                               (seller.id,))[0][0])
+
+    def delete_seller(self, seller: Seller) -> list[Path]:
+        """Delete a seller and every attempt of theirs; returns the audio paths they had.
+
+        The rows are zeroed on disk (``secure_delete``) and the WAL is checkpointed and
+        truncated, so no copy of the deleted text stays in either file. The caller deletes
+        the audio files.
+        """
+        with self._transaction() as db:
+            rows = db.execute("SELECT audio_path FROM attempts WHERE seller_id = ?",
+                              (seller.id,)).fetchall()
+            db.execute("DELETE FROM attempts WHERE seller_id = ?", (seller.id,))
+            db.execute("DELETE FROM sellers WHERE id = ?", (seller.id,))
+        with self._lock, self._translate_errors():
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return [Path(r["audio_path"]) for r in rows if r["audio_path"]]
 
     # -- attempts -----------------------------------------------------------------------
     def begin_attempt(self, seller: Seller, drill_id: str, scenario_id: str | None,
@@ -277,3 +342,85 @@ class Store:
             "SELECT * FROM attempts WHERE status IN ('recording', 'recorded') ORDER BY id"
         )
         return [_row_to_attempt(r) for r in rows]
+
+
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+_SQLITE_HEADER_BYTES = 100
+
+
+def _header_problem(path: Path) -> str | None:
+    """Why ``path`` cannot be a SQLite database, judged from its first 100 bytes, or None.
+
+    A missing or empty file is fine (SQLite starts a new database in it); a file we may not
+    read counts as damaged, since the app could never use it. Other read errors are left for
+    SQLite to report, so a failing disk is not mistaken for a damaged file.
+    """
+    try:
+        if path.stat().st_size == 0:
+            return None
+        with open(path, "rb") as f:
+            head = f.read(_SQLITE_HEADER_BYTES)
+    except FileNotFoundError:
+        return None
+    except PermissionError:
+        return "permission denied"
+    except OSError:
+        return None
+    if len(head) < _SQLITE_HEADER_BYTES or not head.startswith(_SQLITE_MAGIC):
+        return "file is not a database"
+    return None
+
+
+def set_aside(path: Path, clock: Callable[[], float] = time.time) -> Path:
+    """Rename a damaged database (and its WAL and shared-memory files) out of the way.
+
+    The new name carries the time, ``trainer.damaged-20250102-093000.sqlite3``; nothing is
+    deleted and no existing file is replaced (a second failure in the same second gets
+    ``-2``). The WAL moves with its database: left behind, SQLite would replay it into the
+    fresh file.
+
+    Raises:
+        StorageError: the file cannot be renamed (e.g. a read-only folder).
+    """
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(clock()))
+    sidecars = ("", "-wal", "-shm", "-journal")
+    for n in range(1, 1000):
+        suffix = f"{stamp}" if n == 1 else f"{stamp}-{n}"
+        target = path.with_name(f"{path.stem}.damaged-{suffix}{path.suffix}")
+        if not any(Path(f"{target}{side}").exists() for side in sidecars):
+            break
+    try:
+        for side in sidecars:
+            source = Path(f"{path}{side}")
+            if source.exists():
+                os.rename(source, f"{target}{side}")
+    except OSError as exc:
+        raise StorageError(
+            f"The practice history at {path} is damaged and cannot be moved aside "
+            f"({exc.strerror}); choose another data folder."
+        ) from exc
+    return target
+
+
+def open_store(path: Path, clock: Callable[[], float] = time.time) -> tuple[Store, str | None]:
+    """Open the practice history; a damaged one is set aside and a fresh one started.
+
+    Returns:
+        The open store, and the one sentence to show the user when the old file was set
+        aside (``None`` otherwise).
+
+    Raises:
+        StorageError: the history cannot be opened or replaced (newer app version, locked,
+            read-only folder).
+    """
+    try:
+        return Store(path, clock), None
+    except CorruptStore as exc:
+        moved = set_aside(path, clock)
+        store = Store(path, clock)
+        reason = f" ({exc.reason})" if exc.reason else ""
+        return store, (
+            f"Your practice history could not be read{reason}, so it was moved to {moved} "
+            f"and a new one was started; your recordings are still in "
+            f"{path.parent / 'recordings'}."
+        )

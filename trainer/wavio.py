@@ -63,7 +63,10 @@ class WavWriter:
         self._data_bytes = 0
         self._unsynced_frames = 0
         self._fsync_frames = int(fsync_every_s * samplerate)
-        self._file: BinaryIO | None = open(path, "wb")  # noqa: SIM115 - closed in close()
+        # Owner-only from the first byte: a take is the seller's voice.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0),
+                     0o600)
+        self._file: BinaryIO | None = os.fdopen(fd, "wb")  # closed in close()
         self._file.write(_header(samplerate, channels, 0))
         self._file.flush()
 
@@ -246,21 +249,85 @@ def read_audio(path: Path, samplerate: int = 16000) -> FloatArray:
     WAVs are read directly (a crash-truncated header is tolerated); other formats go through
     PyAV. Raises ``AudioFileError`` with one plain sentence for anything unreadable.
     """
-    if not path.exists():
-        raise AudioFileError(f"Audio file not found: {path}.")
-    if path.stat().st_size == 0:
-        raise AudioFileError(f"{path.name} is empty; record it again.")
-    with open(path, "rb") as f:
-        magic = f.read(12)
-    if magic[:4] == b"RIFF" and magic[8:12] == b"WAVE":
-        info = inspect_wav(path)
-        with open(path, "rb") as f:
-            f.seek(info.data_offset)
-            raw = f.read(info.data_bytes)
+    if _is_wav(path):
+        try:
+            info = inspect_wav(path)
+            with open(path, "rb") as f:
+                f.seek(info.data_offset)
+                raw = f.read(info.data_bytes)
+        except OSError as exc:
+            raise _unreadable(path, exc) from exc
         if info.samplerate <= 0 or info.channels <= 0:
             raise AudioFileError(f"{path.name} has a broken header; record it again.")
+        if not raw:
+            raise AudioFileError(f"{path.name} holds no audio; record it again.")
         return resample(_decode_pcm(raw, info), info.samplerate, samplerate)
     return _decode_with_pyav(path, samplerate)
+
+
+def _unreadable(path: Path, exc: OSError) -> AudioFileError:
+    return AudioFileError(f"{path.name} cannot be read ({exc.strerror or exc}); check that the "
+                          "file is yours and not still being copied.")
+
+
+def _is_wav(path: Path) -> bool:
+    """Whether ``path`` starts like a WAV; first, one sentence for a file that is not there.
+
+    Raises:
+        AudioFileError: missing, a folder, empty, or not readable.
+    """
+    if not path.exists():
+        raise AudioFileError(f"Audio file not found: {path}.")
+    if path.is_dir():
+        raise AudioFileError(f"{path} is a folder, not an audio file.")
+    try:
+        if path.stat().st_size == 0:
+            raise AudioFileError(f"{path.name} is empty; record it again.")
+        with open(path, "rb") as f:
+            magic = f.read(12)
+    except OSError as exc:
+        raise _unreadable(path, exc) from exc
+    return magic[:4] == b"RIFF" and magic[8:12] == b"WAVE"
+
+
+def audio_duration(path: Path) -> float | None:
+    """Seconds of audio in ``path`` from its header alone (no decoding), or None if unknown.
+
+    Raises ``AudioFileError`` for a missing, empty or unreadable WAV; other formats that PyAV
+    cannot open give None here and a clear error when they are read.
+    """
+    if _is_wav(path):
+        info = inspect_wav(path)
+        frame_bytes = info.channels * info.bits // 8
+        if info.samplerate <= 0 or frame_bytes <= 0:
+            return None
+        return info.data_bytes / frame_bytes / info.samplerate
+    try:
+        import av
+
+        with av.open(str(path), metadata_errors="ignore") as container:
+            if container.duration:  # microseconds; estimated from the bit rate when needed
+                return float(container.duration) / 1_000_000
+    except Exception:  # not something PyAV can open: read_audio says so in one sentence
+        return None
+    return None
+
+
+def check_length(path: Path, max_seconds: float) -> None:
+    """Refuse, before decoding, a file far longer than a practice take.
+
+    Decoding holds the whole signal in memory (a 1-hour file peaked at 1.1 GB) and a long
+    speech file takes minutes to transcribe; a file that long is almost always the wrong one.
+
+    Raises:
+        AudioFileError: the file is longer than ``max_seconds`` (or unreadable).
+    """
+    seconds = audio_duration(path)
+    if seconds is not None and seconds > max_seconds:
+        raise AudioFileError(
+            f"{path.name} is {seconds / 60:.0f} minutes long; the trainer takes recordings of "
+            f"up to {max_seconds / 60:.0f} minutes, so cut out the part you want to use."
+        )
 
 
 def _decode_with_pyav(path: Path, samplerate: int) -> FloatArray:
