@@ -1,0 +1,290 @@
+"""Live transcription: where windows are cut, that work never queues up, and real accuracy.
+
+The unit tests drive ``StreamingTranscriber`` with a transcriber that records what it was
+asked to do; the model tests run the real Whisper models on real speech and compare the
+streaming path with whole-file transcription.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from tests.conftest import SPEECH
+from trainer.bench_live import speech_clip
+from trainer.errors import ModelMissing
+from trainer.filesource import FileSoundDevice
+from trainer.live import LiveTake, run_realtime
+from trainer.recorder import Recorder
+from trainer.streaming import (
+    FILLER_PROMPT,
+    StreamingTranscriber,
+    accepts_prompt,
+    choose_cut,
+    drop_invented_tail,
+    frame_levels,
+    quietest_point,
+)
+from trainer.transcriber import Transcript, WhisperTranscriber, Word
+from trainer.wavio import read_audio
+from trainer.wer import wer
+
+RATE = 16000
+
+
+def tone(seconds: float, freq: float = 180.0, level: float = 0.2) -> np.ndarray:
+    t = np.arange(int(seconds * RATE)) / RATE
+    return (level * np.sin(2 * np.pi * freq * t)).astype(np.float32)
+
+
+def silence(seconds: float) -> np.ndarray:
+    return np.zeros(int(seconds * RATE), dtype=np.float32)
+
+
+class RecordingTranscriber:
+    """Hears one word per stretch of sound (a "phrase"); remembers each call.
+
+    A window cut inside a phrase would turn it into two words, so counting words checks that
+    the cuts fall in pauses.
+    """
+
+    name = "recording"
+
+    def __init__(self, gate: threading.Event | None = None) -> None:
+        self.calls: list[tuple[int, str | None]] = []
+        self.gate = gate
+        self.lock = threading.Lock()
+
+    def transcribe(self, audio: np.ndarray, initial_prompt: str | None = None) -> Transcript:
+        if self.gate is not None:
+            assert self.gate.wait(30), "test gate never opened"
+        with self.lock:
+            self.calls.append((audio.size, initial_prompt))
+        loud = frame_levels(audio, RATE) > 0.05
+        edges = np.diff(np.concatenate([[0], loud.astype(np.int8), [0]]))
+        words = [Word(f"w{i}.", s / 100, e / 100, 0.9) for i, (s, e) in enumerate(
+            zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True))
+            if e - s >= 20]
+        return Transcript(" ".join(w.word for w in words), words, audio.size / RATE, self.name)
+
+
+def wait_idle(stream: StreamingTranscriber, timeout: float = 60.0) -> None:
+    assert stream.wait_idle(timeout), "the live transcriber stayed busy"
+
+
+# -- where windows are cut ------------------------------------------------------------------
+def test_cut_goes_in_the_pause_not_at_the_window_mark() -> None:
+    # Speech until 9.2 s, a 0.4 s pause, speech again: the 10 s window ends in the pause.
+    audio = np.concatenate([tone(9.2), silence(0.4), tone(3.0)])
+    cut = choose_cut(audio, RATE, window=10 * RATE, search=4 * RATE, patience=4 * RATE,
+                     threshold=0.01)
+    assert cut is not None
+    assert 9.2 <= cut / RATE <= 9.6
+    assert cut / RATE == pytest.approx(9.2 + 0.15, abs=0.02)  # 150 ms into the pause
+
+
+def test_cut_waits_for_a_pause_then_falls_back_to_the_quietest_point() -> None:
+    loud = tone(12.0)
+    loud[int(10.5 * RATE): int(10.6 * RATE)] *= 0.5  # a dip, never a pause
+    assert choose_cut(loud[: int(11 * RATE)], RATE, 10 * RATE, 4 * RATE, 4 * RATE, 0.01) is None
+    longer = np.concatenate([loud, tone(2.5)])  # 14.5 s: patience is over
+    cut = choose_cut(longer, RATE, 10 * RATE, 4 * RATE, 4 * RATE, 0.01)
+    assert cut is not None and 10.4 <= cut / RATE <= 10.7  # the dip is the quietest point
+
+
+def test_quietest_point_takes_the_middle_of_the_quietest_run() -> None:
+    audio = np.concatenate([tone(1.0), silence(0.6), tone(1.0)])
+    assert quietest_point(audio, RATE) / RATE == pytest.approx(1.3, abs=0.06)
+
+
+def test_invented_closing_phrase_is_dropped_and_real_speech_kept() -> None:
+    levels = np.concatenate([np.full(300, 0.1), np.full(100, 0.0)])  # 3 s of speech, then 1 s
+    said = [Word("He", 0.1, 0.4, 0.9), Word("was.", 0.5, 2.9, 0.95)]
+    thanks = [Word("Thank", 3.1, 3.4, 0.6), Word("you.", 3.4, 3.6, 0.9)]  # over silence
+    assert drop_invented_tail(said + thanks, levels, 0.01) == said
+    unsure = [Word("Okay.", 2.5, 2.9, 0.05)]  # overlaps speech but the model was unsure
+    assert drop_invented_tail(said + unsure, levels, 0.01) == said
+    meant = [Word("Thanks.", 2.0, 2.8, 0.9)]
+    assert drop_invented_tail(said + meant, levels, 0.01) == said + meant
+    assert drop_invented_tail(unsure, levels, 0.01) == unsure  # a window's only sentence
+
+
+# -- the worker --------------------------------------------------------------------------------
+def phrases(count: int, speech_s: float = 2.6, pause_s: float = 0.5) -> np.ndarray:
+    return np.concatenate([np.concatenate([tone(speech_s), silence(pause_s)])
+                           for _ in range(count)])
+
+
+def feed(stream: StreamingTranscriber, audio: np.ndarray, block_s: float = 0.1,
+         idle: bool = True) -> None:
+    step = int(block_s * RATE)
+    for i in range(0, audio.size, step):
+        stream.feed(audio[i: i + step])
+        if idle:
+            wait_idle(stream)
+
+
+def test_windows_are_about_ten_seconds_and_timestamps_are_global() -> None:
+    transcriber = RecordingTranscriber()
+    stream = StreamingTranscriber(transcriber, partials=False)
+    stream.start()
+    audio = phrases(12)  # 37 s
+    feed(stream, audio)
+    transcript = stream.finish(timeout=30)
+    stream.close()
+    windows = [p for p in stream.stats.passes if p.kind == "window"]
+    assert len(windows) == 3
+    for w in windows:
+        assert 8.0 <= w.end_s - w.start_s <= 14.0
+        # Each cut is inside a pause of the phrase pattern (speech 2.6 s, pause 0.5 s).
+        assert (w.end_s % 3.1) >= 2.6 - 0.01
+    assert stream.stats.passes[-1].kind == "tail"
+    starts = [w.start for w in transcript.words]
+    assert starts == sorted(starts)
+    assert transcript.words[-1].end <= audio.size / RATE + 0.01
+    # Every phrase became exactly one word: nothing lost or split at the cuts.
+    assert len(transcript.words) == 12
+    # The prompt: the filler hint, then (from the second window on) the text so far.
+    assert transcriber.calls[0][1] == FILLER_PROMPT
+    assert transcriber.calls[1][1] == f"{FILLER_PROMPT} w0. w1. w2."
+
+
+def test_a_busy_worker_gets_one_longer_window_not_a_queue() -> None:
+    gate = threading.Event()
+    transcriber = RecordingTranscriber(gate)
+    stream = StreamingTranscriber(transcriber, partials=False)
+    stream.start()
+    feed(stream, phrases(4), idle=False)  # 12.4 s: the first window starts, then blocks
+    deadline = time.monotonic() + 10
+    while not stream._busy and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert stream._busy
+    feed(stream, phrases(8), idle=False)  # 24.8 s more arrive while the model is busy
+    gate.set()
+    transcript = stream.finish(timeout=30)
+    stream.close()
+    passes = stream.stats.passes
+    # One pass was in flight, then the backlog went in one longer window (no queue of
+    # three 10 s windows), then the tail.
+    assert len(passes) <= 3
+    assert max(p.end_s - p.start_s for p in passes) <= 28.0 + 1e-6
+    assert max(p.backlog_s for p in passes if p.kind != "tail") < 28.0
+    assert len(transcript.words) == 12
+
+
+def test_partial_covering_the_end_makes_stop_free() -> None:
+    transcriber = RecordingTranscriber()
+    stream = StreamingTranscriber(transcriber, partials=True)
+    stream.start()
+    feed(stream, np.concatenate([phrases(2), silence(1.0)]))  # speech, then a pause
+    calls = len(transcriber.calls)
+    assert stream.live_text().tentative  # the live text moved on before any window
+    transcript = stream.finish(timeout=30)
+    stream.close()
+    assert len(transcriber.calls) == calls  # Stop cost no transcription
+    assert stream.stats.reused_partial
+    assert len(transcript.words) == 2
+
+
+def test_silence_only_gives_no_words_and_no_model_call() -> None:
+    transcriber = RecordingTranscriber()
+    stream = StreamingTranscriber(transcriber)
+    stream.start()
+    feed(stream, silence(4.0))
+    transcript = stream.finish(timeout=30)
+    stream.close()
+    assert transcript.words == [] and transcriber.calls == []
+
+
+def test_model_errors_reach_the_caller() -> None:
+    class Broken(RecordingTranscriber):
+        def transcribe(self, audio: np.ndarray, initial_prompt: str | None = None
+                       ) -> Transcript:
+            raise ModelMissing("The model 'x' is not installed on this machine.")
+
+    stream = StreamingTranscriber(Broken(), partials=False)
+    stream.start()
+    feed(stream, phrases(5), idle=False)
+    with pytest.raises(ModelMissing):
+        stream.finish(timeout=30)
+    stream.close()
+
+
+def test_only_prompt_capable_transcribers_stream() -> None:
+    class NoPrompt:
+        def transcribe(self, audio: Any) -> Transcript:
+            raise AssertionError
+
+    assert accepts_prompt(RecordingTranscriber())
+    assert not accepts_prompt(NoPrompt())
+
+
+def test_file_source_plays_through_the_real_recorder(tmp_path: Path) -> None:
+    """The file-backed device behaves like a microphone for the real ``Recorder``."""
+    audio = read_audio(SPEECH / "agenda_weak.wav")
+    sound = FileSoundDevice(audio, speed=20.0)
+    take = LiveTake(RecordingTranscriber())
+    recorder = Recorder(sound, block_s=0.05, on_audio=take.feed)
+    take.start()
+    recorder.start(tmp_path / "take.wav")
+    assert sound.finished.wait(10)
+    recording = recorder.stop()
+    transcript, track = take.finish(timeout=30)
+    take.close()
+    assert recording.error is None
+    assert recording.duration_s == pytest.approx(audio.size / RATE, abs=0.3)
+    assert read_audio(tmp_path / "take.wav").size >= audio.size
+    assert track.speech_seconds() > 8.0 and transcript.words
+
+
+# -- real models on real speech -------------------------------------------------------------
+@pytest.fixture(scope="session")
+def base_model() -> WhisperTranscriber:
+    transcriber = WhisperTranscriber("base")
+    transcriber.load()
+    return transcriber
+
+
+@pytest.mark.model
+def test_streaming_matches_whole_file_accuracy_with_the_default_model(
+        base_model: WhisperTranscriber) -> None:
+    """60 s of espeak-ng and LibriVox speech: streaming WER within 1.2x of whole-file.
+
+    The audio is fed as it would arrive, and the test waits for the worker after each block
+    (as when the machine keeps up), so the windows are the ones a live take gets.
+    """
+    audio, reference = speech_clip(60)
+    batch = base_model.transcribe(audio)
+    stream = StreamingTranscriber(base_model, partials=False)
+    stream.start()
+    feed(stream, audio, block_s=0.5)
+    transcript = stream.finish(timeout=120)
+    stream.close()
+    stream_wer, batch_wer = wer(reference, transcript.text), wer(reference, batch.text)
+    assert stream_wer <= 1.2 * batch_wer + 0.005, (stream_wer, batch_wer)
+    assert len(stream.stats.windows) >= 5
+    # Timestamps on the take's timeline: the last word ends near the end of the audio.
+    assert transcript.words[-1].end == pytest.approx(audio.size / RATE, abs=1.5)
+
+
+@pytest.mark.model
+def test_realtime_take_scores_soon_after_stop(tmp_path: Path) -> None:
+    """A short take played at real speed through the recorder, with tiny.en."""
+    tiny = WhisperTranscriber("tiny.en")
+    tiny.load()
+    from trainer.drills import DrillLibrary
+
+    library = DrillLibrary()
+    run = run_realtime(library.drill("agenda"), library.scenario("northwind-finance"),
+                       SPEECH / "agenda_weak.wav", tiny, work_dir=tmp_path)
+    reference = (SPEECH / "agenda_weak.txt").read_text()
+    assert run.batch_transcript is not None
+    assert wer(reference, run.transcript.text) <= 0.25
+    assert run.stop_to_result_s < 5.0  # generous: CI machines are busy; measured in bench
+    assert run.scorecard["criteria"][-1]["id"] == "engaging_delivery"
+    assert run.audio_s == pytest.approx(13.6, abs=0.2)

@@ -1,0 +1,338 @@
+"""Benchmarks for the live path: ``python -m trainer.bench latency|fillers|memory``.
+
+- ``latency``: 60 s and 120 s takes built from the test clips are played through the real
+  recording pipeline at real speed (``trainer.live.run_realtime``, the same code as
+  ``trainer score --realtime``) with the model loaded, and timed from Stop to scorecard; the
+  same model then transcribes each whole file (``batch_s``). Prints both and the word error
+  rate of each path. Each model runs in its own process.
+- ``fillers``: filler-word recall of Whisper with different initial prompts, on espeak-ng
+  speech with soft, drawn-out "um"/"uh" whose count is known, and the prompt's effect on
+  the word error rate of clean speech.
+- ``memory``: resident memory sampled through a long live take (10 minutes by default).
+
+Timings depend on the machine and on what else runs: the load average is printed with them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from trainer.wavio import FloatArray, read_audio, write_wav
+from trainer.wer import word_errors
+
+ROOT = Path(__file__).resolve().parent.parent
+SPEECH = ROOT / "tests" / "data" / "speech"
+LIBRIVOX = ROOT / "tests" / "data" / "librivox"
+RATE = 16000
+GAP_S = 0.6
+
+
+def _sources() -> list[tuple[FloatArray, str]]:
+    if not SPEECH.exists() or not LIBRIVOX.exists():
+        raise SystemExit("bench: the test clips in tests/data are missing (run from a checkout).")
+    references = json.loads((LIBRIVOX / "transcripts.json").read_text())
+    items = [(read_audio(SPEECH / "agenda_good.wav"), (SPEECH / "agenda_good.txt").read_text())]
+    items += [(read_audio(LIBRIVOX / name), text) for name, text in sorted(references.items())]
+    items.append((read_audio(SPEECH / "agenda_weak.wav"), (SPEECH / "agenda_weak.txt").read_text()))
+    return items
+
+
+def speech_clip(seconds: float, trailing_s: float = 0.0) -> tuple[FloatArray, str]:
+    """At least ``seconds`` of speech from the test clips (espeak-ng agenda openings and
+    LibriVox readings, in turn, 0.6 s apart) and its reference text.
+
+    The take ends with the last clip's own ending (no added gap) plus ``trailing_s`` of
+    silence: 0 is a seller pressing Stop on the last word.
+    """
+    sources = _sources()
+    parts: list[FloatArray] = []
+    texts: list[str] = []
+    total = 0
+    i = 0
+    gap = np.zeros(int(GAP_S * RATE), dtype=np.float32)
+    while total < seconds * RATE:
+        audio, text = sources[i % len(sources)]
+        if parts:
+            parts.append(gap)
+            total += gap.size
+        parts.append(audio)
+        texts.append(text)
+        total += audio.size
+        i += 1
+    parts.append(np.zeros(int(trailing_s * RATE), dtype=np.float32))
+    return np.concatenate(parts).astype(np.float32), " ".join(texts)
+
+
+def _load_average() -> float:
+    try:
+        return os.getloadavg()[0]
+    except OSError:
+        return float("nan")
+
+
+def _rss_mb() -> float:
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except (OSError, ValueError):
+        return float("nan")
+
+
+# -- latency ---------------------------------------------------------------------------------
+def _latency_one(model: str, seconds: list[float], trailing: list[float],
+                 threads: int) -> dict[str, Any]:
+    from trainer.drills import DrillLibrary
+    from trainer.live import run_realtime
+    from trainer.transcriber import WhisperTranscriber
+
+    library = DrillLibrary()
+    drill = library.drill("agenda")
+    scenario = library.scenario("northwind-finance")
+    transcriber = WhisperTranscriber(model, cpu_threads=threads)
+    load_s = transcriber.load()
+    transcriber.transcribe(_sources()[0][0][: RATE * 3])  # warm-up, as after start-up
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="bench-latency-") as tmp:
+        for length in seconds:
+            for trail in trailing:
+                audio, reference = speech_clip(length, trail)
+                path = Path(tmp) / f"take-{length:.0f}-{trail:.1f}.wav"
+                write_wav(path, audio, RATE)
+                load_before = _load_average()
+                run = run_realtime(drill, scenario, path, transcriber, work_dir=Path(tmp))
+                assert run.batch_transcript is not None
+                s_err, n = word_errors(reference, run.transcript.text)
+                b_err, _ = word_errors(reference, run.batch_transcript.text)
+                rows.append({
+                    "audio_s": round(audio.size / RATE, 1), "trailing_s": trail,
+                    "stop_to_result_s": run.stop_to_result_s, "batch_s": run.batch_s,
+                    "stream_wer": s_err / n, "batch_wer": b_err / n, "words": n,
+                    "stream": run.transcript.extra.get("stream", {}),
+                    "load_avg": load_before, "score": run.scorecard["score"],
+                })
+    return {"model": model, "threads": threads, "load_s": load_s, "rows": rows,
+            "peak_rss_mb": _peak_rss_mb()}
+
+
+def _peak_rss_mb() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def bench_latency(models: list[str], seconds: list[float], trailing: list[float],
+                  threads: int) -> int:
+    print(f"live latency: takes played at real speed through Recorder -> live transcription "
+          f"(agenda drill); cpu_threads={threads}; {os.cpu_count()} CPUs")
+    header = (f"{'model':8} {'take s':>6} {'pause':>5} {'Stop->card s':>12} {'batch s':>7} "
+              f"{'stream WER':>10} {'batch WER':>9} {'ratio':>5} {'tail s':>6} "
+              f"{'reused':>6} {'max lag':>7} {'load':>5}")
+    print(header)
+    print("-" * len(header))
+    for model in models:
+        proc = subprocess.run(
+            [sys.executable, "-m", "trainer.bench", "_latency_one", model,
+             "--seconds", ",".join(f"{s:g}" for s in seconds),
+             "--trailing", ",".join(f"{t:g}" for t in trailing), "--threads", str(threads)],
+            capture_output=True, text=True, cwd=ROOT)
+        if proc.returncode != 0:
+            print(f"{model:8} failed: {proc.stderr.strip().splitlines()[-1:]}")
+            continue
+        result = json.loads(proc.stdout.strip().splitlines()[-1])
+        for r in result["rows"]:
+            stream = r["stream"]
+            ratio = r["stream_wer"] / r["batch_wer"] if r["batch_wer"] else float("nan")
+            print(f"{model:8} {r['audio_s']:>6.1f} {r['trailing_s']:>5.1f} "
+                  f"{r['stop_to_result_s']:>12.2f} {r['batch_s']:>7.2f} "
+                  f"{r['stream_wer']:>10.1%} {r['batch_wer']:>9.1%} {ratio:>5.2f} "
+                  f"{stream.get('tail_s', 0):>6.1f} {str(stream.get('reused_partial')):>6} "
+                  f"{stream.get('max_window_lag_s', 0):>7.2f} {r['load_avg']:>5.2f}")
+        print(f"{model:8} load {result['load_s']:.2f} s, peak RSS {result['peak_rss_mb']:.0f} MB")
+    print("Stop->card: last sample delivered -> recorder stopped, transcription tail, silence "
+          "check, rubric + delivery scored. pause: silence between the last word and Stop. "
+          "batch: the whole file in one call, same model, same process. tail: audio "
+          "transcribed after Stop; reused: a partial made during the pause already covered "
+          "it. max lag: worst delay of a committed window behind the speaker. load: 1-minute "
+          "load average when the take started (2 CPUs).")
+    return 0
+
+
+# -- fillers ---------------------------------------------------------------------------------
+FILLER_PROMPTS: dict[str, str | None] = {
+    "none": None,
+    "ours": None,  # trainer.streaming.FILLER_PROMPT, filled in below
+    "hesitant": "So, um, I think, uh, we could, um, start there.",
+    "ellipsis": "Umm, let me think, like, hmm... Okay, here's what I'm, like, thinking.",
+    "bare": "um uh er um uh",
+}
+
+# (text with {F} where a soft filler goes, fillers in order); "you know" and "basically" are
+# spoken normally and count too.
+_FILLER_SCRIPT: list[tuple[str | float, str | None]] = [
+    ("So", None), ("um", "F"), (0.25, None),
+    ("we help finance teams close the month faster.", None), (0.3, None), ("uh", "F"),
+    (0.3, None), ("Most of our customers were", None), ("um", "F"),
+    ("stuck in spreadsheets, and we cut their close", None), ("uh", "F"),
+    ("from twelve days to six. You know, it basically pays for itself.", None), (0.3, None),
+    ("um", "F"), (0.3, None), ("Does that sound like your team?", None),
+]
+FILLER_REFERENCE = ("So we help finance teams close the month faster. Most of our customers "
+                    "were stuck in spreadsheets, and we cut their close from twelve days to "
+                    "six. You know, it basically pays for itself. Does that sound like your "
+                    "team?")
+FILLER_COUNT = 7  # five um/uh, "you know", "basically"
+
+
+def make_filler_clip(path: Path, amplitude: int = 45, pitch: int = 30, speed: int = 80) -> None:
+    """espeak-ng speech with soft, low, drawn-out "um"/"uh" (a hesitating speaker).
+
+    Spoken at full voice, espeak's fillers are clear words Whisper always keeps; these soft
+    ones are what it drops without a hint (measured). Needs ``espeak-ng`` and ``sox``.
+    """
+    espeak = shutil.which("espeak-ng")
+    if espeak is None or shutil.which("sox") is None:
+        raise SystemExit("bench: espeak-ng and sox are needed to make the filler clips.")
+    parts: list[FloatArray] = []
+    with tempfile.TemporaryDirectory(prefix="fillers-") as tmp:
+        for n, (item, kind) in enumerate(_FILLER_SCRIPT):
+            if isinstance(item, float):
+                parts.append(np.zeros(int(item * RATE), dtype=np.float32))
+                continue
+            raw = Path(tmp) / f"{n}.wav"
+            args = ["-a", str(amplitude), "-p", str(pitch), "-s", str(speed)] if kind else \
+                ["-s", "150"]
+            subprocess.run([espeak, "-v", "en-us", *args, "-w", str(raw), item], check=True,
+                           capture_output=True)
+            parts.append(read_audio(raw, RATE))
+    write_wav(path, np.concatenate(parts).astype(np.float32), RATE)
+
+
+def _fillers_one(model: str) -> dict[str, Any]:
+    from trainer.delivery import count_fillers
+    from trainer.streaming import FILLER_PROMPT
+    from trainer.transcriber import WhisperTranscriber
+
+    prompts = dict(FILLER_PROMPTS, ours=FILLER_PROMPT)
+    transcriber = WhisperTranscriber(model)
+    transcriber.load()
+    variants = [(45, 30, 80), (35, 30, 80), (55, 40, 90), (45, 25, 70)]
+    clean = [(a, t) for a, t in _sources()]
+    out: dict[str, Any] = {"model": model, "variants": len(variants), "prompts": {}}
+    with tempfile.TemporaryDirectory(prefix="fillers-") as tmp:
+        clips = []
+        for amplitude, pitch, speed in variants:
+            path = Path(tmp) / f"f-{amplitude}-{pitch}-{speed}.wav"
+            make_filler_clip(path, amplitude, pitch, speed)
+            clips.append(read_audio(path, RATE))
+        for name, prompt in prompts.items():
+            counts = []
+            filler_errors = filler_words = 0
+            for audio in clips:
+                result = transcriber.transcribe(audio, initial_prompt=prompt)
+                counts.append(len(count_fillers(result.words)))
+                hyp = " ".join(w.word for w in result.words
+                               if w.word.strip(" ,.?").lower() not in ("um", "uh", "umm", "uhh"))
+                e, n = word_errors(FILLER_REFERENCE, hyp)
+                filler_errors += e
+                filler_words += n
+            clean_errors = clean_words = 0
+            for audio, reference in clean:
+                e, n = word_errors(reference, transcriber.transcribe(
+                    audio, initial_prompt=prompt).text)
+                clean_errors += e
+                clean_words += n
+            out["prompts"][name] = {"prompt": prompt, "counts": counts,
+                                    "clip_wer": filler_errors / filler_words,
+                                    "clean_wer": clean_errors / clean_words}
+    return out
+
+
+def bench_fillers(models: list[str]) -> int:
+    print(f"filler recall: espeak-ng speech with soft drawn-out um/uh, {FILLER_COUNT} known "
+          "fillers per clip (5 um/uh + 'you know' + 'basically'), 4 voicings")
+    for model in models:
+        proc = subprocess.run([sys.executable, "-m", "trainer.bench", "_fillers_one", model],
+                              capture_output=True, text=True, cwd=ROOT)
+        if proc.returncode != 0:
+            print(f"{model}: failed: {proc.stderr.strip().splitlines()[-1:]}")
+            continue
+        result = json.loads(proc.stdout.strip().splitlines()[-1])
+        print(f"\n{model}: {'prompt':9} {'fillers found per clip':24} {'mean |err|':>10} "
+              f"{'clip WER':>8} {'clean WER':>9}")
+        for name, r in result["prompts"].items():
+            counts = r["counts"]
+            error = sum(abs(c - FILLER_COUNT) for c in counts) / len(counts)
+            print(f"{'':{len(model) + 2}}{name:9} {str(counts):24} {error:>10.2f} "
+                  f"{r['clip_wer']:>8.1%} {r['clean_wer']:>9.1%}")
+    print("\nclip WER: the filler clips' other words (fillers removed); clean WER: the "
+          "espeak-ng + LibriVox test clips, each transcribed with that prompt.")
+    return 0
+
+
+# -- memory ------------------------------------------------------------------------------------
+def bench_memory(model: str, minutes: float, speed: float) -> int:
+    """RSS through one long live take (the real Recorder, at ``speed`` x real time)."""
+    from trainer.filesource import FileSoundDevice
+    from trainer.live import LiveTake
+    from trainer.recorder import Recorder
+    from trainer.transcriber import WhisperTranscriber
+
+    print(f"memory over a {minutes:g}-minute live take, model {model}, speed {speed:g}x")
+    before = _rss_mb()
+    transcriber = WhisperTranscriber(model)
+    transcriber.load()
+    transcriber.transcribe(_sources()[0][0][: RATE * 3])
+    loaded = _rss_mb()
+    audio, _ = speech_clip(minutes * 60)
+    sound = FileSoundDevice(audio[: int(minutes * 60 * RATE)], RATE, speed=speed)
+    take = LiveTake(transcriber)
+    recorder = Recorder(sound, block_s=0.05, on_audio=take.feed)
+    samples: list[tuple[float, float]] = []
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(5.0):
+            samples.append((recorder.elapsed_s, _rss_mb()))
+
+    with tempfile.TemporaryDirectory(prefix="bench-memory-") as tmp:
+        take.start()
+        recorder.start(Path(tmp) / "take.wav")
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        sound.finished.wait()
+        stop = time.perf_counter()
+        recorder.stop()
+        transcript, track = take.finish()
+        finish_s = time.perf_counter() - stop
+        done.set()
+        take.close()
+    print(f"RSS: {before:.0f} MB before the model, {loaded:.0f} MB with it loaded")
+    per_minute: dict[int, float] = {}
+    for at, rss in samples:
+        per_minute[int(at // 60)] = max(per_minute.get(int(at // 60), 0.0), rss)
+    for minute, rss in sorted(per_minute.items()):
+        print(f"  minute {minute + 1:>2}: max RSS {rss:.0f} MB")
+    values = [rss for _, rss in samples]
+    if values:
+        first = values[: max(1, len(values) // 10)]
+        last = values[-max(1, len(values) // 10):]
+        print(f"first 10% of the take: {np.mean(first):.0f} MB; last 10%: {np.mean(last):.0f} "
+              f"MB; peak {max(values):.0f} MB; peak RSS of the process "
+              f"{_peak_rss_mb():.0f} MB")
+    stream = transcript.extra.get("stream", {})
+    print(f"{len(transcript.words)} words, {stream.get('windows')} windows, "
+          f"{stream.get('partials')} partials, max window lag "
+          f"{stream.get('max_window_lag_s')} s, max backlog {stream.get('max_backlog_s')} s; "
+          f"Stop -> transcript {finish_s:.2f} s; prosody frames {track.rms.size}")
+    return 0

@@ -1,0 +1,128 @@
+"""One take analysed while it is recorded: live transcript and delivery, scorecard at Stop.
+
+``LiveTake.feed`` is the recorder's ``on_audio`` hook (called on its writer thread with each
+16 kHz block): it hands the block to the streaming transcriber and the prosody tracker and
+returns. At Stop, ``finish`` waits only for the transcription tail; the pitch and loudness
+analysis is already done. ``run_realtime`` plays a file through the real recording pipeline
+(``FileSoundDevice`` → ``Recorder`` → this) for ``trainer score --realtime`` and the latency
+benchmark, and times Stop → scorecard.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from trainer.filesource import FileSoundDevice
+from trainer.prosody import ProsodyTracker, Track
+from trainer.streaming import LiveText, StreamingTranscriber
+from trainer.transcriber import SAMPLE_RATE, Transcript
+from trainer.wavio import FloatArray, read_audio
+
+
+class LiveTake:
+    """Live transcription and delivery analysis of one take.
+
+    Args:
+        transcriber: the loaded model (``WhisperTranscriber``); reused across takes.
+        streaming: keyword options for ``StreamingTranscriber`` (window length, prompt...).
+    """
+
+    def __init__(self, transcriber: Any, **streaming: Any) -> None:
+        self.stream = StreamingTranscriber(transcriber, samplerate=SAMPLE_RATE, **streaming)
+        self.prosody = ProsodyTracker(SAMPLE_RATE)
+        self._started = False
+
+    def start(self) -> None:
+        self.stream.start()
+        self._started = True
+
+    def feed(self, block: FloatArray) -> None:
+        """The recorder's ``on_audio``: copy the block to both analysers and return."""
+        self.stream.feed(block)
+        self.prosody.feed(block)
+
+    def live_text(self) -> LiveText:
+        return self.stream.live_text()
+
+    @property
+    def version(self) -> int:
+        return self.stream.version
+
+    def finish(self, timeout: float | None = None) -> tuple[Transcript, Track]:
+        """The full transcript (only the tail is transcribed now) and the prosody track."""
+        transcript = self.stream.finish(timeout)
+        self.prosody.flush()
+        return transcript, self.prosody.track()
+
+    def close(self) -> None:
+        self.stream.close()
+
+
+@dataclass
+class RealtimeRun:
+    """What ``run_realtime`` measured."""
+
+    scorecard: dict[str, Any]
+    transcript: Transcript
+    stop_to_result_s: float
+    batch_s: float | None = None
+    batch_transcript: Transcript | None = None
+    audio_s: float = 0.0
+    timeline: dict[str, float] = field(default_factory=dict)
+
+
+def run_realtime(drill: Any, scenario: Any, audio_path: Path, transcriber: Any,
+                 embedder: Any = None, *, batch: bool = True, speed: float = 1.0,
+                 work_dir: Path | None = None, **streaming: Any) -> RealtimeRun:
+    """Play ``audio_path`` into the recorder at real speed, live-transcribe, score at "Stop".
+
+    ``stop_to_result_s`` runs from the moment the file's last sample was delivered (the seller
+    presses Stop) to the finished scorecard: recorder stop and flush, the transcription tail,
+    the silence check, rubric and delivery scoring. With ``batch``, the same model also
+    transcribes the whole file in one go first (``batch_s``), in the same process.
+
+    Raises:
+        AudioFileError: the file cannot be read.
+        SilentRecording: no real speech in the file.
+    """
+    from trainer.delivery import check_heard
+    from trainer.practice import build_scorecard, default_embedder
+    from trainer.recorder import Recorder
+
+    samples = read_audio(audio_path, SAMPLE_RATE)
+    transcriber.load()
+    if embedder is None:  # loaded before the take, as the app keeps it loaded
+        embedder = default_embedder()
+    if embedder is not None:
+        embedder.load()
+    batch_s = None
+    batch_transcript = None
+    if batch:
+        started = time.perf_counter()
+        batch_transcript = transcriber.transcribe(samples)
+        batch_s = time.perf_counter() - started
+    sound = FileSoundDevice(samples, SAMPLE_RATE, speed=speed)
+    take = LiveTake(transcriber, **streaming)
+    recorder = Recorder(sound, block_s=0.05, on_audio=take.feed)
+    with tempfile.TemporaryDirectory(dir=work_dir, prefix="realtime-") as tmp:
+        take.start()
+        try:
+            recorder.start(Path(tmp) / "take.wav")
+            sound.finished.wait()
+            stop = time.perf_counter()
+            recording = recorder.stop()
+            if recording.error is not None:
+                raise recording.error
+            transcript, track = take.finish()
+            check_heard(None, transcript.words, speech_s=track.heard_seconds())
+            card = build_scorecard(drill, scenario, transcript, embedder, track=track)
+            stop_to_result = time.perf_counter() - stop
+        finally:
+            take.close()
+    return RealtimeRun(card, transcript, stop_to_result, batch_s, batch_transcript,
+                       samples.size / SAMPLE_RATE,
+                       {"tail_s": float(transcript.extra.get("stream", {}).get("tail_s", 0.0))})
