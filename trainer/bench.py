@@ -9,6 +9,7 @@ Each model is measured in its own process so its peak memory is its own.
 - ``scoring``: time to score a transcript against the agenda rubric.
 - ``rubric``: accuracy of the rubric judge and the feature/benefit judge on the labelled
   corpus (held-out part by default), with confusion counts, and their speed.
+- ``latency``, ``fillers``, ``memory``: the live path (``trainer.bench_live``).
 """
 
 from __future__ import annotations
@@ -232,7 +233,10 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("_one", help=argparse.SUPPRESS)
     p.add_argument("model")
     p.add_argument("--threads", type=int, default=1)
+    _live_parsers(sub)
     args = parser.parse_args(argv)
+    if args.what in _LIVE:
+        return _run_live(args)
     if args.what == "models":
         from trainer.transcriber import KNOWN_MODELS
 
@@ -243,6 +247,57 @@ def main(argv: list[str] | None = None) -> int:
     if args.what == "rubric":
         return bench_rubric(args.split, args.mistakes)
     print(json.dumps(_measure_one(args.model, args.threads)))
+    return 0
+
+
+# -- the live path (trainer.bench_live): latency, fillers, memory --------------------------------
+_LIVE = ("latency", "fillers", "memory", "_latency_one", "_fillers_one")
+
+
+def _floats(text: str) -> list[float]:
+    return [float(x) for x in text.split(",") if x.strip()]
+
+
+def _live_parsers(sub: Any) -> None:
+    p = sub.add_parser("latency", help="Stop-to-scorecard time of live takes vs whole-file "
+                       "transcription, and the WER of each path")
+    p.add_argument("--model", action="append", help="models to measure (default: base)")
+    p.add_argument("--seconds", default="60,120", help="take lengths")
+    p.add_argument("--trailing", default="0,1", help="seconds of silence before Stop")
+    p.add_argument("--threads", type=int, default=1)
+    p = sub.add_parser("fillers", help="filler-word recall of Whisper with different prompts")
+    p.add_argument("--model", action="append", help="models (default: both)")
+    p = sub.add_parser("memory", help="resident memory through a long live take")
+    p.add_argument("--model", default="base")
+    p.add_argument("--minutes", type=float, default=10.0)
+    p.add_argument("--speed", type=float, default=1.0)
+    p = sub.add_parser("_latency_one", help=argparse.SUPPRESS)
+    p.add_argument("model")
+    p.add_argument("--seconds", default="60,120")
+    p.add_argument("--trailing", default="0,1")
+    p.add_argument("--threads", type=int, default=1)
+    p = sub.add_parser("_fillers_one", help=argparse.SUPPRESS)
+    p.add_argument("model")
+
+
+def _run_live(args: argparse.Namespace) -> int:
+    from trainer import bench_live
+
+    if args.what == "latency":
+        return bench_live.bench_latency(args.model or ["base"], _floats(args.seconds),
+                                        _floats(args.trailing), args.threads)
+    if args.what == "fillers":
+        from trainer.transcriber import KNOWN_MODELS
+
+        return bench_live.bench_fillers(args.model or list(KNOWN_MODELS))
+    if args.what == "memory":
+        return bench_live.bench_memory(args.model, args.minutes, args.speed)
+    if args.what == "_latency_one":
+        result = bench_live._latency_one(args.model, _floats(args.seconds),
+                                         _floats(args.trailing), args.threads)
+    else:
+        result = bench_live._fillers_one(args.model)
+    print(json.dumps(result))
     return 0
 
 

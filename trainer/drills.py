@@ -13,9 +13,10 @@ the key, so a manager editing content can fix it without reading code.
 from __future__ import annotations
 
 import json
+import math
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,9 @@ from typing import Any
 from trainer import paths
 from trainer.errors import DrillFileError, ScenarioError, UnknownDrill
 
-DETECTORS = ("cues", "enumeration", "like")
+DETECTORS = ("cues", "enumeration", "like", "delivery")
+# Shared delivery coaching bands live beside the drills but are not a drill (trainer.delivery).
+DELIVERY_FILE = "delivery.toml"
 SCENARIO_FIELDS = ("prospect.pains", "prospect.industry", "prospect.role", "prospect.company",
                    "prospect.name", "prospect.alternative", "company.value_points",
                    "company.differentiators", "company.offering", "company.name")
@@ -50,6 +53,10 @@ class Criterion:
     scenario_fields: tuple[str, ...] = ()
     like: str | None = None
     needs: tuple[str, ...] = ()  # at least one of these other criteria must be met too
+    # detector = "delivery" only: which band profile of drills/delivery.toml applies, and how
+    # many metrics may sit in "watch" (none in "fix") for the criterion to be met.
+    profile: str = "conversation"
+    max_watch: int = 2
 
 
 @dataclass(frozen=True)
@@ -64,6 +71,10 @@ class Drill:
     pass_threshold: float
     criteria: tuple[Criterion, ...]
     source: Path
+    # The criterion judged from the audio (detector = "delivery"), kept apart from the
+    # transcript rubric in ``criteria``: a transcript alone has no delivery to judge, so
+    # transcript-only scores are computed without it.
+    delivery: Criterion | None = None
 
     def criterion(self, criterion_id: str) -> Criterion:
         for c in self.criteria:
@@ -156,7 +167,7 @@ def parse_drill(data: Mapping[str, Any], path: Path) -> Drill:
     raw_criteria = data.get("criteria")
     if not isinstance(raw_criteria, list) or not raw_criteria:
         raise DrillFileError(f"{path.name}: key 'criteria' must be a non-empty list.")
-    criteria = []
+    criteria: list[Criterion] = []
     seen: set[str] = set()
     for i, raw in enumerate(raw_criteria):
         where = f"criteria[{i}]."
@@ -167,8 +178,12 @@ def parse_drill(data: Mapping[str, Any], path: Path) -> Drill:
             raise DrillFileError(f"{path.name}: key '{where}id' repeats criterion '{cid}'.")
         seen.add(cid)
         weight = _require(raw, "weight", float, where, path)
-        if weight <= 0:
-            raise DrillFileError(f"{path.name}: key '{where}weight' must be above 0.")
+        if not math.isfinite(weight) or weight <= 0:
+            raise DrillFileError(f"{path.name}: key '{where}weight' must be a number above 0.")
+        min_items = raw.get("min_items", 2)
+        if not isinstance(min_items, int) or isinstance(min_items, bool) or min_items < 1:
+            raise DrillFileError(f"{path.name}: key '{where}min_items' must be a whole number "
+                                 "of 1 or more.")
         detector = raw.get("detector", "cues")
         if detector not in DETECTORS:
             raise DrillFileError(
@@ -183,6 +198,21 @@ def parse_drill(data: Mapping[str, Any], path: Path) -> Drill:
                     f"{path.name}: key '{where}scenario_fields[{j}]' must be one of "
                     f"{', '.join(SCENARIO_FIELDS)}."
                 )
+        profile = raw.get("profile", "conversation")
+        max_watch = raw.get("max_watch", 2)
+        if detector == "delivery":
+            if not isinstance(profile, str) or not re.fullmatch(r"[a-z_]+", profile):
+                raise DrillFileError(
+                    f"{path.name}: key '{where}profile' must name a profile in "
+                    f"{DELIVERY_FILE} (lower-case letters and '_').")
+            if isinstance(max_watch, bool) or not isinstance(max_watch, int) \
+                    or not 0 <= max_watch <= 10:
+                raise DrillFileError(
+                    f"{path.name}: key '{where}max_watch' must be a whole number from 0 to 10.")
+            if any(c.detector == "delivery" for c in criteria):
+                raise DrillFileError(
+                    f"{path.name}: key '{where}detector' repeats the delivery criterion "
+                    "(a drill has at most one).")
         if detector == "cues" and not (cues or exemplars or fields):
             raise DrillFileError(f"{path.name}: key '{where}cues' must list at least one cue.")
         like = raw.get("like")
@@ -202,7 +232,7 @@ def parse_drill(data: Mapping[str, Any], path: Path) -> Drill:
                 cues=cues,
                 vague=_patterns(raw.get("vague", []), where + "vague", path),
                 detector=detector,
-                min_items=int(raw.get("min_items", 2)),
+                min_items=min_items,
                 require=_patterns(raw.get("require", []), where + "require", path),
                 exclude=_patterns(raw.get("exclude", []), where + "exclude", path),
                 exemplars=exemplars,
@@ -210,10 +240,18 @@ def parse_drill(data: Mapping[str, Any], path: Path) -> Drill:
                 scenario_fields=fields,
                 like=like if isinstance(like, str) else None,
                 needs=_strings(raw.get("needs", []), where + "needs", path),
+                profile=profile if detector == "delivery" else "conversation",
+                max_watch=max_watch if detector == "delivery" else 2,
             )
         )
-    ids = {c.id for c in criteria}
+    delivery = next((c for c in criteria if c.detector == "delivery"), None)
+    ids = {c.id for c in criteria if c.detector != "delivery"}
+    if not ids:
+        raise DrillFileError(f"{path.name}: key 'criteria' must list at least one criterion "
+                             "judged from the transcript.")
     for i, c in enumerate(criteria):
+        if c.detector == "delivery":
+            continue
         if c.like is not None and (c.like not in ids or c.like == c.id):
             raise DrillFileError(
                 f"{path.name}: key 'criteria[{i}].like' names no other criterion ('{c.like}')."
@@ -233,8 +271,9 @@ def parse_drill(data: Mapping[str, Any], path: Path) -> Drill:
         brief=str(data.get("brief", "")),
         target_seconds=(float(target[0]), float(target[1])),
         pass_threshold=threshold,
-        criteria=tuple(criteria),
+        criteria=tuple(c for c in criteria if c.detector != "delivery"),
         source=path,
+        delivery=delivery,
     )
 
 
@@ -244,6 +283,8 @@ def load_drill_file(path: Path) -> Drill:
             data = tomllib.load(f)
     except tomllib.TOMLDecodeError as exc:
         raise DrillFileError(f"{path.name}: not valid TOML ({exc}).") from exc
+    except UnicodeDecodeError as exc:
+        raise DrillFileError(f"{path.name}: not UTF-8 text ({exc.reason}).") from exc
     except OSError as exc:
         raise DrillFileError(f"{path.name}: cannot be read ({exc.strerror}).") from exc
     return parse_drill(data, path)
@@ -265,10 +306,28 @@ class DrillLibrary:
         if self._drills is None:
             loaded: dict[str, Drill] = {}
             for path in sorted(self.folder.glob("*.toml")):
+                if path.name == DELIVERY_FILE:
+                    continue
                 drill = load_drill_file(path)
                 loaded[drill.id] = drill
+            self._check_delivery_profiles(loaded.values())
             self._drills = loaded
         return list(self._drills.values())
+
+    def _check_delivery_profiles(self, drills: Iterable[Drill]) -> None:
+        """Each delivery criterion names a profile that ``delivery.toml`` defines."""
+        bands_file = self.folder / DELIVERY_FILE
+        if not bands_file.exists():
+            return
+        from trainer.delivery import load_bands  # delivery imports this module
+
+        profiles = load_bands(bands_file).profiles
+        for drill in drills:
+            if drill.delivery is not None and drill.delivery.profile not in profiles:
+                raise DrillFileError(
+                    f"{drill.source.name}: key 'profile' of criterion '{drill.delivery.id}' "
+                    f"names no profile in {DELIVERY_FILE} (known: {', '.join(sorted(profiles))})."
+                )
 
     def drill(self, drill_id: str) -> Drill:
         by_id = {d.id: d for d in self.drills()}

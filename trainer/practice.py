@@ -12,12 +12,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from trainer.delivery import check_heard, delivery_metrics
+from trainer.delivery import check_heard, delivery_metrics, delivery_verdict
 from trainer.drills import Drill, Scenario
 from trainer.embeddings import Embedder
 from trainer.errors import SilentRecording, TrainerError
-from trainer.scoring import score_transcript
+from trainer.live import LiveTake
+from trainer.prosody import Track, analyse
+from trainer.scoring import score_transcript, with_delivery
 from trainer.store import Seller, Store
+from trainer.streaming import FILLER_PROMPT, accepts_prompt
 from trainer.transcriber import SAMPLE_RATE, Transcriber, Transcript
 from trainer.wavio import read_audio, repair_wav
 
@@ -51,20 +54,58 @@ def score_audio(drill: Drill, scenario: Scenario | None, audio_path: Path,
         SilentRecording: no real speech in the take.
     """
     audio = read_audio(audio_path, SAMPLE_RATE)
-    transcript = transcriber.transcribe(audio)
+    # The filler hint keeps "um"/"uh" in the transcript (Whisper drops soft ones without it;
+    # measured by trainer.bench fillers), so fillers count the same as on the live path.
+    if accepts_prompt(transcriber):
+        prompted: Any = transcriber  # the Transcriber protocol has no prompt; Whisper does
+        transcript = prompted.transcribe(audio, initial_prompt=FILLER_PROMPT)
+    else:
+        transcript = transcriber.transcribe(audio)
     check_heard(audio, transcript.words, SAMPLE_RATE)
-    return AttemptResult(build_scorecard(drill, scenario, transcript, embedder), transcript)
+    track = analyse(audio, SAMPLE_RATE)
+    return AttemptResult(build_scorecard(drill, scenario, transcript, embedder, track=track),
+                         transcript)
+
+
+def score_live(drill: Drill, scenario: Scenario | None, take: LiveTake,
+               embedder: Embedder | None = None, timeout: float | None = None) -> AttemptResult:
+    """Score a take that was transcribed and analysed while it was recorded.
+
+    Call after the recorder has stopped: only the transcription tail is left to do.
+
+    Raises:
+        SilentRecording: no real speech in the take.
+        TrainerError: the model failed during the take.
+    """
+    transcript, track = take.finish(timeout)
+    check_heard(None, transcript.words, SAMPLE_RATE, speech_s=track.heard_seconds())
+    return AttemptResult(build_scorecard(drill, scenario, transcript, embedder, track=track),
+                         transcript)
 
 
 def build_scorecard(drill: Drill, scenario: Scenario | None, transcript: Transcript,
-                    embedder: Embedder | None = None) -> dict[str, Any]:
-    """Rubric plus delivery. Without an embedder, one is loaded (0.2 s) for paraphrases."""
+                    embedder: Embedder | None = None, track: Track | None = None
+                    ) -> dict[str, Any]:
+    """Rubric plus delivery, for a recorded take.
+
+    The transcript criteria come from ``score_transcript``; the delivery block from the word
+    timings and the prosody ``track`` (pitch and loudness need it); the drill's
+    ``engaging_delivery`` criterion is judged from that block and joins the score. Without an
+    embedder, one is loaded (0.2 s) for paraphrases.
+    """
     card = score_transcript(drill, transcript.text, scenario,
-                            embedder if embedder is not None else default_embedder()).to_json()
-    card["delivery"] = delivery_metrics(transcript.words, transcript.duration_s,
-                                        drill.target_seconds)
-    card["model"] = transcript.model
-    return card
+                            embedder if embedder is not None else default_embedder())
+    profile = drill.delivery.profile if drill.delivery is not None else "conversation"
+    delivery = delivery_metrics(transcript.words, transcript.duration_s, drill.target_seconds,
+                                track=track, text=transcript.text, profile=profile)
+    if drill.delivery is not None:
+        met, evidence, tip = delivery_verdict(delivery, drill.delivery)
+        card = with_delivery(card, drill.delivery, met, evidence, tip)
+        delivery["criterion"] = drill.delivery.id
+    out = card.to_json()
+    out["delivery"] = delivery
+    out["model"] = transcript.model
+    return out
 
 
 def attempt_audio_path(data_dir: Path, seller: Seller, drill_id: str) -> Path:
@@ -83,6 +124,22 @@ def finish_attempt(store: Store, attempt_id: int, drill: Drill, scenario: Scenar
     except TrainerError as exc:
         store.mark_failed(attempt_id, str(exc))
         raise
+    store.save_result(attempt_id, result.transcript.text, result.transcript.words_json(),
+                      result.scorecard, result.transcript.model, result.transcript.duration_s)
+    result.attempt_id = attempt_id
+    return result
+
+
+def finish_live_attempt(store: Store, attempt_id: int, drill: Drill, scenario: Scenario | None,
+                        take: LiveTake, embedder: Embedder | None = None) -> AttemptResult:
+    """``finish_attempt`` for a take transcribed while it was recorded (the app's path)."""
+    try:
+        result = score_live(drill, scenario, take, embedder)
+    except TrainerError as exc:
+        store.mark_failed(attempt_id, str(exc))
+        raise
+    finally:
+        take.close()
     store.save_result(attempt_id, result.transcript.text, result.transcript.words_json(),
                       result.scorecard, result.transcript.model, result.transcript.duration_s)
     result.attempt_id = attempt_id

@@ -23,6 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from trainer.errors import AudioDeviceError, NoInputDevice, StorageError, TrainerError
+from trainer.paths import ensure_private_dir
 from trainer.sound import NO_MIC_MESSAGE, as_device_error, input_devices, is_portaudio_error
 from trainer.wavio import FloatArray, WavWriter, lowpass_kernel
 
@@ -177,7 +178,7 @@ class Recorder:
         resampler = (StreamResampler(self._device_rate, self.samplerate)
                      if self._device_rate != self.samplerate else None)
         try:
-            wav_path.parent.mkdir(parents=True, exist_ok=True)
+            ensure_private_dir(wav_path.parent)
             self._writer = WavWriter(wav_path, self.samplerate)
         except OSError as exc:
             raise StorageError(

@@ -420,3 +420,29 @@ def score_transcript(drill: Drill, transcript: str, scenario: Scenario | None = 
         transcript=text,
         scenario=scenario.id if scenario else None,
     )
+
+
+def with_delivery(card: Scorecard, criterion: Criterion, met: bool, evidence: str,
+                  tip: str | None) -> Scorecard:
+    """``card`` with the drill's delivery criterion added and its score and verdict recomputed.
+
+    Only a recording has a delivery to judge: ``score_transcript`` never includes this
+    criterion, so a transcript-only score is over the transcript criteria alone (unchanged),
+    and a recorded take's score is over all of them. The evidence is the delivery numbers.
+    """
+    from dataclasses import replace
+
+    result = CriterionResult(
+        id=criterion.id,
+        name=criterion.name,
+        weight=criterion.weight,
+        met=met,
+        evidence=evidence,
+        tip=None if met else (tip or criterion.tip),
+        example=None if met else (criterion.example or None),
+    )
+    results = tuple(r for r in card.criteria if r.id != criterion.id) + (result,)
+    total = sum(r.weight for r in results)
+    earned = sum(r.weight for r in results if r.met)
+    score = round(100.0 * earned / total, 1) if total else 0.0
+    return replace(card, score=score, passed=score >= card.pass_threshold, criteria=results)

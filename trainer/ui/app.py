@@ -3,7 +3,8 @@
 Every expected start-up failure (a malformed drill file, an unusable data folder) becomes one
 sentence, in a dialog and on stderr, with exit code 2; never a traceback. Problems that still
 leave something useful to do (no PortAudio, no microphone, no speech model) open the window
-anyway and say what is missing in its message banner.
+anyway and say what is missing in its message banner. A damaged practice history is set
+aside (renamed, never deleted) and a fresh one started; the banner says where it went.
 
 ``TRAINER_SCREENSHOT=path.png`` grabs the window once the speech model has loaded, saves it
 and quits (used for the README screenshots).
@@ -28,7 +29,7 @@ from trainer.errors import DrillFileError, ModelMissing, NoInputDevice, TrainerE
 from trainer.practice import recover_unfinished
 from trainer.settings import load_settings, settings_path
 from trainer.sound import load_sounddevice
-from trainer.store import Store
+from trainer.store import Store, open_store
 from trainer.transcriber import MODEL_ENV, WhisperTranscriber
 from trainer.ui.main_window import MainWindow
 
@@ -103,6 +104,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     _readable_font(app)
 
     store: Store | None = None
+    store_note: str | None = None
     try:
         library = DrillLibrary()
         if not library.drills():
@@ -110,7 +112,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"No drill files were found in {library.folder}; reinstall the app.")
         library.scenarios()  # surface a malformed scenario file now, not mid-practice
         data_dir = paths.data_dir()
-        store = Store(data_dir / "trainer.sqlite3")
+        # A damaged history is set aside (never overwritten) and a fresh one started.
+        store, store_note = open_store(data_dir / "trainer.sqlite3")
+        if store_note:
+            log.warning("%s", store_note)
         recovered = recover_unfinished(store)
     except TrainerError as exc:
         if store is not None:
@@ -118,7 +123,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(str(exc))
 
     settings = load_settings(settings_path(data_dir))
-    notes: list[str] = []
+    notes: list[str] = [store_note] if store_note else []
     sound: Any = None
     sound_error: str | None = None
     try:
@@ -137,7 +142,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     window = MainWindow(library, store, sound, transcriber, data_dir, settings=settings,
                         sound_error=sound_error, model_error=model_error)
     if notes:
-        window.show_message(" ".join(notes), "error" if sound_error or model_error else "info")
+        window.show_message(" ".join(notes),
+                            "error" if sound_error or model_error or store_note else "info")
     screenshot = os.environ.get(SCREENSHOT_ENV)
     if screenshot:
         _arm_screenshot(app, window, Path(screenshot).expanduser())

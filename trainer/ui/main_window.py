@@ -14,6 +14,7 @@ from __future__ import annotations
 import enum
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -30,6 +31,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMainWindow,
+    QMessageBox,
     QProgressBar,
     QPushButton,
     QScrollArea,
@@ -44,12 +46,23 @@ from PySide6.QtWidgets import (
 
 from trainer.drills import Drill, DrillLibrary, Scenario, parse_scenario
 from trainer.errors import StorageError, TrainerError
+from trainer.live import LiveTake
+from trainer.mictest import MicCheck, MicTest
 from trainer.playback import Player
-from trainer.practice import AttemptResult, attempt_audio_path, finish_attempt
+from trainer.practice import (
+    AttemptResult,
+    attempt_audio_path,
+    default_embedder,
+    finish_attempt,
+    finish_live_attempt,
+)
+from trainer.privacy import forget_seller, privacy_note
 from trainer.recorder import Recorder
 from trainer.settings import Settings, load_settings, save_settings, settings_path
 from trainer.sound import NO_MIC_MESSAGE, input_devices
 from trainer.store import Attempt, Seller, Store
+from trainer.streaming import accepts_prompt
+from trainer.ui.delivery_view import LiveTranscript
 from trainer.ui.tasks import Pool, run_in_background
 from trainer.ui.widgets import (
     MUTED,
@@ -93,6 +106,9 @@ class Take:
     drill: Drill
     scenario: Scenario | None
     wav: Path
+    # Transcribed while recorded (the model was loaded at Record): Stop only waits for the
+    # tail. ``None``: the whole file is transcribed after Stop.
+    live: LiveTake | None = None
 
 
 def unexpected_message(exc: BaseException) -> str:
@@ -113,6 +129,22 @@ def _clock(seconds: float) -> str:
     return f"{whole // 60}:{whole % 60:02d}"
 
 
+Confirm = Callable[[str, str, str, bool], bool]
+"""``confirm(title, text, accept_label, destructive) -> accepted``; tests pass their own."""
+
+
+def ask_in_dialog(parent: QWidget, title: str, text: str, accept_label: str,
+                  destructive: bool) -> bool:
+    """A modal question with an accept button and Cancel (the default when destructive)."""
+    box = QMessageBox(QMessageBox.Icon.Warning if destructive else QMessageBox.Icon.Information,
+                      title, text, QMessageBox.StandardButton.NoButton, parent)
+    accept = box.addButton(accept_label, QMessageBox.ButtonRole.AcceptRole)
+    cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(cancel if destructive else accept)
+    box.exec()
+    return box.clickedButton() is accept
+
+
 class MainWindow(QMainWindow):
     """The practice window.
 
@@ -129,6 +161,8 @@ class MainWindow(QMainWindow):
         settings: remembered choices; read from ``data_dir/settings.json`` when omitted.
         sound_error: the sentence to show when ``sound`` is ``None``.
         model_error: the sentence to show when ``transcriber`` is ``None``.
+        confirm: asks the seller a yes/no question (the privacy note before the first take,
+            "Delete my data"); a modal dialog by default.
     """
 
     model_ready = Signal(str)
@@ -137,11 +171,17 @@ class MainWindow(QMainWindow):
     recording_stopped = Signal(str)
     scorecard_ready = Signal(dict)
     message_shown = Signal(str)
+    live_text_changed = Signal(str)
+    mic_test_done = Signal(object)  # a MicCheck
 
     def __init__(self, library: DrillLibrary, store: Store, sound: Any, transcriber: Any,
                  data_dir: Path, pool: Pool | None = None, settings: Settings | None = None,
-                 *, sound_error: str | None = None, model_error: str | None = None) -> None:
+                 *, sound_error: str | None = None, model_error: str | None = None,
+                 confirm: Confirm | None = None) -> None:
         super().__init__()
+        self.confirm: Confirm = confirm or (
+            lambda title, text, label, destructive: ask_in_dialog(self, title, text, label,
+                                                                  destructive))
         self.library = library
         self.store = store
         self.sound = sound
@@ -166,6 +206,9 @@ class MainWindow(QMainWindow):
         self._waiting_for_model: list[tuple[Take, str]] = []
         self._scoring_ids: set[int] = set()
         self._restoring = False
+        self.mic_test: MicTest | None = None
+        self.embedder: Any = None  # loaded once, after the model, for the live path
+        self._live_version = -1
 
         self.setWindowTitle("Sales Trainer")
         self.setMinimumSize(1000, 700)
@@ -269,6 +312,10 @@ class MainWindow(QMainWindow):
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(self.brief)
         layout.addWidget(scroll, 1)
+        # What the seller is saying, transcribed as they speak (shown while recording).
+        self.live_transcript = LiveTranscript()
+        self.live_transcript.hide()
+        layout.addWidget(self.live_transcript)
         bar = QFrame()
         bar.setObjectName("recordbar")
         bar.setStyleSheet("#recordbar { background: #f6f8fa; border: 1px solid #dde2e8;"
@@ -295,6 +342,11 @@ class MainWindow(QMainWindow):
         bar_layout.addWidget(self.meter, 1)
         bar_layout.addWidget(self.elapsed_label)
         bar_layout.addWidget(self.record_hint)
+        self.mic_test_button = QPushButton("Test mic")
+        self.mic_test_button.setToolTip("Record 3 seconds and check that the microphone "
+                                        "hears you")
+        self.mic_test_button.clicked.connect(self.start_mic_test)
+        bar_layout.addWidget(self.mic_test_button)
         layout.addWidget(bar)
         self.practice_stack.addWidget(brief_page)
 
@@ -382,6 +434,11 @@ class MainWindow(QMainWindow):
         buttons.addWidget(self.score_now_button)
         buttons.addWidget(self.history_replay_button)
         buttons.addStretch(1)
+        self.forget_button = QPushButton("Delete my data\u2026")
+        self.forget_button.setToolTip(
+            "Delete all your takes, recordings and scores from this computer")
+        self.forget_button.clicked.connect(self.forget_my_data)
+        buttons.addWidget(self.forget_button)
         self.history_view = ScorecardView()
         self.history_view.hide()
         d_layout.addWidget(self.history_title)
@@ -523,6 +580,23 @@ class MainWindow(QMainWindow):
         waiting, self._waiting_for_model = self._waiting_for_model, []
         for take, origin in waiting:
             self._score(take, origin)
+        if self._can_stream() and self.embedder is None:
+            # The live path scores within a second of Stop: keep the sentence embedder
+            # loaded too (0.2 s), right after the model, on the same background thread.
+            run_in_background(self._load_embedder, lambda _: None,
+                              lambda exc: log.warning("Sentence embedder not loaded: %s", exc),
+                              self.pool, context=self)
+
+    def _load_embedder(self) -> None:
+        embedder = default_embedder()
+        if embedder is not None:
+            embedder.load()
+        self.embedder = embedder
+
+    def _can_stream(self) -> bool:
+        """Live transcription needs the model loaded and able to take a prompt."""
+        return (self.model_state == "ready" and self.transcriber is not None
+                and accepts_prompt(self.transcriber))
 
     def _on_model_failed(self, exc: Exception) -> None:
         self.model_state = "missing"
@@ -568,23 +642,42 @@ class MainWindow(QMainWindow):
         if drill is None:
             self.show_message("No drills are installed; reinstall the app.")
             return
+        if not self.settings.privacy_note_seen:
+            if not self.confirm("Your recordings stay on this computer",
+                                privacy_note(self.data_dir), "Start recording", False):
+                return
+            self.settings.privacy_note_seen = True  # saved with the choices below
+        if self.mic_test is not None:
+            self.show_message("Testing the microphone; record when the test has finished.",
+                              "info")
+            return
         scenario = self.current_scenario()
         attempt_id: int | None = None
         wav: Path | None = None
+        live = LiveTake(self.transcriber) if self._can_stream() else None
+        self.recorder.on_audio = live.feed if live is not None else None
         try:
             seller = self.store.seller(self.seller_name())
             wav = _unused_path(attempt_audio_path(self.data_dir, seller, drill.id))
             attempt_id = self.store.begin_attempt(
                 seller, drill.id, scenario.id if scenario else None,
                 scenario.to_json() if scenario else None, wav)
+            if live is not None:
+                live.start()
             self.recorder.start(wav, self._input_device())
         except Exception as exc:
+            if live is not None:
+                live.close()
+            self.recorder.on_audio = None
             if attempt_id is not None:
                 self._abandon_attempt(attempt_id, wav, exc)
             self._report(exc)
             self._refresh_history()
             return
-        self.take = Take(attempt_id, seller, drill, scenario, wav)
+        self.take = Take(attempt_id, seller, drill, scenario, wav, live)
+        self._live_version = -1
+        self.live_transcript.clear_text()
+        self.live_transcript.setVisible(live is not None)
         self.clear_message()
         self._save_choices()
         self._set_state(State.RECORDING)
@@ -603,6 +696,9 @@ class MainWindow(QMainWindow):
             wav.unlink(missing_ok=True)
 
     def _on_tick(self) -> None:
+        if self.mic_test is not None:
+            self._on_mic_test_tick()
+            return
         recorder = self.recorder
         if recorder is None or self.state is not State.RECORDING:
             return
@@ -610,6 +706,13 @@ class MainWindow(QMainWindow):
         self.elapsed_label.setText(_clock(recorder.elapsed_s))
         if recorder.clipping:
             self.record_hint.setText("Too loud: move back from the microphone a little.")
+        live = self.take.live if self.take is not None else None
+        if live is not None and live.version != self._live_version:
+            # Polled, like the meter: the transcription thread never touches Qt.
+            self._live_version = live.version
+            text = live.live_text()
+            self.live_transcript.set_live(text.committed, text.tentative)
+            self.live_text_changed.emit(text.text)
         if recorder.error is not None or not recorder.recording:
             # Device lost or disk full: the recorder already stopped writing; keep the audio.
             self.stop_recording()
@@ -627,12 +730,20 @@ class MainWindow(QMainWindow):
             self._report(exc)
             return
         self.meter.reset()
+        self.recorder.on_audio = None
         self.elapsed_label.setText(_clock(recording.duration_s))
         try:
             self.store.mark_recorded(take.attempt_id, recording.duration_s)
         except StorageError as exc:
             self.show_message(str(exc))
         self.recording_stopped.emit(str(take.wav))
+        if recording.error is not None or not score:
+            if take.live is not None:
+                # The audio on disk is the take; History scores it from the file later.
+                take.live.close()
+                self.take = take = Take(take.attempt_id, take.seller, take.drill,
+                                        take.scenario, take.wav)
+            self.live_transcript.hide()
         if recording.error is not None:
             self._set_state(State.IDLE)
             self.show_message(str(recording.error))
@@ -643,6 +754,60 @@ class MainWindow(QMainWindow):
             return
         self._set_state(State.SCORING)
         self._score(take, "practice")
+
+    # == microphone test ==================================================================
+    def start_mic_test(self) -> None:
+        """"Test mic": record 3 s with the chosen microphone and say whether it hears you."""
+        if self.state is State.RECORDING or self.mic_test is not None:
+            return
+        if self.sound is None:
+            self.show_message(self.sound_error)
+            return
+        if not input_devices(self.sound):
+            self.show_message(NO_MIC_MESSAGE)
+            return
+        if self.player is not None and self.player.playing:
+            self._stop_playback()
+        test = MicTest(self.sound, self.data_dir / ".mic-test.wav", self._input_device())
+        try:
+            test.start()
+        except Exception as exc:
+            self._report(exc)
+            return
+        self.mic_test = test
+        self.clear_message()
+        self.mic_test_button.setEnabled(False)
+        self.record_button.setEnabled(False)
+        self.record_hint.setText("Testing the microphone: say a few words\u2026")
+        self._meter_timer.start()
+
+    def _on_mic_test_tick(self) -> None:
+        test = self.mic_test
+        if test is None:
+            return
+        self.meter.set_level(test.recorder.level_db, test.recorder.clipping)
+        self.elapsed_label.setText(_clock(test.recorder.elapsed_s))
+        if test.done:  # 3 s of audio heard (or the device failed)
+            self._finish_mic_test()
+
+    def _finish_mic_test(self, report: bool = True) -> None:
+        test, self.mic_test = self.mic_test, None
+        if test is None:
+            return
+        self._meter_timer.stop()
+        self.meter.reset()
+        self.elapsed_label.setText("0:00")
+        self.mic_test_button.setEnabled(True)
+        self.record_button.setEnabled(True)
+        self._update_record_button()
+        try:
+            check: MicCheck = test.finish()
+        except Exception as exc:
+            self._report(exc)
+            return
+        if report:
+            self.show_message(check.message, "info" if check.ok else "error")
+        self.mic_test_done.emit(check)
 
     # == scoring ==========================================================================
     def _score(self, take: Take, origin: str) -> None:
@@ -662,6 +827,16 @@ class MainWindow(QMainWindow):
             return
         self.scoring_detail.setText(
             "Transcribing and scoring on this computer; your recording never leaves it.")
+        self.live_transcript.hide()
+        if take.live is not None:
+            # Transcribed while recorded: only the tail is left, then scoring.
+            job = partial(finish_live_attempt, self.store, take.attempt_id, take.drill,
+                          take.scenario, take.live, self.embedder)
+            run_in_background(job, partial(self._on_scored, take, origin),
+                              partial(self._on_score_failed, take, origin), self.pool,
+                              context=self)
+            self._refresh_history()
+            return
         job = partial(finish_attempt, self.store, take.attempt_id, take.drill, take.scenario,
                       take.wav, self.transcriber)
         run_in_background(job, partial(self._on_scored, take, origin),
@@ -715,6 +890,9 @@ class MainWindow(QMainWindow):
         self.mic_combo.setEnabled(not recording and self.mic_combo.count() > 0
                                   and bool(self.sound is not None
                                            and input_devices(self.sound)))
+        self.mic_test_button.setEnabled(not recording and self.mic_test is None)
+        if not recording:
+            self.live_transcript.hide()
         if state is State.SCORING:
             self.practice_stack.setCurrentIndex(1)
         elif state is State.SCORED:
@@ -842,6 +1020,7 @@ class MainWindow(QMainWindow):
         finally:
             table.blockSignals(False)
         self._on_history_selected()
+        self.forget_button.setEnabled(seller is not None)
         if seller is None:
             self.history_title.setText("Type your name to see your practice history."
                                        if not self.seller_name() else
@@ -958,9 +1137,47 @@ class MainWindow(QMainWindow):
         take = Take(attempt.id, seller, drill, scenario, attempt.audio_path)
         self._score(take, "history")
 
+    def forget_my_data(self) -> None:
+        """"Delete my data": after a confirmation, remove this seller's takes and recordings."""
+        try:
+            seller = self._find_seller()
+            count = self.store.attempt_count(seller) if seller is not None else 0
+        except StorageError as exc:
+            self.show_message(str(exc))
+            return
+        if seller is None:
+            self.show_message("Nothing is stored under this name; type the name you practised "
+                              "under.", "info")
+            return
+        if self.state in (State.RECORDING, State.SCORING) or self._scoring_ids \
+                or self._waiting_for_model:
+            self.show_message("A take is still being recorded or scored; delete your data "
+                              "when it has finished.", "info")
+            return
+        takes = "take" if count == 1 else "takes"
+        if not self.confirm(
+                "Delete my data",
+                f"Delete all {count} {takes} of {seller.name} from this computer: the "
+                "recordings, transcripts and scores? This cannot be undone.",
+                "Delete", True):
+            return
+        self._stop_playback()
+        try:
+            report = forget_seller(self.store, self.data_dir, seller.name)
+        except TrainerError as exc:
+            self.show_message(str(exc))
+            return
+        self.take = None
+        self._set_state(State.IDLE)
+        self.settings.seller = ""
+        self.name_edit.clear()  # refreshes the (now empty) history
+        self._save_choices()
+        self.show_message(report.summary(), "error" if report.kept else "info")
+
     # == shutdown =========================================================================
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
         """Stop a take in progress (its audio is kept, ready to score next time)."""
+        self._finish_mic_test(report=False)
         if self.state is State.RECORDING:
             self.stop_recording(score=False)
         self._stop_playback()

@@ -232,13 +232,15 @@ class DrillBrief(QWidget):
         low, high = drill.target_seconds
         self.target.setText(f"Aim for {low:.0f}\u2013{high:.0f} seconds \u00b7 "
                             f"pass mark {drill.pass_threshold:.0f}/100")
-        total = sum(c.weight for c in drill.criteria) or 1.0
+        # A recorded take is scored on the transcript criteria and on delivery.
+        scored = list(drill.criteria) + ([drill.delivery] if drill.delivery else [])
+        total = sum(c.weight for c in scored) or 1.0
         rows = "".join(
             f"<tr><td style='padding:3px 10px 3px 0'><b>{html.escape(c.name)}</b></td>"
             f"<td style='padding:3px 10px 3px 0; color:{MUTED}'>"
             f"{round(100 * c.weight / total):.0f} pts</td>"
             f"<td style='padding:3px 0'>{html.escape(c.definition)}</td></tr>"
-            for c in drill.criteria
+            for c in scored
         )
         self.criteria.setText(f"<table>{rows}</table>")
         why = " ".join(drill.brief.split())
@@ -250,7 +252,9 @@ class DrillBrief(QWidget):
 class CriterionRow(QFrame):
     """One rubric line of a scorecard: ✓/✗, the name, then the quote or the coaching."""
 
-    def __init__(self, data: dict[str, Any], parent: QWidget | None = None) -> None:
+    def __init__(self, data: dict[str, Any], parent: QWidget | None = None,
+                 numbers: bool = False) -> None:
+        """``numbers``: the evidence is measurements (the delivery criterion), not a quote."""
         super().__init__(parent)
         self.criterion_id = str(data.get("id", ""))
         self.met = bool(data.get("met"))
@@ -273,7 +277,14 @@ class CriterionRow(QFrame):
         self.tip_label: QLabel | None = None
         self.example_label: QLabel | None = None
         self.evidence = str(data.get("evidence") or "")
-        if self.met:
+        if numbers:
+            if self.evidence:
+                self.evidence_label = _label(self.evidence, color=MUTED, selectable=True)
+                grid.addWidget(self.evidence_label, 1, 1)
+            if not self.met:
+                self.tip_label = _label(str(data.get("tip") or ""), color=INK, selectable=True)
+                grid.addWidget(self.tip_label, 2, 1)
+        elif self.met:
             self.evidence_label = _label(f"\u201c{self.evidence}\u201d", italic=True,
                                          color=INK, selectable=True)
             grid.addWidget(self.evidence_label, 1, 1)
@@ -286,14 +297,6 @@ class CriterionRow(QFrame):
                                             color=MUTED, selectable=True)
                 grid.addWidget(self.example_label, 2, 1)
         grid.setColumnStretch(1, 1)
-
-
-_DELIVERY = (
-    ("pace_wpm", "Pace", "{:.0f} words/min"),
-    ("fillers_per_min", "Fillers", "{:.1f} per min"),
-    ("pauses", "Longest pause", "{:.1f} s"),
-    ("talk_time_s", "Talk time", "{:.0f} s"),
-)
 
 
 class ScorecardView(QScrollArea):
@@ -334,10 +337,10 @@ class ScorecardView(QScrollArea):
         self._layout.addSpacing(6)
         self.delivery_title = _label("Delivery", size=base * 1.15, bold=True)
         self._layout.addWidget(self.delivery_title)
-        self._delivery_grid = QGridLayout()
-        self._delivery_grid.setHorizontalSpacing(14)
-        self._delivery_grid.setVerticalSpacing(4)
-        self._layout.addLayout(self._delivery_grid)
+        from trainer.ui.delivery_view import DeliveryCard  # it builds on this module
+
+        self.delivery_card = DeliveryCard()
+        self._layout.addWidget(self.delivery_card)
         self._layout.addSpacing(6)
         self._layout.addWidget(_label("What you said", size=base * 1.15, bold=True))
         self.transcript_label = _label(selectable=True, color=INK)
@@ -350,11 +353,7 @@ class ScorecardView(QScrollArea):
             self._criteria_box.removeWidget(row)
             row.deleteLater()
         self.rows = []
-        while self._delivery_grid.count():
-            item = self._delivery_grid.takeAt(0)
-            widget = item.widget() if item is not None else None
-            if widget is not None:
-                widget.deleteLater()
+        self.delivery_card.clear()
         self.delivery_rows = {}
         self.score_label.setText("\u2013")
         self.verdict_label.clear()
@@ -372,23 +371,16 @@ class ScorecardView(QScrollArea):
         self.verdict_label.setText("PASS" if passed else "NOT YET")
         self.verdict_label.setStyleSheet(f"color: {GREEN if passed else AMBER};")
         self.threshold_label.setText(f"out of 100 \u00b7 pass mark {threshold:.0f}")
+        delivery = card.get("delivery") or {}
+        delivery_id = delivery.get("criterion")
         for data in card.get("criteria", []):
-            row = CriterionRow(data)
+            row = CriterionRow(data, numbers=data.get("id") == delivery_id)
             self.rows.append(row)
             self._criteria_box.addWidget(row)
-        delivery = card.get("delivery") or {}
         self.delivery_title.setVisible(bool(delivery))
-        for line, (key, name, fmt) in enumerate(
-                (k, n, f) for k, n, f in _DELIVERY if isinstance(delivery.get(k), dict)):
-            metric = delivery[key]
-            band = str(metric.get("band", ""))
-            band_label = _label(band, bold=True, color=BANDS.get(band, MUTED), wrap=False)
-            value = _label(f"{name}: {fmt.format(float(metric.get('value', 0)))}", wrap=False)
-            advice = _label(str(metric.get("advice", "")), color=MUTED)
-            self._delivery_grid.addWidget(value, line, 0)
-            self._delivery_grid.addWidget(band_label, line, 1)
-            self._delivery_grid.addWidget(advice, line, 2)
-            self.delivery_rows[key] = band_label
-        self._delivery_grid.setColumnStretch(2, 1)
+        self.delivery_card.setVisible(bool(delivery))
+        if delivery:
+            self.delivery_card.show_delivery(delivery)
+        self.delivery_rows = dict(self.delivery_card.rows)
         self.transcript_label.setText(str(card.get("transcript", "")))
         self.verticalScrollBar().setValue(0)
