@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -228,8 +228,8 @@ def _batch_lines(source: str) -> Iterable[str]:
         yield from f
 
 
-def _score_batch(library: DrillLibrary, source: str) -> int:
-    embedder = default_embedder()  # loaded once for the whole batch
+def _run_batch(source: str, handle: Callable[[int, dict[str, Any]], dict[str, Any]]) -> int:
+    """One JSON line in, one JSON line out; a bad line gets ``{"id", "error"}`` and we go on."""
     for number, line in enumerate(_batch_lines(source), start=1):
         if not line.strip():
             continue
@@ -242,20 +242,27 @@ def _score_batch(library: DrillLibrary, source: str) -> int:
             if not isinstance(item, dict):
                 raise ScenarioError(f"line {number} must be a JSON object.")
             item_id = item.get("id")
-            drill_id = item.get("drill")
-            if not isinstance(drill_id, str):
-                raise ScenarioError(f"line {number}: key 'drill' must be a drill id.")
-            transcript = item.get("transcript")
-            if not isinstance(transcript, str):
-                raise ScenarioError(f"line {number}: key 'transcript' must be text.")
-            drill = library.drill(drill_id)
-            scenario = _resolve_scenario(library, item.get("scenario"))
-            card = score_transcript(drill, transcript, scenario, embedder).to_json()
-            card["id"] = item_id
-            _emit(card)
+            _emit({**handle(number, item), "id": item_id})
         except TrainerError as exc:
             _emit({"id": item_id, "error": str(exc)})
     return 0
+
+
+def _score_batch(library: DrillLibrary, source: str) -> int:
+    embedder = default_embedder()  # loaded once for the whole batch
+
+    def score_line(number: int, item: dict[str, Any]) -> dict[str, Any]:
+        drill_id = item.get("drill")
+        if not isinstance(drill_id, str):
+            raise ScenarioError(f"line {number}: key 'drill' must be a drill id.")
+        transcript = item.get("transcript")
+        if not isinstance(transcript, str):
+            raise ScenarioError(f"line {number}: key 'transcript' must be text.")
+        drill = library.drill(drill_id)
+        scenario = _resolve_scenario(library, item.get("scenario"))
+        return score_transcript(drill, transcript, scenario, embedder).to_json()
+
+    return _run_batch(source, score_line)
 
 
 def _print_card(card: dict[str, Any]) -> None:
@@ -291,25 +298,14 @@ def _cmd_classify(args: argparse.Namespace) -> int:
 
     judge = FeatureBenefitJudge(Embedder())
     if args.batch:
-        for number, line in enumerate(_batch_lines(args.batch), start=1):
-            if not line.strip():
-                continue
-            item_id: Any = None
-            try:
-                try:
-                    item = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise ScenarioError(f"line {number} is not valid JSON ({exc.msg}).") from exc
-                if not isinstance(item, dict) or not isinstance(item.get("text"), str):
-                    raise ScenarioError(f"line {number}: key 'text' must be text.")
-                item_id = item.get("id")
-                context = item.get("context")
-                verdict = judge.classify(item["text"],
-                                         context if isinstance(context, str) else None)
-                _emit({"id": item_id, **verdict.to_json()})
-            except TrainerError as exc:
-                _emit({"id": item_id, "error": str(exc)})
-        return 0
+        def classify_line(number: int, item: dict[str, Any]) -> dict[str, Any]:
+            if not isinstance(item.get("text"), str):
+                raise ScenarioError(f"line {number}: key 'text' must be text.")
+            context = item.get("context")
+            return judge.classify(item["text"],
+                                  context if isinstance(context, str) else None).to_json()
+
+        return _run_batch(args.batch, classify_line)
     if args.text is None:
         raise ScenarioError("Give a statement to classify, or --batch FILE.")
     verdict = judge.classify(args.text, args.context)
