@@ -9,7 +9,8 @@ Each model is measured in its own process so its peak memory is its own.
 - ``scoring``: time to score a transcript against the agenda rubric.
 - ``rubric``: accuracy of the rubric judge and the feature/benefit judge on the labelled
   corpus (held-out part by default), with confusion counts, and their speed.
-- ``latency``, ``fillers``, ``memory``: the live path (``trainer.bench_live``).
+- ``latency``, ``fillers``, ``memory``, ``delivery``: the live path and delivery coaching
+  (``trainer.bench_live``).
 """
 
 from __future__ import annotations
@@ -251,7 +252,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 # -- the live path (trainer.bench_live): latency, fillers, memory --------------------------------
-_LIVE = ("latency", "fillers", "memory", "_latency_one", "_fillers_one")
+_LIVE = ("latency", "fillers", "memory", "delivery", "_latency_one", "_fillers_one")
 
 
 def _floats(text: str) -> list[float]:
@@ -271,6 +272,8 @@ def _live_parsers(sub: Any) -> None:
     p.add_argument("--model", default="base")
     p.add_argument("--minutes", type=float, default=10.0)
     p.add_argument("--speed", type=float, default=1.0)
+    p = sub.add_parser("delivery", help="delivery metrics on audio with known answers")
+    p.add_argument("--model", default="tiny.en")
     p = sub.add_parser("_latency_one", help=argparse.SUPPRESS)
     p.add_argument("model")
     p.add_argument("--seconds", default="60,120")
@@ -292,6 +295,8 @@ def _run_live(args: argparse.Namespace) -> int:
         return bench_live.bench_fillers(args.model or list(KNOWN_MODELS))
     if args.what == "memory":
         return bench_live.bench_memory(args.model, args.minutes, args.speed)
+    if args.what == "delivery":
+        return bench_live.bench_delivery(args.model)
     if args.what == "_latency_one":
         result = bench_live._latency_one(args.model, _floats(args.seconds),
                                          _floats(args.trailing), args.threads)

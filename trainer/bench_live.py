@@ -1,4 +1,4 @@
-"""Benchmarks for the live path: ``python -m trainer.bench latency|fillers|memory``.
+"""Benchmarks for the live path: ``python -m trainer.bench latency|fillers|memory|delivery``.
 
 - ``latency``: 60 s and 120 s takes built from the test clips are played through the real
   recording pipeline at real speed (``trainer.live.run_realtime``, the same code as
@@ -9,6 +9,8 @@
   speech with soft, drawn-out "um"/"uh" whose count is known, and the prompt's effect on
   the word error rate of clean speech.
 - ``memory``: resident memory sampled through a long live take (10 minutes by default).
+- ``delivery``: the delivery metrics on audio with known answers (espeak-ng rates, inserted
+  silences, flattened and widened voices, tones, soft fillers).
 
 Timings depend on the machine and on what else runs: the load average is printed with them.
 """
@@ -335,4 +337,103 @@ def bench_memory(model: str, minutes: float, speed: float) -> int:
           f"{stream.get('partials')} partials, max window lag "
           f"{stream.get('max_window_lag_s')} s, max backlog {stream.get('max_backlog_s')} s; "
           f"Stop -> transcript {finish_s:.2f} s; prosody frames {track.rms.size}")
+    return 0
+
+
+# -- delivery accuracy ---------------------------------------------------------------------------
+PACE_TEXT = ("Our team works with finance leaders who want a faster and calmer month end. We "
+             "connect the systems they already use and we match the transactions every night. "
+             "Controllers then review only the exceptions and they close the books in days "
+             "instead of weeks. Most customers see results within the first quarter and they "
+             "keep building on them every month after that.")
+PITCH_TEXT = ("We help finance teams close the month in three days instead of ten. Our "
+              "customers stop chasing spreadsheets and start trusting their numbers. Would "
+              "that make a difference for your team this quarter?")
+
+
+def _espeak(folder: Path, name: str, text: str, *args: str) -> FloatArray:
+    espeak = shutil.which("espeak-ng")
+    if espeak is None:
+        raise SystemExit("bench: espeak-ng is needed for the delivery clips.")
+    raw = folder / f"{name}.wav"
+    subprocess.run([espeak, "-v", "en-us", *args, "-w", str(raw), text], check=True,
+                   capture_output=True)
+    return read_audio(raw, RATE)
+
+
+def bench_delivery(model: str) -> int:
+    """Delivery metrics on audio with known answers (the figures the tests assert)."""
+    from trainer.delivery import count_fillers, delivery_metrics
+    from trainer.live import LiveTake
+    from trainer.prosody import analyse
+    from trainer.transcriber import WhisperTranscriber
+
+    transcriber = WhisperTranscriber(model)
+    transcriber.load()
+    print(f"delivery accuracy on known audio (words from {model})")
+    with tempfile.TemporaryDirectory(prefix="bench-delivery-") as tmp:
+        folder = Path(tmp)
+        for rate in (110, 150, 180):
+            audio = _espeak(folder, f"pace{rate}", PACE_TEXT, "-s", str(rate))
+            result = transcriber.transcribe(audio)
+            block = delivery_metrics(result.words, audio.size / RATE, (30, 90),
+                                     track=analyse(audio), text=result.text)
+            wpm = block["pace_wpm"]["value"]
+            print(f"  pace: espeak-ng -s {rate}: measured {wpm:.0f} wpm "
+                  f"({(wpm - rate) / rate:+.1%}), band {block['pace_wpm']['band']}")
+        source = read_audio(SPEECH / "agenda_good.wav")
+        cuts = (7.0, 20.0)
+        gap = np.zeros(2 * RATE, dtype=np.float32)
+        pieces = [source[: int(cuts[0] * RATE)], gap,
+                  source[int(cuts[0] * RATE): int(cuts[1] * RATE)], gap,
+                  source[int(cuts[1] * RATE):]]
+        edited = np.concatenate(pieces)
+        block = delivery_metrics([], edited.size / RATE, (30, 90), track=analyse(edited), text="")
+        found = ", ".join(f"{t:.2f} s ({length:.2f} s long)" for t, length in zip(
+            block["pauses"]["at_s"], block["pauses"]["lengths_s"], strict=True))
+        print(f"  pauses: 2 s silences inserted at 7.00 s and 22.00 s: found {found}")
+        for name, text, args in (
+                ("flattened (SSML range x-low)",
+                 f'<speak><prosody range="x-low">{PITCH_TEXT}</prosody></speak>', ("-m",)),
+                ("default", PITCH_TEXT, ()),
+                ("widened (SSML range x-high)",
+                 f'<speak><prosody range="x-high">{PITCH_TEXT}</prosody></speak>', ("-m",))):
+            audio = _espeak(folder, "pitch", text, *args)
+            block = delivery_metrics([], audio.size / RATE, (5, 60), track=analyse(audio),
+                                     text="")
+            pitch = block["pitch_variation_st"]
+            print(f"  pitch: espeak-ng {name}: {pitch['value']:.2f} semitones, band "
+                  f"{pitch['band']}{' (monotone)' if pitch['monotone'] else ''}; loudness "
+                  f"variation {block['loudness_variation_db']['value']:.1f} dB")
+        errors = []
+        for hz in (85.0, 150.0, 240.0, 380.0):
+            t = np.arange(RATE * 2) / RATE
+            phase = 2 * np.pi * hz * t
+            wave = sum(np.sin(k * phase) / k for k in range(1, 10))
+            tone = (0.2 * wave / np.max(np.abs(wave))).astype(np.float32)
+            track = analyse(np.concatenate([np.zeros(RATE // 2, np.float32), tone]))
+            voiced = track.f0[np.isfinite(track.f0)]
+            errors.append(abs(float(np.median(voiced)) - hz) / hz)
+        print(f"  pitch: harmonic tones at 85-380 Hz: median F0 error {max(errors):.2%} at "
+              "worst")
+        counts_live, counts_batch = [], []
+        from trainer.streaming import FILLER_PROMPT
+
+        for amplitude, pitch_, speed in [(45, 30, 80), (35, 30, 80), (55, 40, 90),
+                                         (45, 25, 70)]:
+            path = folder / "fillers.wav"
+            make_filler_clip(path, amplitude, pitch_, speed)
+            audio = read_audio(path, RATE)
+            take = LiveTake(transcriber)
+            take.start()
+            for i in range(0, audio.size, 800):
+                take.feed(audio[i: i + 800])
+                take.stream.wait_idle()
+            transcript, _ = take.finish(timeout=120)
+            take.close()
+            counts_live.append(len(count_fillers(transcript.words)))
+            counts_batch.append(len(count_fillers(transcriber.transcribe(
+                audio, initial_prompt=FILLER_PROMPT).words)))
+        print(f"  fillers: {FILLER_COUNT} known per clip, 4 voicings: live path found "
+              f"{counts_live}, whole-file path {counts_batch}")
     return 0

@@ -619,7 +619,8 @@ class StreamingTranscriber:
             return
         self._commit(words, text)
         consumed = job.end - self._offset
-        self._history = np.concatenate([self._history, self._buf[:consumed]])[-self.context:]
+        heard = np.concatenate([self._history, self._buf[:consumed]])
+        self._history = heard[heard.size - self.context:] if self.context else heard[:0]
         remaining = self._len - consumed
         self._buf[:remaining] = self._buf[consumed: self._len]
         self._len = remaining
