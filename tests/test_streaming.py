@@ -47,10 +47,12 @@ def silence(seconds: float) -> np.ndarray:
 
 
 class RecordingTranscriber:
-    """Hears one word per stretch of sound (a "phrase"); remembers each call.
+    """Hears one word per stretch of sound (a "phrase"), named by its pitch; remembers each
+    call.
 
-    A window cut inside a phrase would turn it into two words, so counting words checks that
-    the cuts fall in pauses.
+    A window cut inside a phrase would turn it into two words, and a phrase heard again in a
+    pass's context keeps its name (as a real model writes the same word), so the words of a
+    take check that cuts fall in pauses and that context is not doubled.
     """
 
     name = "recording"
@@ -67,9 +69,15 @@ class RecordingTranscriber:
             self.calls.append((audio.size, initial_prompt))
         loud = frame_levels(audio, RATE) > 0.05
         edges = np.diff(np.concatenate([[0], loud.astype(np.int8), [0]]))
-        words = [Word(f"w{i}.", s / 100, e / 100, 0.9) for i, (s, e) in enumerate(
-            zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True))
-            if e - s >= 20]
+        words = []
+        for s, e in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True):
+            if e - s < 20:
+                continue
+            # The phrase's "word" is its pitch, as a real model hears the same word again.
+            part = audio[s * 160: e * 160]
+            crossings = np.count_nonzero(np.diff(np.signbit(part)))
+            hz = int(round(crossings / 2 / (part.size / RATE) / 10.0)) * 10
+            words.append(Word(f"f{hz}.", s / 100, e / 100, 0.9))
         return Transcript(" ".join(w.word for w in words), words, audio.size / RATE, self.name)
 
 
@@ -115,9 +123,11 @@ def test_invented_closing_phrase_is_dropped_and_real_speech_kept() -> None:
 
 
 # -- the worker --------------------------------------------------------------------------------
-def phrases(count: int, speech_s: float = 2.6, pause_s: float = 0.5) -> np.ndarray:
-    return np.concatenate([np.concatenate([tone(speech_s), silence(pause_s)])
-                           for _ in range(count)])
+def phrases(count: int, speech_s: float = 2.6, pause_s: float = 0.5, first: int = 0
+            ) -> np.ndarray:
+    """``count`` phrases (tones of rising pitch, one "word" each) with pauses between."""
+    return np.concatenate([np.concatenate([tone(speech_s, 150.0 + 10 * (first + k)),
+                                           silence(pause_s)]) for k in range(count)])
 
 
 def feed(stream: StreamingTranscriber, audio: np.ndarray, block_s: float = 0.1,
@@ -147,11 +157,12 @@ def test_windows_are_about_ten_seconds_and_timestamps_are_global() -> None:
     starts = [w.start for w in transcript.words]
     assert starts == sorted(starts)
     assert transcript.words[-1].end <= audio.size / RATE + 0.01
-    # Every phrase became exactly one word: nothing lost or split at the cuts.
-    assert len(transcript.words) == 12
+    # Every phrase became exactly one word, in order: nothing lost, split or doubled at the
+    # cuts (each pass also heard a second of context either side).
+    assert [w.word for w in transcript.words] == [f"f{150 + 10 * k}." for k in range(12)]
     # The prompt: the filler hint, then (from the second window on) the text so far.
     assert transcriber.calls[0][1] == FILLER_PROMPT
-    assert transcriber.calls[1][1] == f"{FILLER_PROMPT} w0. w1. w2."
+    assert transcriber.calls[1][1] == f"{FILLER_PROMPT} f150. f160. f170."
 
 
 def test_a_busy_worker_gets_one_longer_window_not_a_queue() -> None:
@@ -164,7 +175,7 @@ def test_a_busy_worker_gets_one_longer_window_not_a_queue() -> None:
     while not stream._busy and time.monotonic() < deadline:
         time.sleep(0.01)
     assert stream._busy
-    feed(stream, phrases(8), idle=False)  # 24.8 s more arrive while the model is busy
+    feed(stream, phrases(8, first=4), idle=False)  # 24.8 s more arrive while it is busy
     gate.set()
     transcript = stream.finish(timeout=30)
     stream.close()

@@ -266,6 +266,7 @@ def _live_parsers(sub: Any) -> None:
     p.add_argument("--seconds", default="60,120", help="take lengths")
     p.add_argument("--trailing", default="0,1", help="seconds of silence before Stop")
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--quick-beam", type=int, help="beam width for partials and the tail")
     p = sub.add_parser("fillers", help="filler-word recall of Whisper with different prompts")
     p.add_argument("--model", action="append", help="models (default: both)")
     p = sub.add_parser("memory", help="resident memory through a long live take")
@@ -279,6 +280,7 @@ def _live_parsers(sub: Any) -> None:
     p.add_argument("--seconds", default="60,120")
     p.add_argument("--trailing", default="0,1")
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--quick-beam", type=int)
     p = sub.add_parser("_fillers_one", help=argparse.SUPPRESS)
     p.add_argument("model")
 
@@ -288,7 +290,7 @@ def _run_live(args: argparse.Namespace) -> int:
 
     if args.what == "latency":
         return bench_live.bench_latency(args.model or ["base"], _floats(args.seconds),
-                                        _floats(args.trailing), args.threads)
+                                        _floats(args.trailing), args.threads, args.quick_beam)
     if args.what == "fillers":
         from trainer.transcriber import KNOWN_MODELS
 
@@ -299,7 +301,7 @@ def _run_live(args: argparse.Namespace) -> int:
         return bench_live.bench_delivery(args.model)
     if args.what == "_latency_one":
         result = bench_live._latency_one(args.model, _floats(args.seconds),
-                                         _floats(args.trailing), args.threads)
+                                         _floats(args.trailing), args.threads, args.quick_beam)
     else:
         result = bench_live._fillers_one(args.model)
     print(json.dumps(result))

@@ -93,7 +93,7 @@ def _rss_mb() -> float:
 
 # -- latency ---------------------------------------------------------------------------------
 def _latency_one(model: str, seconds: list[float], trailing: list[float],
-                 threads: int) -> dict[str, Any]:
+                 threads: int, quick_beam: int | None = None) -> dict[str, Any]:
     from trainer.drills import DrillLibrary
     from trainer.live import run_realtime
     from trainer.transcriber import WhisperTranscriber
@@ -112,7 +112,10 @@ def _latency_one(model: str, seconds: list[float], trailing: list[float],
                 path = Path(tmp) / f"take-{length:.0f}-{trail:.1f}.wav"
                 write_wav(path, audio, RATE)
                 load_before = _load_average()
-                run = run_realtime(drill, scenario, path, transcriber, work_dir=Path(tmp))
+                options: dict[str, Any] = {} if quick_beam is None else {
+                    "quick_beam": quick_beam}
+                run = run_realtime(drill, scenario, path, transcriber, work_dir=Path(tmp),
+                                   **options)
                 assert run.batch_transcript is not None
                 s_err, n = word_errors(reference, run.transcript.text)
                 b_err, _ = word_errors(reference, run.batch_transcript.text)
@@ -134,9 +137,10 @@ def _peak_rss_mb() -> float:
 
 
 def bench_latency(models: list[str], seconds: list[float], trailing: list[float],
-                  threads: int) -> int:
+                  threads: int, quick_beam: int | None = None) -> int:
     print(f"live latency: takes played at real speed through Recorder -> live transcription "
-          f"(agenda drill); cpu_threads={threads}; {os.cpu_count()} CPUs")
+          f"(agenda drill); cpu_threads={threads}; quick_beam={quick_beam}; "
+          f"{os.cpu_count()} CPUs")
     header = (f"{'model':8} {'take s':>6} {'pause':>5} {'Stop->card s':>12} {'batch s':>7} "
               f"{'stream WER':>10} {'batch WER':>9} {'ratio':>5} {'tail s':>6} "
               f"{'reused':>6} {'max lag':>7} {'load':>5}")
@@ -146,7 +150,8 @@ def bench_latency(models: list[str], seconds: list[float], trailing: list[float]
         proc = subprocess.run(
             [sys.executable, "-m", "trainer.bench", "_latency_one", model,
              "--seconds", ",".join(f"{s:g}" for s in seconds),
-             "--trailing", ",".join(f"{t:g}" for t in trailing), "--threads", str(threads)],
+             "--trailing", ",".join(f"{t:g}" for t in trailing), "--threads", str(threads),
+             *(["--quick-beam", str(quick_beam)] if quick_beam else [])],
             capture_output=True, text=True, cwd=ROOT)
         if proc.returncode != 0:
             print(f"{model:8} failed: {proc.stderr.strip().splitlines()[-1:]}")

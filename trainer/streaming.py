@@ -124,6 +124,10 @@ class _Partial:
     text: str
 
 
+def _norm(word: str) -> str:
+    return "".join(ch for ch in word.lower() if ch.isalnum() or ch == "'")
+
+
 def join_words(words: list[Word]) -> str:
     """Text from recognised words ("ill" + "-disposed" -> "ill-disposed")."""
     text = ""
@@ -135,13 +139,16 @@ def join_words(words: list[Word]) -> str:
     return text
 
 
+def _parameters(transcriber: Any) -> frozenset[str]:
+    try:
+        return frozenset(inspect.signature(transcriber.transcribe).parameters)
+    except (TypeError, ValueError, AttributeError):
+        return frozenset()
+
+
 def accepts_prompt(transcriber: Any) -> bool:
     """Whether ``transcriber.transcribe`` takes ``initial_prompt`` (streaming needs it)."""
-    try:
-        parameters = inspect.signature(transcriber.transcribe).parameters
-    except (TypeError, ValueError, AttributeError):
-        return False
-    return "initial_prompt" in parameters
+    return "initial_prompt" in _parameters(transcriber)
 
 
 def frame_levels(audio: FloatArray, samplerate: int) -> npt.NDArray[np.float64]:
@@ -274,7 +281,13 @@ class StreamingTranscriber:
         patience_s: ...or, with no pause there yet, of the next ``patience_s`` as it arrives;
             failing that, at the quietest ``quiet_s`` of the last ``search_s``.
         max_window_s: longest window (Whisper reads 30 s at a time).
-        partials: transcribe the uncommitted audio speculatively when the worker is idle.
+        partials: transcribe the uncommitted audio speculatively when the speaker pauses and
+            the worker is idle (and no window is due).
+        pause_s: the silence that counts as a pause for a partial.
+        partial_every_s: also run a partial after this much new audio (off by default: on
+            the 2-core target it kept the worker busy and made windows lag).
+        quick_beam: beam width for partials and the tail (the passes a Stop may wait for),
+            when the transcriber takes ``beam_size``; ``None`` keeps the model's own.
         prompt: the prompt before any text exists (the filler hint).
         keep_prompt: keep ``prompt`` in front of the previous text in every later window.
         context_s: audio before (and, when it has arrived, after) each window that the
@@ -286,7 +299,8 @@ class StreamingTranscriber:
     def __init__(self, transcriber: Any, *, samplerate: int = 16000, window_s: float = 10.0,
                  search_s: float = 4.0, patience_s: float = 4.0, quiet_s: float = 0.1,
                  max_window_s: float = 28.0,
-                 partials: bool = True, pause_s: float = 0.3, partial_every_s: float = 3.0,
+                 partials: bool = True, pause_s: float = 0.3,
+                 partial_every_s: float | None = None, quick_beam: int | None = None,
                  prompt: str | None = FILLER_PROMPT, keep_prompt: bool = True,
                  prompt_words: int = 40, context_s: float = 1.0,
                  clock: Callable[[], float] = time.monotonic) -> None:
@@ -299,7 +313,9 @@ class StreamingTranscriber:
         self.max_window = int(max_window_s * samplerate)
         self.partials = partials
         self.pause = int(pause_s * samplerate)
-        self.partial_every = int(partial_every_s * samplerate)
+        self.partial_every = int(partial_every_s * samplerate) if partial_every_s else None
+        self.quick_beam = quick_beam
+        self._beam_arg = quick_beam is not None and "beam_size" in _parameters(transcriber)
         self.partial_min_new = int(0.6 * samplerate)
         self.context = int(context_s * samplerate)
         self._history = np.zeros(0, dtype=np.float32)  # committed audio kept as context
@@ -461,6 +477,11 @@ class StreamingTranscriber:
                 self._cond.notify_all()
 
     def _transcribe(self, job: _Job) -> Transcript:
+        if self._beam_arg and job.kind != "window":
+            # Partials and the tail are on the critical path to the scorecard after Stop.
+            quick: Transcript = self.transcriber.transcribe(
+                job.audio, initial_prompt=job.prompt, beam_size=self.quick_beam)
+            return quick
         result: Transcript = self.transcriber.transcribe(job.audio, initial_prompt=job.prompt)
         return result
 
@@ -533,11 +554,13 @@ class StreamingTranscriber:
         if not self.partials or self._len < self.partial_min_new:
             return None
         new = self._offset + self._len - self._partial_mark
-        if new < self.partial_min_new:
+        if new < self.partial_min_new or self._len > self.window - self.search // 2:
+            # A window is due soon: it will cover this audio; keep the worker free for it.
             return None
         paused = self._len >= self.pause and not self._has_speech(
             self._buf[self._len - self.pause: self._len])
-        if (paused or new >= self.partial_every) and self._has_speech(
+        periodic = self.partial_every is not None and new >= self.partial_every
+        if (paused or periodic) and self._has_speech(
                 self._buf[max(0, self._len - new): self._len]):
             self._partial_mark = self._offset + self._len
             return self._job("partial", self._len)
@@ -558,22 +581,20 @@ class StreamingTranscriber:
             return None
         return self._job("tail", self._len)
 
-    def _repeats_last(self, word: Word) -> bool:
-        if not self._words:
-            return False
-        last = self._words[-1]
-        same = last.word.strip(" ,.?!").lower() == word.word.strip(" ,.?!").lower()
-        return same and last.end > word.start
+    def _new_words(self, context: list[Word]) -> list[Word]:
+        """``context`` without its opening words that repeat the end of the committed text.
 
-    def _missed(self, word: Word) -> bool:
-        """Whether committed words leave ``word``'s time span mostly uncovered."""
-        length = max(word.end - word.start, 0.05)
-        covered = 0.0
-        for other in reversed(self._words):
-            if other.end <= word.start:
+        If the pass re-wrote the last committed words ("...for them." then "them. Uh, most"),
+        they are the same words in the same order, at its very start.
+        """
+        tokens = [_norm(w.word) for w in context]
+        committed = [_norm(w.word) for w in self._words[-len(context):]] if context else []
+        repeated = 0
+        for m in range(min(len(tokens), len(committed)), 0, -1):
+            if tokens[:m] == committed[-m:]:
+                repeated = m
                 break
-            covered += max(0.0, min(other.end, word.end) - max(other.start, word.start))
-        return covered < 0.3 * length
+        return [w for w, t in zip(context[repeated:], tokens[repeated:], strict=True) if t]
 
     def _mark_done(self) -> None:
         self._done = True
@@ -597,20 +618,15 @@ class StreamingTranscriber:
         # Cuts are in pauses, so a word's middle falls on one side of each: this pass keeps
         # its own words, leaves the look-ahead to the next pass, and from the context before
         # it keeps only what the previous pass missed (Whisper drops a window's last "um").
-        def own(word: Word) -> bool:
-            middle = (word.start + word.end) / 2
-            if middle >= hi:
-                return False
-            if middle >= lo:
-                return True
-            if word.end > lo:
-                # Straddles the cut, which is in a pause: Whisper stretched the first word's
-                # start back into the context. It is this pass's word unless it repeats the
-                # last word already committed.
-                return not self._repeats_last(word)
-            return self._missed(word)
-
-        words = [w for w in shifted if own(w)]
+        # Cuts are in pauses, so this pass keeps the words whose middle is in [lo, hi) and
+        # leaves the look-ahead to the next pass. From the context before lo, Whisper writes
+        # only what is not already in its prompt (the previous text), and its timestamps
+        # there are loose (the first word's start is stretched back into the context): so
+        # a context word is dropped when it repeats the text already committed, and kept
+        # when the previous pass missed it (a soft "uh" that opened this window).
+        own = [w for w in shifted if (w.start + w.end) / 2 < hi]
+        before = [w for w in own if (w.start + w.end) / 2 < lo]
+        words = self._new_words(before) + [w for w in own if (w.start + w.end) / 2 >= lo]
         text = join_words(words)
         if job.kind == "partial":
             if job.start == self._offset:  # still about the uncommitted audio

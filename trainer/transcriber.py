@@ -219,13 +219,15 @@ class WhisperTranscriber:
         )
         return time.perf_counter() - started
 
-    def transcribe(self, audio: FloatArray, initial_prompt: str | None = None) -> Transcript:
+    def transcribe(self, audio: FloatArray, initial_prompt: str | None = None,
+                   beam_size: int | None = None) -> Transcript:
+        """Transcribe 16 kHz mono audio (``beam_size`` overrides the model's for one call)."""
         load_s = self.load()
         started = time.perf_counter()
         segments, info = self._model.transcribe(
             np.asarray(audio, dtype=np.float32),
             language="en",
-            beam_size=self.beam_size,
+            beam_size=beam_size or self.beam_size,
             vad_filter=True,
             word_timestamps=True,
             condition_on_previous_text=False,
