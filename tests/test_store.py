@@ -66,6 +66,35 @@ def test_schema_is_versioned_and_wal(tmp_path: Path) -> None:
         Store(path)
 
 
+def test_a_version_1_history_migrates_and_keeps_its_attempts(tmp_path: Path) -> None:
+    from trainer.store import _MIGRATIONS
+
+    path = tmp_path / "s.sqlite3"
+    db = sqlite3.connect(path)
+    db.executescript(_MIGRATIONS[1])
+    db.execute("INSERT INTO sellers (name, created_at) VALUES ('Ana', 1.0)")
+    db.execute("INSERT INTO attempts (seller_id, drill_id, started_at, status, score) "
+               "VALUES (1, 'agenda', 2.0, 'scored', 80.0)")
+    db.execute("PRAGMA user_version = 1")
+    db.commit()
+    db.close()
+    with Store(path) as store:
+        assert store.schema_version == SCHEMA_VERSION == 2
+        (attempt,) = store.attempts()
+        assert (attempt.drill_id, attempt.score, attempt.context) == ("agenda", 80.0, None)
+        seller = store.seller("Ana")
+        new_id = store.begin_attempt(seller, "value_prop", None, None, None,
+                                     context="certification:1")
+        assert store.attempt(new_id).context == "certification:1"
+        with store.transaction() as tx:
+            tx.execute("INSERT INTO written_agendas VALUES (?, 'discovery', 'Purpose...', 3.0)",
+                       (seller.id,))
+        assert store.query("SELECT text FROM written_agendas")[0]["text"] == "Purpose..."
+        # Forgetting the seller takes the journey rows with it.
+        store.delete_seller(seller)
+        assert store.query("SELECT COUNT(*) FROM written_agendas")[0][0] == 0
+
+
 def test_corrupt_database_is_a_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "s.sqlite3"
     path.write_bytes(b"this is not a database" * 100)

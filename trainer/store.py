@@ -13,6 +13,7 @@ overwritten with zeros (``secure_delete``), so "delete my data" leaves nothing t
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
@@ -27,7 +28,7 @@ from typing import Any
 from trainer import paths
 from trainer.errors import CorruptStore, StorageError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -56,6 +57,123 @@ _MIGRATIONS: dict[int, str] = {
     );
     CREATE INDEX attempts_by_seller ON attempts (seller_id, started_at);
     """,
+    # The three journeys. Each table belongs to one core module, which reads and writes it
+    # through ``Store.transaction()`` / ``Store.query()``: company and stories
+    # (``trainer.company``), scenarios (``trainer.calls``), written agendas
+    # (``trainer.agendas``), 1:1s, certifications, overrides and action items
+    # (``trainer.certification``), story hours (``trainer.storyhour``), card rounds
+    # (``trainer.cards``). Everything a seller did goes when the seller is deleted (CASCADE);
+    # a manager's approved stories have no seller and stay.
+    2: """
+    ALTER TABLE attempts ADD COLUMN context TEXT;
+    CREATE TABLE company (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        profile_json TEXT NOT NULL,
+        updated_at REAL NOT NULL
+    );
+    CREATE TABLE stories (
+        id INTEGER PRIMARY KEY,
+        title TEXT NOT NULL,
+        text TEXT NOT NULL,
+        industry TEXT NOT NULL DEFAULT '',
+        role TEXT NOT NULL DEFAULT '',
+        pain TEXT NOT NULL DEFAULT '',
+        source TEXT NOT NULL CHECK (source IN ('approved', 'story_hour')),
+        seller_id INTEGER REFERENCES sellers(id) ON DELETE CASCADE,
+        attempt_id INTEGER REFERENCES attempts(id) ON DELETE SET NULL,
+        audio_path TEXT,
+        created_at REAL NOT NULL
+    );
+    CREATE TABLE scenarios (
+        id TEXT PRIMARY KEY,
+        seller_id INTEGER REFERENCES sellers(id) ON DELETE CASCADE,
+        scenario_json TEXT NOT NULL,
+        created_at REAL NOT NULL
+    );
+    CREATE TABLE written_agendas (
+        seller_id INTEGER NOT NULL REFERENCES sellers(id) ON DELETE CASCADE,
+        interaction TEXT NOT NULL,
+        text TEXT NOT NULL,
+        updated_at REAL NOT NULL,
+        PRIMARY KEY (seller_id, interaction)
+    );
+    CREATE TABLE one_on_ones (
+        id INTEGER PRIMARY KEY,
+        seller_id INTEGER NOT NULL REFERENCES sellers(id) ON DELETE CASCADE,
+        manager TEXT NOT NULL,
+        started_at REAL NOT NULL,
+        ended_at REAL,
+        feedback TEXT,
+        notes TEXT
+    );
+    CREATE TABLE certifications (
+        id INTEGER PRIMARY KEY,
+        seller_id INTEGER NOT NULL REFERENCES sellers(id) ON DELETE CASCADE,
+        drill_id TEXT NOT NULL,
+        one_on_one_id INTEGER REFERENCES one_on_ones(id) ON DELETE SET NULL,
+        attempt_id INTEGER REFERENCES attempts(id) ON DELETE SET NULL,
+        manager TEXT NOT NULL,
+        app_score REAL,
+        score REAL NOT NULL,
+        passed INTEGER NOT NULL,
+        comments TEXT NOT NULL DEFAULT '',
+        certified_at REAL NOT NULL,
+        due_at REAL
+    );
+    CREATE INDEX certifications_by_seller ON certifications (seller_id, drill_id, certified_at);
+    CREATE TABLE overrides (
+        attempt_id INTEGER NOT NULL REFERENCES attempts(id) ON DELETE CASCADE,
+        criterion_id TEXT NOT NULL,
+        app_met INTEGER NOT NULL,
+        met INTEGER NOT NULL,
+        comment TEXT NOT NULL DEFAULT '',
+        manager TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        PRIMARY KEY (attempt_id, criterion_id)
+    );
+    CREATE TABLE action_items (
+        id INTEGER PRIMARY KEY,
+        seller_id INTEGER NOT NULL REFERENCES sellers(id) ON DELETE CASCADE,
+        one_on_one_id INTEGER REFERENCES one_on_ones(id) ON DELETE SET NULL,
+        text TEXT NOT NULL,
+        owner TEXT NOT NULL,
+        due_at REAL,
+        done_at REAL,
+        created_at REAL NOT NULL
+    );
+    CREATE TABLE story_hours (
+        id INTEGER PRIMARY KEY,
+        started_at REAL NOT NULL,
+        ended_at REAL,
+        roster_json TEXT NOT NULL
+    );
+    CREATE TABLE story_turns (
+        id INTEGER PRIMARY KEY,
+        story_hour_id INTEGER NOT NULL REFERENCES story_hours(id) ON DELETE CASCADE,
+        seller_id INTEGER NOT NULL REFERENCES sellers(id) ON DELETE CASCADE,
+        attempt_id INTEGER REFERENCES attempts(id) ON DELETE SET NULL,
+        position INTEGER NOT NULL
+    );
+    CREATE TABLE peer_ratings (
+        turn_id INTEGER NOT NULL REFERENCES story_turns(id) ON DELETE CASCADE,
+        rater TEXT NOT NULL,
+        criterion_id TEXT NOT NULL,
+        rating INTEGER NOT NULL CHECK (rating BETWEEN 1 AND 5),
+        PRIMARY KEY (turn_id, rater, criterion_id)
+    );
+    CREATE TABLE card_rounds (
+        id INTEGER PRIMARY KEY,
+        game_id TEXT NOT NULL,
+        player TEXT NOT NULL,
+        seller_id INTEGER REFERENCES sellers(id) ON DELETE CASCADE,
+        mode TEXT NOT NULL,
+        card_id TEXT NOT NULL,
+        answer TEXT,
+        correct INTEGER NOT NULL,
+        response_s REAL,
+        played_at REAL NOT NULL
+    );
+    """,
 }
 
 
@@ -83,6 +201,7 @@ class Attempt:
     model: str | None
     message: str | None
     scenario: dict[str, Any] | None
+    context: str | None = None
 
 
 def _row_to_attempt(row: sqlite3.Row) -> Attempt:
@@ -103,6 +222,7 @@ def _row_to_attempt(row: sqlite3.Row) -> Attempt:
         model=row["model"],
         message=row["message"],
         scenario=json.loads(row["scenario_json"]) if row["scenario_json"] else None,
+        context=row["context"],
     )
 
 
@@ -200,6 +320,16 @@ class Store:
         with self._lock, self._translate_errors():
             return self._db.execute(sql, params).fetchall()
 
+    # Public for the core modules that own the journey tables (see ``_MIGRATIONS[2]``).
+    def transaction(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
+        """A write transaction (``BEGIN IMMEDIATE``) on the one connection, under the lock;
+        SQLite errors come out as ``StorageError`` with one sentence."""
+        return self._transaction()
+
+    def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+        """Rows of one read statement (``StorageError`` on failure)."""
+        return self._query(sql, params)
+
     @contextmanager
     def _translate_errors(self) -> Iterator[None]:
         try:
@@ -277,14 +407,18 @@ class Store:
 
     # -- attempts -----------------------------------------------------------------------
     def begin_attempt(self, seller: Seller, drill_id: str, scenario_id: str | None,
-                      scenario: dict[str, Any] | None, audio_path: Path | None) -> int:
+                      scenario: dict[str, Any] | None, audio_path: Path | None,
+                      context: str | None = None) -> int:
+        """A new attempt, status ``recording``. ``context`` says where it was taken when not
+        plain practice: ``"certification:<1:1 id>"``, ``"story_hour:<id>"``..."""
         with self._transaction() as db:
             cur = db.execute(
                 "INSERT INTO attempts (seller_id, drill_id, scenario_id, scenario_json, "
-                "started_at, status, audio_path) VALUES (?, ?, ?, ?, ?, 'recording', ?)",
+                "started_at, status, audio_path, context) "
+                "VALUES (?, ?, ?, ?, ?, 'recording', ?, ?)",
                 (seller.id, drill_id, scenario_id,
                  json.dumps(scenario) if scenario is not None else None, self.clock(),
-                 str(audio_path) if audio_path else None),
+                 str(audio_path) if audio_path else None, context),
             )
             return int(cur.lastrowid or 0)
 
