@@ -429,6 +429,38 @@ def test_try_again_keeps_drill_and_scenario(qtbot: QtBot, make_window: Any,
     assert attempts[0].audio_path != attempts[1].audio_path  # two takes, two files
 
 
+def test_a_guided_take_is_locked_tagged_and_handed_back(qtbot: QtBot, make_window: Any,
+                                                       store: Store) -> None:
+    """Another screen (a certification, a story-hour turn) asks for a take: the Practice tab
+    records it with the seller, drill and scenario it named, tags the attempt with its
+    context and hands the attempt back; the seller's own choices are not overwritten."""
+    from trainer.ui.main_window import Guided
+
+    window = make_window(FakeSoundDevice(source=AGENDA_WAV, speed=FAST), ScriptedTranscriber(),
+                         SyncPool())
+    window.tabs.setCurrentIndex(1)
+    window.start_guided_take(Guided("Ben Okafor", "value_prop", SCENARIO_ID,
+                                    "certification:7", "Certification: Ben Okafor"))
+    assert window.tabs.currentIndex() == 0
+    assert window.seller_name() == "Ben Okafor"
+    assert window.drill_combo.currentData() == "value_prop"
+    assert not window.name_edit.isEnabled() and not window.drill_combo.isEnabled()
+    assert "Certification: Ben Okafor" in window.message_label.text()
+    record_whole_clip(qtbot, window)
+    with qtbot.waitSignal(window.attempt_scored, timeout=10000) as scored:
+        press_space(qtbot, window)
+    attempt_id, context = scored.args
+    assert context == "certification:7"
+    attempt = store.attempt(attempt_id)
+    assert (attempt.drill_id, attempt.context, attempt.status) == (
+        "value_prop", "certification:7", "scored")
+    assert store.find_seller("Ben Okafor") is not None
+    window.end_guided_take()
+    assert window.name_edit.isEnabled() and window.drill_combo.isEnabled()
+    assert load_settings(settings_path(window.data_dir)).seller == "Ana Lopez"
+    assert (window.seller_name(), window.drill_combo.currentData()) == ("Ana Lopez", "agenda")
+
+
 # -- 6. history ---------------------------------------------------------------------------
 def _scored_attempt(store: Store, library: DrillLibrary, data_dir: Path) -> tuple[int, dict]:
     seller = store.seller("Ana Lopez")

@@ -109,6 +109,23 @@ class Take:
     # Transcribed while recorded (the model was loaded at Record): Stop only waits for the
     # tail. ``None``: the whole file is transcribed after Stop.
     live: LiveTake | None = None
+    context: str = ""  # see ``Guided``
+
+
+@dataclass(frozen=True)
+class Guided:
+    """A take another screen asked for (a certification, a story-hour turn...).
+
+    The Practice tab records it like any take, tags the attempt with ``context``, and emits
+    ``attempt_scored(attempt_id, context)`` when its scorecard is ready, so that screen can
+    take over again.
+    """
+
+    seller: str
+    drill_id: str
+    scenario_id: str | None
+    context: str
+    label: str
 
 
 def unexpected_message(exc: BaseException) -> str:
@@ -173,6 +190,7 @@ class MainWindow(QMainWindow):
     message_shown = Signal(str)
     live_text_changed = Signal(str)
     mic_test_done = Signal(object)  # a MicCheck
+    attempt_scored = Signal(int, str)  # attempt id, its context ("" for plain practice)
 
     def __init__(self, library: DrillLibrary, store: Store, sound: Any, transcriber: Any,
                  data_dir: Path, pool: Pool | None = None, settings: Settings | None = None,
@@ -209,6 +227,7 @@ class MainWindow(QMainWindow):
         self.mic_test: MicTest | None = None
         self.embedder: Any = None  # loaded once, after the model, for the live path
         self._live_version = -1
+        self.guided: Guided | None = None  # the next take belongs to another screen
 
         self.setWindowTitle("Sales Trainer")
         self.setMinimumSize(1000, 700)
@@ -530,9 +549,10 @@ class MainWindow(QMainWindow):
     def _save_choices(self) -> None:
         if self._restoring:
             return
-        self.settings.seller = self.seller_name()
-        self.settings.drill = str(self.drill_combo.currentData() or "")
-        self.settings.scenario = str(self.scenario_combo.currentData() or "")
+        if self.guided is None:  # a guided take's seller and drill are not this seller's
+            self.settings.seller = self.seller_name()
+            self.settings.drill = str(self.drill_combo.currentData() or "")
+            self.settings.scenario = str(self.scenario_combo.currentData() or "")
         self.settings.input_device = str(self.mic_combo.currentData() or "")
         try:
             save_settings(self.settings, self.settings_file)
@@ -661,7 +681,8 @@ class MainWindow(QMainWindow):
             wav = _unused_path(attempt_audio_path(self.data_dir, seller, drill.id))
             attempt_id = self.store.begin_attempt(
                 seller, drill.id, scenario.id if scenario else None,
-                scenario.to_json() if scenario else None, wav)
+                scenario.to_json() if scenario else None, wav,
+                context=self.guided.context if self.guided else None)
             if live is not None:
                 live.start()
             self.recorder.start(wav, self._input_device())
@@ -674,7 +695,8 @@ class MainWindow(QMainWindow):
             self._report(exc)
             self._refresh_history()
             return
-        self.take = Take(attempt_id, seller, drill, scenario, wav, live)
+        self.take = Take(attempt_id, seller, drill, scenario, wav, live,
+                         self.guided.context if self.guided else "")
         self._live_version = -1
         self.live_transcript.clear_text()
         self.live_transcript.setVisible(live is not None)
@@ -742,7 +764,7 @@ class MainWindow(QMainWindow):
                 # The audio on disk is the take; History scores it from the file later.
                 take.live.close()
                 self.take = take = Take(take.attempt_id, take.seller, take.drill,
-                                        take.scenario, take.wav)
+                                        take.scenario, take.wav, None, take.context)
             self.live_transcript.hide()
         if recording.error is not None:
             self._set_state(State.IDLE)
@@ -852,6 +874,7 @@ class MainWindow(QMainWindow):
             self.try_again_button.setFocus()
         self._refresh_history(select_id=take.attempt_id if origin == "history" else None)
         self.scorecard_ready.emit(card)
+        self.attempt_scored.emit(take.attempt_id, take.context)
 
     def _on_score_failed(self, take: Take, origin: str, exc: Exception) -> None:
         self._scoring_ids.discard(take.attempt_id)
@@ -859,6 +882,47 @@ class MainWindow(QMainWindow):
             self._set_state(State.IDLE)
         self._report(exc)
         self._refresh_history(select_id=take.attempt_id if origin == "history" else None)
+
+    # == takes for other screens ==========================================================
+    def start_guided_take(self, guided: Guided) -> None:
+        """Set up the Practice tab for a take another screen needs, and show it.
+
+        The seller, drill and scenario are chosen and locked until ``end_guided_take``; the
+        banner says what the take is for. Recording still starts with Space, as always.
+        """
+        if self.state is State.RECORDING:
+            self.show_message("Stop the take in progress first.", "info")
+            return
+        self.guided = guided
+        self._restoring = True  # not the seller's own choices: don't remember them
+        try:
+            self.name_edit.setText(guided.seller)
+            self._select_data(self.drill_combo, guided.drill_id)
+            if guided.scenario_id is not None:
+                self._select_data(self.scenario_combo, guided.scenario_id)
+        finally:
+            self._restoring = False
+        self.take = None
+        self._set_state(State.IDLE)
+        self.tabs.setCurrentIndex(0)
+        self.show_message(f"{guided.label} \u2014 press Space to record.", "info")
+        self.record_button.setFocus()
+
+    def end_guided_take(self) -> None:
+        """Back to plain practice with the seller's own name, drill and scenario."""
+        if self.guided is None:
+            return
+        self.guided = None
+        if self.state is not State.RECORDING:
+            self._restoring = True
+            try:
+                self.name_edit.setText(self.settings.seller)
+                self._select_data(self.drill_combo, self.settings.drill)
+                self._select_data(self.scenario_combo, self.settings.scenario)
+            finally:
+                self._restoring = False
+        self.clear_message()
+        self._set_state(self.state)
 
     # == practice navigation ==============================================================
     def try_again(self) -> None:
@@ -886,7 +950,7 @@ class MainWindow(QMainWindow):
         self.state = state
         recording = state is State.RECORDING
         for widget in (self.name_edit, self.drill_combo, self.scenario_combo):
-            widget.setEnabled(not recording)
+            widget.setEnabled(not recording and self.guided is None)
         self.mic_combo.setEnabled(not recording and self.mic_combo.count() > 0
                                   and bool(self.sound is not None
                                            and input_devices(self.sound)))
