@@ -299,3 +299,58 @@ def test_realtime_take_scores_soon_after_stop(tmp_path: Path) -> None:
     assert run.stop_to_result_s < 5.0  # generous: CI machines are busy; measured in bench
     assert run.scorecard["criteria"][-1]["id"] == "engaging_delivery"
     assert run.audio_s == pytest.approx(13.6, abs=0.2)
+
+
+class FirstPassHeld(RecordingTranscriber):
+    """Holds its first call (a window the worker is running when Stop comes) until ``gate``
+    opens; later calls run at once, as a model with two workers answers them."""
+
+    def __init__(self, gate: threading.Event) -> None:
+        super().__init__()
+        self.first_gate = gate
+        self.first_started = threading.Event()
+        self._held = False
+
+    def transcribe(self, audio: np.ndarray, initial_prompt: str | None = None) -> Transcript:
+        hold = not self._held
+        self._held = True
+        if hold:
+            self.first_started.set()
+            assert self.first_gate.wait(30), "test gate never opened"
+        return super().transcribe(audio, initial_prompt)
+
+
+def test_stop_does_not_wait_for_a_running_pass_with_a_parallel_tail() -> None:
+    gate = threading.Event()
+    transcriber = FirstPassHeld(gate)
+    stream = StreamingTranscriber(transcriber, partials=False, parallel_tail=True)
+    stream.start()
+    feed(stream, phrases(4), idle=False)  # 12.4 s: the first window starts and is held
+    assert transcriber.first_started.wait(10)
+    # Stop while that pass is still running: the tail covers everything uncommitted, now.
+    transcript = stream.finish(timeout=10)
+    assert [w.word for w in transcript.words] == [f"f{150 + 10 * k}." for k in range(4)]
+    assert [p.kind for p in stream.stats.passes] == ["tail"]
+    gate.set()  # the superseded pass ends later; its words are dropped, not added twice
+    stream.close()
+    deadline = time.monotonic() + 10
+    while stream.stats.dropped_passes == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert stream.stats.dropped_passes == 1
+    assert [w.word for w in transcript.words] == [f"f{150 + 10 * k}." for k in range(4)]
+    assert len(stream._words) == 4
+
+
+def test_without_a_parallel_tail_stop_waits_for_the_running_pass() -> None:
+    gate = threading.Event()
+    transcriber = FirstPassHeld(gate)
+    stream = StreamingTranscriber(transcriber, partials=False)
+    stream.start()
+    feed(stream, phrases(4), idle=False)
+    assert transcriber.first_started.wait(10)
+    with pytest.raises(TimeoutError):
+        stream.finish(timeout=0.5)
+    gate.set()
+    transcript = stream.finish(timeout=10)
+    stream.close()
+    assert len(transcript.words) == 4 and stream.stats.dropped_passes == 0

@@ -125,6 +125,7 @@ def _latency_one(model: str, seconds: list[float], trailing: list[float],
                     "stream_wer": s_err / n, "batch_wer": b_err / n, "words": n,
                     "stream": run.transcript.extra.get("stream", {}),
                     "load_avg": load_before, "score": run.scorecard["score"],
+                    "timeline": run.timeline,
                 })
     return {"model": model, "threads": threads, "load_s": load_s, "rows": rows,
             "peak_rss_mb": _peak_rss_mb()}
@@ -143,7 +144,7 @@ def bench_latency(models: list[str], seconds: list[float], trailing: list[float]
           f"{os.cpu_count()} CPUs")
     header = (f"{'model':8} {'take s':>6} {'pause':>5} {'Stop->card s':>12} {'batch s':>7} "
               f"{'stream WER':>10} {'batch WER':>9} {'ratio':>5} {'tail s':>6} "
-              f"{'reused':>6} {'max lag':>7} {'load':>5}")
+              f"{'reused':>6} {'max lag':>7} {'wait s':>6} {'score s':>7} {'load':>5}")
     print(header)
     print("-" * len(header))
     for model in models:
@@ -164,13 +165,17 @@ def bench_latency(models: list[str], seconds: list[float], trailing: list[float]
                   f"{r['stop_to_result_s']:>12.2f} {r['batch_s']:>7.2f} "
                   f"{r['stream_wer']:>10.1%} {r['batch_wer']:>9.1%} {ratio:>5.2f} "
                   f"{stream.get('tail_s', 0):>6.1f} {str(stream.get('reused_partial')):>6} "
-                  f"{stream.get('max_window_lag_s', 0):>7.2f} {r['load_avg']:>5.2f}")
+                  f"{stream.get('max_window_lag_s', 0):>7.2f} "
+                  f"{r['timeline'].get('transcript_s', 0):>6.2f} "
+                  f"{r['timeline'].get('scoring_s', 0):>7.2f} {r['load_avg']:>5.2f}")
         print(f"{model:8} load {result['load_s']:.2f} s, peak RSS {result['peak_rss_mb']:.0f} MB")
     print("Stop->card: last sample delivered -> recorder stopped, transcription tail, silence "
           "check, rubric + delivery scored. pause: silence between the last word and Stop. "
           "batch: the whole file in one call, same model, same process. tail: audio "
           "transcribed after Stop; reused: a partial made during the pause already covered "
-          "it. max lag: worst delay of a committed window behind the speaker. load: 1-minute "
+          "it. max lag: worst delay of a committed window behind the speaker. wait: Stop (after "
+          "the recorder stopped) to the full transcript; score: silence check, rubric and "
+          "delivery. load: 1-minute "
           "load average when the take started (2 CPUs).")
     return 0
 

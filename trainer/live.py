@@ -32,6 +32,9 @@ class LiveTake:
     """
 
     def __init__(self, transcriber: Any, **streaming: Any) -> None:
+        # A model that answers two calls at once lets Stop skip waiting for a running pass.
+        streaming.setdefault("parallel_tail",
+                             int(getattr(transcriber, "concurrent_calls", 1)) >= 2)
         self.stream = StreamingTranscriber(transcriber, samplerate=SAMPLE_RATE, **streaming)
         self.prosody = ProsodyTracker(SAMPLE_RATE)
         self._started = False
@@ -117,12 +120,16 @@ def run_realtime(drill: Any, scenario: Any, audio_path: Path, transcriber: Any,
             recording = recorder.stop()
             if recording.error is not None:
                 raise recording.error
+            stopped = time.perf_counter()
             transcript, track = take.finish()
+            finished = time.perf_counter()
             check_heard(None, transcript.words, speech_s=track.heard_seconds())
             card = build_scorecard(drill, scenario, transcript, embedder, track=track)
             stop_to_result = time.perf_counter() - stop
         finally:
             take.close()
+    timeline = {"tail_s": float(transcript.extra.get("stream", {}).get("tail_s", 0.0)),
+                "recorder_stop_s": stopped - stop, "transcript_s": finished - stopped,
+                "scoring_s": stop - finished + stop_to_result}
     return RealtimeRun(card, transcript, stop_to_result, batch_s, batch_transcript,
-                       samples.size / SAMPLE_RATE,
-                       {"tail_s": float(transcript.extra.get("stream", {}).get("tail_s", 0.0))})
+                       samples.size / SAMPLE_RATE, timeline)

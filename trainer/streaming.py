@@ -68,6 +68,7 @@ class StreamStats:
     passes: list[WindowStat] = field(default_factory=list)
     reused_partial: bool = False
     finish_s: float = 0.0  # wall time from ``finish`` to the full transcript
+    dropped_passes: int = 0  # running at Stop and superseded by the tail (``parallel_tail``)
 
     @property
     def windows(self) -> list[WindowStat]:
@@ -89,6 +90,7 @@ class StreamStats:
             "max_window_lag_s": round(self.max_lag_s(), 3),
             "max_backlog_s": round(self.max_backlog_s(), 3),
             "finish_s": round(self.finish_s, 3),
+            "dropped_passes": self.dropped_passes,
         }
 
 
@@ -288,6 +290,10 @@ class StreamingTranscriber:
             the 2-core target it kept the worker busy and made windows lag).
         quick_beam: beam width for partials and the tail (the passes a Stop may wait for),
             when the transcriber takes ``beam_size``; ``None`` keeps the model's own.
+        parallel_tail: at Stop, if a pass is still running, don't wait for it: transcribe
+            everything not yet committed at once, on the caller's thread, and drop the
+            running pass's result. Only for a transcriber that runs two calls at once
+            (``WhisperTranscriber(num_workers=2)``); otherwise the call would just queue.
         prompt: the prompt before any text exists (the filler hint).
         keep_prompt: keep ``prompt`` in front of the previous text in every later window.
         context_s: audio before (and, when it has arrived, after) each window that the
@@ -301,6 +307,7 @@ class StreamingTranscriber:
                  max_window_s: float = 28.0,
                  partials: bool = True, pause_s: float = 0.3,
                  partial_every_s: float | None = None, quick_beam: int | None = None,
+                 parallel_tail: bool = False,
                  prompt: str | None = FILLER_PROMPT, keep_prompt: bool = True,
                  prompt_words: int = 40, context_s: float = 1.0,
                  clock: Callable[[], float] = time.monotonic) -> None:
@@ -315,6 +322,7 @@ class StreamingTranscriber:
         self.pause = int(pause_s * samplerate)
         self.partial_every = int(partial_every_s * samplerate) if partial_every_s else None
         self.quick_beam = quick_beam
+        self.parallel_tail = parallel_tail
         self._beam_arg = quick_beam is not None and "beam_size" in _parameters(transcriber)
         self.partial_min_new = int(0.6 * samplerate)
         self.context = int(context_s * samplerate)
@@ -336,6 +344,8 @@ class StreamingTranscriber:
         self._partial: _Partial | None = None
         self._partial_mark = 0  # global sample count when the last partial was taken
         self._busy = False
+        self._abandoned = False  # the pass in hand was superseded by a tail run at Stop
+        self._own_tail = False  # finish() runs the tail itself; the worker stands down
         self._finishing = False
         self._closing = False
         self._done = False
@@ -421,6 +431,17 @@ class StreamingTranscriber:
             if self._thread is None:  # never started: do the work here
                 self._thread = threading.Thread(target=self._run, daemon=True)
                 self._thread.start()
+            tail = None
+            if (self.parallel_tail and self._busy and not self._done
+                    and self._error is None):
+                # The worker is mid-pass: that pass and then a tail would be two model runs
+                # in a row after Stop. One tail over everything uncommitted, run now beside
+                # it, is one run (and the model answers both calls at once).
+                self._own_tail = self._abandoned = True
+                tail = self._tail_job()  # None: a partial covered it, or nothing was said
+        if tail is not None:
+            self._run_own_tail(tail)
+        with self._cond:
             if not self._cond.wait_for(lambda: self._done or self._error is not None,
                                        timeout=timeout):
                 raise TimeoutError("live transcription did not finish in time")
@@ -434,14 +455,35 @@ class StreamingTranscriber:
         return Transcript(text=text, words=words, duration_s=end / self.samplerate, model=model,
                           transcribe_s=self._busy_s, extra={"stream": self.stats.to_json()})
 
+    def _run_own_tail(self, job: _Job) -> None:
+        started = self.clock()
+        try:
+            transcript = self._transcribe(job)
+        except BaseException as exc:  # reported by finish()
+            with self._cond:
+                self._error = exc
+                self._cond.notify_all()
+            return
+        finished = self.clock()
+        with self._cond:
+            self._busy_s += finished - started
+            self.stats.passes.append(WindowStat(
+                job.kind, job.start / self.samplerate, job.end / self.samplerate,
+                job.backlog_s, finished - job.arrived_at, finished - started))
+            self._apply(job, transcript)
+            self._cond.notify_all()
+
     def close(self) -> None:
         """Stop the worker without finishing (a take abandoned); safe to call twice."""
         with self._cond:
             self._closing = True
             self._finishing = True
             self._cond.notify_all()
+            abandoned = self._abandoned
         thread = self._thread
-        if thread is not None and thread is not threading.current_thread():
+        if thread is not None and thread is not threading.current_thread() and not abandoned:
+            # (A superseded pass is left to end on its own: its result is dropped, and
+            # waiting for it would add its run time back to the Stop-to-scorecard delay.)
             thread.join(timeout=30)
 
     # -- the worker -----------------------------------------------------------------------
@@ -469,6 +511,10 @@ class StreamingTranscriber:
             finished = self.clock()
             with self._cond:
                 self._busy = False
+                if self._abandoned:  # finish() ran one tail over this pass's audio too
+                    self.stats.dropped_passes += 1
+                    self._cond.notify_all()
+                    return
                 self._busy_s += finished - started
                 self.stats.passes.append(WindowStat(
                     job.kind, job.start / self.samplerate, job.end / self.samplerate,
@@ -531,7 +577,7 @@ class StreamingTranscriber:
 
     def _next_job(self) -> _Job | None:
         """Decide the next pass (called with the lock held); ``None`` = nothing to do yet."""
-        if self._closing or self._done or self._error is not None:
+        if self._closing or self._done or self._error is not None or self._own_tail:
             return None
         threshold = self._speech_threshold()
         if self._len > self.max_window:
@@ -615,9 +661,6 @@ class StreamingTranscriber:
         hi = job.end / self.samplerate if job.kind == "window" else float("inf")
         shifted = [Word(w.word, w.start + offset_s, w.end + offset_s, w.probability)
                    for w in kept]
-        # Cuts are in pauses, so a word's middle falls on one side of each: this pass keeps
-        # its own words, leaves the look-ahead to the next pass, and from the context before
-        # it keeps only what the previous pass missed (Whisper drops a window's last "um").
         # Cuts are in pauses, so this pass keeps the words whose middle is in [lo, hi) and
         # leaves the look-ahead to the next pass. From the context before lo, Whisper writes
         # only what is not already in its prompt (the previous text), and its timestamps
