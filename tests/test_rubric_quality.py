@@ -1,9 +1,10 @@
 """The judges measured on the labelled corpus: floors a little below what we reach.
 
 Figures reached (held-out part, ``uv run python -m trainer.bench rubric``): pooled balanced
-accuracy 0.859 over 474 judgements (lowest drill: vision 0.74), feature/benefit accuracy 0.891
-on 55 statements. The floors below leave a small margin for harmless changes and fail on a real
-regression. (The issue's targets, 0.90 overall and 0.80 per criterion, are not reached yet.)
+accuracy 0.882 over 474 judgements (lowest drill: vision 0.76; lowest criterion:
+vision/specific_use 0.60), feature/benefit accuracy 0.927 on 55 statements. The floors below
+leave a small margin for harmless changes and fail on a real regression. (The issue's targets,
+0.90 overall and 0.80 per criterion, are not reached yet; the feature/benefit target of 0.90 is.)
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from trainer.classify import FeatureBenefitJudge
 from trainer.drills import DrillLibrary, parse_scenario
 from trainer.embeddings import Embedder
 from trainer.errors import EmptyTranscript
-from trainer.evaluation import CORPUS_DIR, load_corpus
+from trainer.evaluation import CORPUS_DIR, expected_split, load_corpus
 from trainer.scoring import normalise, score_transcript
 
 CONTRACT = {
@@ -55,8 +56,13 @@ def test_corpus_is_large_balanced_and_split_once() -> None:
         for criterion in CONTRACT[drill_id]:
             share = sum(i["labels"][criterion] for i in items) / len(items)
             assert 0.25 <= share <= 0.75, (drill_id, criterion, share)
-        for n, item in enumerate(items, start=1):  # the fixed rule: every third item held out
-            assert item["split"] == ("heldout" if n % 3 == 0 else "tune")
+        numbered = [i for i in items if "-x" not in i["id"]]
+        for n, item in enumerate(numbered, start=1):  # the fixed rule: every third item held out
+            assert item["id"] == f"{drill_id}-{n:03d}"
+            assert item["split"] == expected_split(item["id"]) == (
+                "heldout" if n % 3 == 0 else "tune")
+        for item in items[len(numbered):]:  # items added later for tuning: after, never held out
+            assert "-x" in item["id"] and item["split"] == expected_split(item["id"]) == "tune"
     assert total >= 150
     statements = (CORPUS_DIR / "feature_benefit.jsonl").read_text().splitlines()
     assert len(statements) >= 100
@@ -74,10 +80,10 @@ def test_held_out_accuracy_floors() -> None:
     report, fb_accuracy, fb_count = rubric_report("heldout")
     overall = report.overall()
     assert overall.total >= 450
-    assert overall.balanced_accuracy >= 0.83
+    assert overall.balanced_accuracy >= 0.86
     for drill, confusion in report.per_drill().items():
-        assert confusion.balanced_accuracy >= 0.70, drill
-    assert fb_count >= 50 and fb_accuracy >= 0.85
+        assert confusion.balanced_accuracy >= 0.73, drill
+    assert fb_count >= 50 and fb_accuracy >= 0.90
 
 
 def test_every_met_criterion_quotes_the_transcript(embedder: Embedder) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from trainer.drills import Drill, DrillLibrary
@@ -147,3 +149,60 @@ def test_paraphrases_earn_their_criterion(agenda: Drill, text: str, criterion: s
 )
 def test_near_misses_do_not_earn_credit(agenda: Drill, text: str, criterion: str) -> None:
     assert not met(score_transcript(agenda, text))[criterion]
+
+
+# -- the learned layer (trainer.calibration) ---------------------------------------------------
+
+
+def test_split_rule_keeps_added_tuning_items_out_of_the_held_out_part() -> None:
+    from trainer.evaluation import expected_split
+
+    assert expected_split("vision-003") == "heldout"
+    assert expected_split("vision-004") == "tune"
+    assert expected_split("vision-x003") == "tune"
+    assert expected_split("objection-012") == "heldout"
+
+
+def test_fitted_logistic_model_is_deterministic_and_separates() -> None:
+    import numpy as np
+
+    from trainer.calibration import fit_logistic
+
+    x = np.array([[0.0, 0.1], [0.0, 0.2], [1.0, 0.7], [1.0, 0.9], [0.0, 0.8], [1.0, 0.2]])
+    y = np.array([0.0, 0.0, 1.0, 1.0, 1.0, 0.0])
+    first, second = fit_logistic(x, y, 1.0), fit_logistic(x, y, 1.0)
+    assert first == second
+    assert first.logit([1.0, 0.9]) > 0 > first.logit([0.0, 0.1])
+    assert first.best_window([[0.1], [0.9], [0.5]]) == 1  # window rows: the features after "rule"
+
+
+def test_learned_layer_credits_a_paraphrase_with_a_verbatim_quote() -> None:
+    from trainer.calibration import models_for
+    from trainer.embeddings import Embedder
+
+    library = DrillLibrary()
+    vision = library.drill("vision")
+    assert "pain_relief" in models_for(vision)
+    text = ("Think about a call-out at five in the morning, three months from now. The open shift "
+            "goes straight to your per diem pool on their phones and someone claims it in ten "
+            "minutes. No agency call, no short unit.")
+    card = score_transcript(vision, text, library.scenario("mercy-health"), Embedder())
+    relief = next(c for c in card.criteria if c.id == "pain_relief")
+    assert relief.met and relief.evidence and relief.evidence.strip(".") in normalise(text)
+    again = score_transcript(vision, text, library.scenario("mercy-health"), Embedder())
+    assert again.to_json() == card.to_json()
+
+
+def test_a_drill_without_a_fitted_model_uses_the_plain_judge(tmp_path: Path) -> None:
+    import shutil
+
+    from trainer.calibration import models_for
+
+    for name in ("vision.toml", "delivery.toml"):
+        shutil.copy(DrillLibrary().folder / name, tmp_path / name)
+    bare = DrillLibrary(tmp_path).drill("vision")
+    assert models_for(bare) == {}
+    (tmp_path / "calibration.json").write_text("{not json")
+    assert models_for(bare) == {}  # a damaged file means no learned layer, not a crash
+    card = score_transcript(bare, "Picture next spring: your planner opens the list every Monday.")
+    assert card.criteria

@@ -9,6 +9,8 @@ Each model is measured in its own process so its peak memory is its own.
 - ``scoring``: time to score a transcript against the agenda rubric.
 - ``rubric``: accuracy of the rubric judge and the feature/benefit judge on the labelled
   corpus (held-out part by default), with confusion counts, and their speed.
+- ``fit``: fit the learned layer (``trainer.calibration``) on the tuning part and write
+  ``drills/calibration.json`` (``--check``: cross-validation only).
 - ``latency``, ``fillers``, ``memory``, ``delivery``: the live path and delivery coaching
   (``trainer.bench_live``).
 """
@@ -231,6 +233,9 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("rubric", help="accuracy of the rubric and feature/benefit judges")
     p.add_argument("--split", choices=("heldout", "tune", "all"), default="heldout")
     p.add_argument("--mistakes", action="store_true", help="list every wrong judgement")
+    p = sub.add_parser("fit", help="fit the learned layer over the rubric and feature/benefit "
+                       "judges on the tuning data (writes drills/calibration.json)")
+    p.add_argument("--check", action="store_true", help="cross-validate only, write nothing")
     p = sub.add_parser("_one", help=argparse.SUPPRESS)
     p.add_argument("model")
     p.add_argument("--threads", type=int, default=1)
@@ -247,6 +252,10 @@ def main(argv: list[str] | None = None) -> int:
         return bench_scoring(args.repeats)
     if args.what == "rubric":
         return bench_rubric(args.split, args.mistakes)
+    if args.what == "fit":
+        from trainer import calibration
+
+        return calibration.main(["check" if args.check else "fit"])
     print(json.dumps(_measure_one(args.model, args.threads)))
     return 0
 

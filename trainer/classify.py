@@ -10,6 +10,13 @@ ear. The judge combines two signals, both explainable:
 - Meaning: the sentence's embedding compared with the centroids of labelled benefit and
   feature statements (the ``tune`` part of the labelled corpus and the card deck, shipped as
   data, never the held-out part).
+
+A statement is judged by what it *leads with*: "the engine matches 90% of lines, so your team
+only touches exceptions" is a feature with a benefit tacked on. So the cues and the meaning are
+measured on the whole statement and on its lead clause (the words before "so", "which means",
+"because"...). With an embedder, the signals are weighed by a logistic model fitted on the same
+tuning statements (``trainer.calibration``, stored in ``drills/calibration.json``); without one,
+or without that file, by the hand weights below.
 """
 
 from __future__ import annotations
@@ -85,6 +92,30 @@ def _training_statements() -> list[tuple[str, str]]:
     return statements
 
 
+_LEAD_SPLIT = re.compile(
+    r"(?:,|\s-)?\s+(?:so that|so|which means|which lets|which|meaning|that means|and that means|"
+    r"and so|and it's|and it is|because|thanks to|all (?:driven|powered) by)\s+", re.IGNORECASE)
+_LEAD_YOU = re.compile(r"^(?:\W*\w+,\s*)?(?:you|your|you're|you'll|they|their|teams?|managers?|"
+                       r"customers?|staff|nurses|stores?|controllers?|the (?:team|customer)s?)\b",
+                       re.IGNORECASE)
+_LEAD_THING = re.compile(r"^(?:\W*\w+,\s*)?(?:the|our|it|it's|its|each|every|a|an|there's|"
+                         r"there is|we)\b", re.IGNORECASE)
+FB_FEATURES = ("margin", "lead_margin", "lead_benefit", "lead_feature", "benefit", "feature",
+               "you_get", "lead_you", "lead_thing", "order")
+
+
+def lead_clause(text: str) -> str:
+    """What the statement leads with: the words before "so", "which means", "because"..."""
+    for match in _LEAD_SPLIT.finditer(text):
+        if len(text[: match.start()].split()) >= 3:
+            return text[: match.start()]
+    return text
+
+
+def _hits(patterns: tuple[str, ...], text: str) -> list[str]:
+    return [m.group(0) for p in patterns for m in [re.search(p, text, re.IGNORECASE)] if m]
+
+
 class FeatureBenefitJudge:
     """Classifies one statement as a feature or a benefit, with a reason.
 
@@ -94,10 +125,17 @@ class FeatureBenefitJudge:
     """
 
     def __init__(self, embedder: Embedder | None = None,
-                 examples: list[tuple[str, str]] | None = None) -> None:
+                 examples: list[tuple[str, str]] | None = None,
+                 model: Any = "shipped") -> None:
         self.embedder = embedder
         self.examples = examples if examples is not None else _training_statements()
         self._centroids: tuple[np.ndarray, np.ndarray] | None = None
+        # The learned weights (trainer.calibration) need the embedder's margins.
+        if model == "shipped":
+            from trainer.calibration import feature_benefit_model
+
+            model = feature_benefit_model() if embedder is not None else None
+        self.model = model
 
     def _centroid_margin(self, text: str) -> float:
         if self.embedder is None or not self.examples:
@@ -109,6 +147,30 @@ class FeatureBenefitJudge:
         vector = self.embedder.embed([text])[0]
         benefit_c, feature_c = self._centroids
         return float(vector @ benefit_c - vector @ feature_c)
+
+    def features(self, text: str) -> list[float]:
+        """``FB_FEATURES`` of one statement (for the learned weights)."""
+        clean = " ".join(text.split())
+        lead = lead_clause(clean)
+        benefit_hits = _hits(_BENEFIT_CUES, clean)
+        feature_hits = _hits(_FEATURE_CUES, clean)
+        first_benefit = min((clean.lower().find(h.lower()) for h in benefit_hits), default=-1)
+        first_feature = min((clean.lower().find(h.lower()) for h in feature_hits), default=-1)
+        order = 0.0
+        if first_benefit >= 0 and first_feature >= 0:
+            order = 1.0 if first_benefit < first_feature else -1.0
+        return [
+            self._centroid_margin(clean),
+            self._centroid_margin(lead) if lead != clean else self._centroid_margin(clean),
+            float(len(_hits(_BENEFIT_CUES, lead))),
+            float(len(_hits(_FEATURE_CUES, lead))),
+            float(len(benefit_hits)),
+            float(len(feature_hits)),
+            float(bool(_YOU_GET.search(clean))),
+            float(bool(_LEAD_YOU.search(lead))),
+            float(bool(_LEAD_THING.search(lead)) and not _LEAD_YOU.search(lead)),
+            order,
+        ]
 
     def classify(self, text: str, context: str | None = None) -> Verdict:
         clean = " ".join(text.split())
@@ -129,6 +191,8 @@ class FeatureBenefitJudge:
         first_feature = min((clean.lower().find(h.lower()) for h in feature_hits), default=-1)
         if first_benefit >= 0 and first_feature >= 0:
             logit += 0.8 if first_benefit < first_feature else -0.8
+        if self.model is not None:
+            logit = self.model.logit(self.features(clean))
         label = "benefit" if logit > 0 else "feature"
         confidence = 1.0 / (1.0 + math.exp(-abs(logit)))
         if label == "benefit":

@@ -1,13 +1,16 @@
 """Measure the rubric judge against labelled transcripts (``tests/data/rubric/*.jsonl``).
 
-The corpus was written and labelled from the criterion definitions alone, then split once
-(item N is held out when N % 3 == 0). Tuning looks only at the ``tune`` part; the figures we
-quote come from the ``heldout`` part.
+The corpus was written and labelled from the criterion definitions alone, then split once:
+item ``<drill>-N`` is held out when N % 3 == 0. Items added later for tuning carry an ``x`` in
+their number (``<drill>-x001``) and always belong to the ``tune`` part, so adding them never
+changes the held-out set. Tuning looks only at the ``tune`` part; the figures we quote come from
+the ``heldout`` part.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -77,6 +80,16 @@ class Report:
     def macro_balanced_accuracy(self) -> float:
         values = [c.balanced_accuracy for c in self.per_criterion.values()]
         return sum(values) / len(values) if values else 0.0
+
+
+_NUMBERED = re.compile(r"[a-z_]+-(\d+)")
+
+
+def expected_split(item_id: str) -> str:
+    """The fixed split rule: ``<drill>-N`` is held out when N % 3 == 0; anything else (the
+    ``<drill>-xNNN`` items added for tuning) is tuning data."""
+    match = _NUMBERED.fullmatch(item_id)
+    return "heldout" if match and int(match.group(1)) % 3 == 0 else "tune"
 
 
 def load_corpus(drill: str, split: str | None = None, folder: Path = CORPUS_DIR

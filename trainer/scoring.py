@@ -13,6 +13,12 @@ edit); this module supplies the two detector kinds:
 - ``enumeration``: the seller lays out ``min_items`` or more distinct things, either with
   ordinal markers ("first... second... finally") or as a list after a cue ("cover your process,
   the problems it causes and next steps").
+
+With an embedder, a learned layer (``trainer.calibration``: small logistic models fitted offline
+on the tuning data, stored in ``drills/calibration.json``) may revise a criterion's verdict from
+the same evidence the rules see, plus how close in meaning a sentence is to the scenario's pains
+or differentiators. Its weights are fixed data, so the judge stays deterministic, and a criterion
+it credits still quotes the seller's words: the window that carried the most weight.
 """
 
 from __future__ import annotations
@@ -118,7 +124,9 @@ NUMBER = (
 )
 _WINDOW_WORDS = 30
 # Spoken fillers are blanked before matching so "they, um, moved" reads as "they moved".
-_FILLERS = re.compile(r"\b(?:um+|uh+|erm|er|ah)\b,?|\byou know\b,?|(?<=,)\s*like,", re.IGNORECASE)
+# The comma before a filler goes too ("wanted to, uh, learn" reads "wanted to learn").
+_FILLERS = re.compile(r",?\s*\b(?:um+|uh+|erm|er|ah)\b,?|,?\s*\byou know\b,?|(?<=,)\s*like,"
+                      r"|,\s*like\b,?(?=\s)", re.IGNORECASE)
 _STOPWORDS = frozenset(
     "a an the and or but so of to in on at for with from by as is are was were be been being it "
     "its this that these those we our us you your they their them i me my he she his her not no "
@@ -160,6 +168,8 @@ class Context:
         raw = {
             "alternative": prospect.get("alternative"),
             "prospect_company": prospect.get("company"),
+            # How people say it: "Northwind" for "Northwind Logistics", "Forge" for "Forge & Axle".
+            "prospect_company_short": str(prospect.get("company") or "").split(" ")[0] or None,
             "prospect_name": prospect.get("name"),
             "prospect_first_name": str(prospect.get("name") or "").split(" ")[0] or None,
             "industry": prospect.get("industry"),
@@ -252,18 +262,25 @@ _GENERIC_WORDS = frozenset(
 )
 
 
+def _match_words(text: str) -> set[str]:
+    """``content_words`` with a final ``e`` dropped, so "close" and "closing" meet."""
+    return {w[:-1] if len(w) > 4 and w.endswith("e") else w for w in content_words(text)}
+
+
 def _scenario_overlap(text: str, context: Context, fields: tuple[str, ...]) -> bool:
     """True when ``text`` mentions a scenario value: enough of its content words.
 
     For the prospect's alternative only its distinctive words count (not the seller's own
     vocabulary, not generic words), so "every shelf" is not mistaken for "manual shelf audits".
     """
-    words = content_words(text)
+    words = _match_words(text)
     for field in fields:
         for value in context.field_values(field):
-            wanted = content_words(value)
+            wanted = _match_words(value)
             if field == "prospect.alternative":
-                wanted -= _GENERIC_WORDS | context.company_words()
+                wanted -= _match_words(" ".join(_GENERIC_WORDS)) | _match_words(" ".join(
+                    v for f in ("company.offering", "company.value_points",
+                                "company.differentiators") for v in context.field_values(f)))
                 if wanted & words:
                     return True
                 continue
@@ -294,6 +311,47 @@ class _Judge:
             self._vectors = embedder.embed([w.text for w in self.windows])
         exemplars = embedder.embed(list(criterion.exemplars))
         return [float(x) for x in (self._vectors @ exemplars.T).max(axis=1)]
+
+    def _scenario_similar(self, fields: tuple[str, ...]) -> list[float]:
+        """Each window's best cosine with a scenario value (a pain, the alternative...)."""
+        embedder = self.context.embedder
+        values = [v for f in fields for v in self.context.field_values(f)]
+        if embedder is None or not values or not self.windows:
+            return [0.0] * len(self.windows)
+        if self._vectors is None:
+            self._vectors = embedder.embed([w.text for w in self.windows])
+        return [float(x) for x in (self._vectors @ embedder.embed(values).T).max(axis=1)]
+
+    def window_features(self, criterion: Criterion, extra_vague: tuple[str, ...] = ()
+                        ) -> list[tuple[float, ...]]:
+        """Per window, what each detector sees (``WINDOW_FEATURES`` in ``trainer.calibration``):
+        a cue, the scenario's words, the exemplars' meaning, the scenario's meaning (where the
+        sentence also meets ``require``), and whether a vague or excluded phrase is there."""
+        if criterion.detector == "like" and criterion.like:
+            target = self.drill.criterion(criterion.like)
+            return self.window_features(target, extra_vague + criterion.vague)
+        vague = [_FILLERS, *_compiled(criterion.vague + extra_vague, self.context)]
+        own_vague = vague[1:]
+        cues = [] if criterion.detector == "enumeration" else _compiled(criterion.cues,
+                                                                         self.context)
+        require = _compiled(criterion.require, self.context)
+        exclude = _compiled(criterion.exclude, self.context)
+        similarities = self._similar(criterion)
+        scenario = self._scenario_similar(criterion.scenario_fields)
+        rows: list[tuple[float, ...]] = []
+        for window, similarity, meaning in zip(self.windows, similarities, scenario,
+                                               strict=True):
+            masked = _mask(window.text, vague)
+            excluded = any(p.search(masked) for p in exclude)
+            required = not require or any(p.search(masked) for p in require)
+            ok = required and not excluded
+            cue = ok and any(p.search(masked) for p in cues)
+            overlap = ok and bool(criterion.scenario_fields) and _scenario_overlap(
+                masked, self.context, criterion.scenario_fields)
+            rows.append((float(cue), float(overlap), similarity, meaning if ok else 0.0,
+                         float(any(p.search(window.text) for p in own_vague)),
+                         float(excluded)))
+        return rows
 
     def evidence(self, criterion: Criterion, extra_vague: tuple[str, ...] = ()) -> str | None:
         if criterion.needs and not any(
@@ -348,7 +406,7 @@ def _detect_enumeration(criterion: Criterion, sentences: list[Sentence],
         masked = _mask(sentence.text, vague)
         for cue in cues:
             match = cue.search(masked)
-            if match and len(_list_items(sentence.text[match.end():])) >= criterion.min_items:
+            if match and len(_list_items(masked[match.end():])) >= criterion.min_items:
                 return _quote(sentence.text, match.start(), len(sentence.text))
     # 2. Ordinal markers across consecutive sentences: "First... Second... Finally...".
     text = " ".join(s.text for s in sentences)
@@ -377,6 +435,45 @@ def judge(criterion: Criterion, sentences: list[Sentence], drill: Drill | None =
     return _Judge(owner, sentences, context or Context()).evidence(criterion)
 
 
+def _calibrated(judge_: _Judge, found: dict[str, str | None], models: dict[str, Any]
+                ) -> dict[str, str | None]:
+    """The plain judge's verdicts revised by the fitted per-criterion models (where one exists).
+
+    A criterion the model newly credits quotes the window that carried the most weight; one
+    it takes away loses its quote. A criterion that ``needs`` another, or is ``like`` another,
+    is never met without it.
+    """
+    revised = dict(found)
+    for criterion in judge_.drill.criteria:
+        model = models.get(criterion.id)
+        if model is None:
+            continue
+        rows = judge_.window_features(criterion)
+        if model.met(found[criterion.id] is not None, rows):
+            if found[criterion.id] is None and rows:
+                best = model.best_window(rows)
+                window = judge_.windows[best]
+                revised[criterion.id] = _quote(window.text, 0, 0)
+        else:
+            revised[criterion.id] = None
+    for criterion in judge_.drill.criteria:
+        if criterion.needs and not any(revised[o] for o in criterion.needs):
+            revised[criterion.id] = None
+        if criterion.like and not revised[criterion.like]:
+            revised[criterion.id] = None
+    return revised
+
+
+def judge_features(drill: Drill, transcript: str, scenario: Scenario | None, embedder: Any
+                   ) -> dict[str, tuple[bool, list[tuple[float, ...]]]]:
+    """For fitting the learned layer: per criterion, the plain judge's verdict and the
+    per-window detector features (``_Judge.window_features``)."""
+    text = normalise(transcript)
+    judge_ = _Judge(drill, split_sentences(text), Context(scenario, embedder))
+    return {c.id: (judge_.evidence(c) is not None, judge_.window_features(c))
+            for c in drill.criteria}
+
+
 def score_transcript(drill: Drill, transcript: str, scenario: Scenario | None = None,
                      embedder: Any = None) -> Scorecard:
     """Score a transcript against a drill's rubric.
@@ -394,9 +491,16 @@ def score_transcript(drill: Drill, transcript: str, scenario: Scenario | None = 
     if not re.search(r"\w", text):
         raise EmptyTranscript("The transcript is empty, so there is nothing to score.")
     judge_ = _Judge(drill, split_sentences(text), Context(scenario, embedder))
+    found = {c.id: judge_.evidence(c) for c in drill.criteria}
+    if embedder is not None:  # the learned layer was fitted with the embedder's features
+        from trainer.calibration import models_for
+
+        models = models_for(drill)
+        if models:
+            found = _calibrated(judge_, found, models)
     results = []
     for criterion in drill.criteria:
-        evidence = judge_.evidence(criterion)
+        evidence = found[criterion.id]
         results.append(
             CriterionResult(
                 id=criterion.id,
