@@ -47,3 +47,12 @@ def require_tool(name: str) -> str:
     if path is None:
         pytest.skip(f"{name} is not installed (the CI script installs it)")
     return path
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that run ``app.main`` go last, whatever files were asked for and in what order.
+
+    After the application's event loop has run and quit once, new offscreen windows no
+    longer become active, so a window test after it could not press its shortcuts.
+    """
+    items.sort(key=lambda item: item.get_closest_marker("app_exec") is not None)

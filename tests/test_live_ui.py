@@ -1,9 +1,6 @@
 """The live side of the window, with pytest-qt: live transcript, mic test, device picker,
 silence, a lost microphone, and the delivery card.
 
-Named test_live_ui (not test_ui_live) so it runs before tests/test_ui.py: after that file has
-run app.main() once, new offscreen windows no longer become active (root cause not yet found).
-
 The microphone is ``FakeSoundDevice`` fed from real speech WAVs; the model is the real
 tiny.en where transcription matters. Waiting is on signals or conditions, never a sleep.
 """

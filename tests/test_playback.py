@@ -93,3 +93,39 @@ def test_plays_a_short_generated_wav(tmp_path: Path) -> None:
     player.play(path)
     wait_until_done(player, sound)
     np.testing.assert_allclose(sound.played_audio()[:8000], read_audio(path), atol=1e-6)
+
+
+def test_play_from_a_point_and_seek() -> None:
+    sound = FakeSoundDevice(speed=50.0)
+    player = Player(sound)
+    player.play(AGENDA_WAV, start_s=30.0)
+    wait_until_done(player, sound)
+    expected = read_audio(AGENDA_WAV)[30 * 16000:]
+    played = sound.played_audio()
+    np.testing.assert_allclose(played[:expected.size], expected, atol=1e-6)
+
+    slow = FakeSoundDevice(speed=1.0)
+    player = Player(slow)
+    player.play(AGENDA_WAV)
+    player.seek(20.0)
+    assert player.position_s >= 20.0
+    player.seek(1000.0)  # past the end: clamped, playback ends
+    wait_until_done(player, slow)
+    assert player.position_s == pytest.approx(player.duration_s)
+
+
+def test_words_and_quotes_map_to_times() -> None:
+    from trainer.playback import quote_start, word_at
+
+    words = [{"word": w, "start": 0.5 * i, "end": 0.5 * i + 0.4}
+             for i, w in enumerate("Thanks for making time today. I have us down for "
+                                   "thirty minutes, does that still work?".split())]
+    assert word_at(words, 0.0) == 0
+    assert word_at(words, 1.1) == 2
+    assert word_at(words, 99.0) == len(words) - 1
+    assert word_at(words[1:], 0.2) is None  # before the first word
+    assert quote_start(words, "\u201cI have us down for thirty minutes, does that "
+                              "still work?\u201d") == 5
+    assert quote_start(words, "...down for thirty minutes...") == 8
+    assert quote_start(words, "we should talk about pricing") is None
+    assert quote_start([], "anything") is None

@@ -53,3 +53,11 @@ def test_unwritable_folder_is_a_storage_error(tmp_path: Path) -> None:
     blocker.write_text("not a folder", encoding="utf-8")
     with pytest.raises(StorageError, match="Cannot save your settings"):
         save_settings(Settings(seller="Bo"), blocker / "settings.json")
+
+
+def test_presenter_mode_and_call_type_are_remembered(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    save_settings(Settings(presenter=True, interaction="follow-up"), path)
+    assert load_settings(path) == Settings(presenter=True, interaction="follow-up")
+    path.write_text(json.dumps({"presenter": "yes", "interaction": 3}), encoding="utf-8")
+    assert load_settings(path) == Settings()  # wrong types fall back to the defaults

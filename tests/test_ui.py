@@ -327,11 +327,15 @@ def test_silent_take_is_kept_and_marked_failed(qtbot: QtBot, make_window: Any,
     assert window.recorder is not None
     recorder = window.recorder
     qtbot.waitUntil(lambda: recorder.elapsed_s >= 3.0, timeout=10000)
+    failures: list[tuple[int, str, str]] = []
+    window.attempt_failed.connect(lambda *args: failures.append(args))
     with qtbot.waitSignal(window.message_shown, timeout=10000) as blocker:
         press_space(qtbot, window)
     assert blocker.args[0].startswith("We didn't hear you")
     assert window.message_label.text() == SILENT_MESSAGE
     assert window.state is State.IDLE
+    # A screen waiting for this take (a story-hour turn) hears why it has no score.
+    assert failures == [(store.attempts()[0].id, "", SILENT_MESSAGE)]
     assert window.practice_stack.currentIndex() == 0  # back to the brief, ready to retry
     attempt = store.attempts()[0]
     assert attempt.status == "failed"
@@ -459,6 +463,24 @@ def test_a_guided_take_is_locked_tagged_and_handed_back(qtbot: QtBot, make_windo
     assert window.name_edit.isEnabled() and window.drill_combo.isEnabled()
     assert load_settings(settings_path(window.data_dir)).seller == "Ana Lopez"
     assert (window.seller_name(), window.drill_combo.currentData()) == ("Ana Lopez", "agenda")
+
+
+def test_space_records_only_on_the_practice_tab(qtbot: QtBot, make_window: Any,
+                                               store: Store) -> None:
+    window = make_window(FakeSoundDevice(source=AGENDA_WAV, speed=FAST), ScriptedTranscriber(),
+                         SyncPool())
+    qtbot.keyClick(window, Qt.Key.Key_M, Qt.KeyboardModifier.ControlModifier)
+    assert window.tabs.currentWidget() is window.manager_panel
+    press_space(qtbot, window)
+    assert window.state is State.IDLE and store.attempts() == []
+    qtbot.keyClick(window, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
+    assert window.tabs.currentIndex() == 0
+    with qtbot.waitSignal(window.recording_started, timeout=5000):
+        press_space(qtbot, window)
+    # While recording, Space stops the take whichever tab is showing.
+    window.tabs.setCurrentWidget(window.cards_panel)
+    with qtbot.waitSignal(window.recording_stopped, timeout=5000):
+        press_space(qtbot, window)
 
 
 # -- 6. history ---------------------------------------------------------------------------
@@ -786,9 +808,10 @@ def test_unwritable_recordings_folder_is_one_sentence(qtbot: QtBot, make_window:
 
 
 # -- start-up -----------------------------------------------------------------------------
-# These run ``app.main`` (exec, then quit) and stay at the end of the file: after the app has
-# quit once, new offscreen windows no longer become active, so a window test placed after
-# them cannot press its shortcuts.
+# These run ``app.main`` (exec, then quit): marked ``app_exec``, they run after every other
+# test (see conftest.py), because after the app has quit once new offscreen windows no longer
+# become active and a window test after them could not press its shortcuts.
+@pytest.mark.app_exec
 def test_app_exits_2_with_one_sentence_on_a_bad_drill_file(
         qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
@@ -808,6 +831,7 @@ def test_app_exits_2_with_one_sentence_on_a_bad_drill_file(
     assert all(err == f"trainer: {text}\n" for text in dialogs)
 
 
+@pytest.mark.app_exec
 @pytest.mark.model
 def test_app_screenshot_and_recovery(qtbot: QtBot, tmp_path: Path, user_dirs: Path,
                                      monkeypatch: pytest.MonkeyPatch) -> None:
@@ -831,6 +855,7 @@ def test_app_screenshot_and_recovery(qtbot: QtBot, tmp_path: Path, user_dirs: Pa
         assert reopened.attempt(crashed_id).status == "recorded"
 
 
+@pytest.mark.app_exec
 def test_app_sets_a_damaged_history_aside_and_says_where(
         qtbot: QtBot, user_dirs: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from trainer.ui import app

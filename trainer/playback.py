@@ -7,11 +7,17 @@ polls ``playing`` and ``position_s`` on a timer, like it polls the recorder's le
 
 A missing speaker raises ``NoOutputDevice``, any other device failure ``AudioDeviceError``,
 each with one sentence the UI shows as-is.
+
+For the replay view it also maps between time and the take's words: ``word_at`` (which word
+is being heard at a position, for the highlight) and ``quote_start`` (where a scorecard's
+evidence quote begins, so a click on it can ``seek`` there).
 """
 
 from __future__ import annotations
 
+import re
 import threading
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -65,10 +71,11 @@ class Player:
         return self._audio.size / self._rate
 
     # -- control ------------------------------------------------------------------------
-    def play(self, source: Path | FloatArray, samplerate: int | None = None) -> None:
+    def play(self, source: Path | FloatArray, samplerate: int | None = None,
+             start_s: float = 0.0) -> None:
         """Start playing a WAV file, or a mono float array at ``samplerate``.
 
-        Anything already playing is stopped first.
+        Anything already playing is stopped first. ``start_s`` starts part-way in.
 
         Raises:
             AudioFileError: the file cannot be read.
@@ -88,7 +95,7 @@ class Player:
             audio = resample(audio, rate, device_rate)
         self._audio = np.ascontiguousarray(audio, dtype=np.float32)
         self._rate = device_rate
-        self._pos = 0
+        self._pos = self._frame(start_s)
         self._done.clear()
         try:
             self._stream = self.sound.OutputStream(
@@ -103,6 +110,16 @@ class Player:
             if is_portaudio_error(self.sound, exc) or isinstance(exc, (OSError, ValueError)):
                 raise _output_error(exc) from exc
             raise
+
+    def seek(self, seconds: float) -> None:
+        """Jump to ``seconds`` into the recording that is playing (or was played last).
+
+        One integer store: the audio thread reads it at its next block, so no lock is needed.
+        """
+        self._pos = self._frame(seconds)
+
+    def _frame(self, seconds: float) -> int:
+        return max(0, min(int(round(seconds * self._rate)), self._audio.size))
 
     def stop(self) -> None:
         """Stop playing (if playing) and release the device. Safe to call at any time."""
@@ -168,3 +185,55 @@ def _output_error(exc: BaseException) -> NoOutputDevice | AudioDeviceError:
     if message == NO_MIC_MESSAGE:  # the same PortAudio symptoms mean "no speaker" here
         return NoOutputDevice(NO_SPEAKER_MESSAGE)
     return AudioDeviceError(message)
+
+
+# -- words and time ---------------------------------------------------------------------
+_TOKEN = re.compile(r"[a-z0-9']+")
+
+
+def _tokens(text: str) -> list[str]:
+    return [t.strip("'") for t in _TOKEN.findall(text.lower()) if t.strip("'")]
+
+
+def word_at(words: Sequence[Mapping[str, object]], seconds: float) -> int | None:
+    """Index of the word being heard at ``seconds``: the last one that has started.
+
+    ``words`` are the stored word dicts (``word``, ``start``, ``end``); None before the first.
+    """
+    found = None
+    for i, w in enumerate(words):
+        start = w.get("start")
+        if isinstance(start, (int, float)) and start <= seconds + 1e-6:
+            found = i
+        elif isinstance(start, (int, float)):
+            break
+    return found
+
+
+def quote_start(words: Sequence[Mapping[str, object]], quote: str) -> int | None:
+    """Index of the word where ``quote`` (a scorecard's verbatim evidence) begins, or None.
+
+    The quote is text from the transcript (maybe with "..." at either end); it is matched on
+    lower-case word tokens, so punctuation and quote marks do not matter. When the exact run is
+    not found (a word split differently), the position sharing most of the quote's first words
+    wins, if it shares at least half of them.
+    """
+    wanted = _tokens(quote)[:6]
+    if not wanted or not words:
+        return None
+    flat: list[tuple[str, int]] = []
+    for i, w in enumerate(words):
+        flat.extend((t, i) for t in _tokens(str(w.get("word", ""))))
+    tokens = [t for t, _ in flat]
+    n = len(wanted)
+    for pos in range(len(tokens) - n + 1):
+        if tokens[pos:pos + n] == wanted:
+            return flat[pos][1]
+    best, best_pos = 0, None
+    for pos in range(len(tokens)):
+        shared = sum(1 for a, b in zip(tokens[pos:pos + n], wanted, strict=False) if a == b)
+        if shared > best:
+            best, best_pos = shared, pos
+    if best_pos is not None and best * 2 >= n:
+        return flat[best_pos][1]
+    return None

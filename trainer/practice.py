@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from trainer.agendas import coverage_block
 from trainer.delivery import check_heard, delivery_metrics, delivery_verdict
 from trainer.drills import Drill, Scenario
 from trainer.embeddings import Embedder
@@ -36,6 +37,14 @@ def default_embedder() -> Embedder | None:
     return Embedder()
 
 
+@dataclass(frozen=True)
+class WrittenAgenda:
+    """The seller's written agenda for the take's interaction type (agenda takes only)."""
+
+    interaction: str
+    text: str
+
+
 @dataclass
 class AttemptResult:
     """The outcome of scoring a take: the scorecard JSON and what it was built from."""
@@ -46,7 +55,8 @@ class AttemptResult:
 
 
 def score_audio(drill: Drill, scenario: Scenario | None, audio_path: Path,
-                transcriber: Transcriber, embedder: Embedder | None = None) -> AttemptResult:
+                transcriber: Transcriber, embedder: Embedder | None = None,
+                agenda: WrittenAgenda | None = None) -> AttemptResult:
     """Transcribe a recording offline and score it, with delivery metrics.
 
     Raises:
@@ -63,12 +73,13 @@ def score_audio(drill: Drill, scenario: Scenario | None, audio_path: Path,
         transcript = transcriber.transcribe(audio)
     check_heard(audio, transcript.words, SAMPLE_RATE)
     track = analyse(audio, SAMPLE_RATE)
-    return AttemptResult(build_scorecard(drill, scenario, transcript, embedder, track=track),
-                         transcript)
+    return AttemptResult(build_scorecard(drill, scenario, transcript, embedder, track=track,
+                                         agenda=agenda), transcript)
 
 
 def score_live(drill: Drill, scenario: Scenario | None, take: LiveTake,
-               embedder: Embedder | None = None, timeout: float | None = None) -> AttemptResult:
+               embedder: Embedder | None = None, timeout: float | None = None,
+               agenda: WrittenAgenda | None = None) -> AttemptResult:
     """Score a take that was transcribed and analysed while it was recorded.
 
     Call after the recorder has stopped: only the transcription tail is left to do.
@@ -79,13 +90,13 @@ def score_live(drill: Drill, scenario: Scenario | None, take: LiveTake,
     """
     transcript, track = take.finish(timeout)
     check_heard(None, transcript.words, SAMPLE_RATE, speech_s=track.heard_seconds())
-    return AttemptResult(build_scorecard(drill, scenario, transcript, embedder, track=track),
-                         transcript)
+    return AttemptResult(build_scorecard(drill, scenario, transcript, embedder, track=track,
+                                         agenda=agenda), transcript)
 
 
 def build_scorecard(drill: Drill, scenario: Scenario | None, transcript: Transcript,
-                    embedder: Embedder | None = None, track: Track | None = None
-                    ) -> dict[str, Any]:
+                    embedder: Embedder | None = None, track: Track | None = None,
+                    agenda: WrittenAgenda | None = None) -> dict[str, Any]:
     """Rubric plus delivery, for a recorded take.
 
     The transcript criteria come from ``score_transcript``; the delivery block from the word
@@ -105,6 +116,9 @@ def build_scorecard(drill: Drill, scenario: Scenario | None, transcript: Transcr
     out = card.to_json()
     out["delivery"] = delivery
     out["model"] = transcript.model
+    if agenda is not None and drill.skill == "agenda" and agenda.text.strip():
+        out["agenda_coverage"] = coverage_block(agenda.interaction, agenda.text,
+                                                transcript.words_json(), embedder)
     return out
 
 
@@ -114,10 +128,11 @@ def attempt_audio_path(data_dir: Path, seller: Seller, drill_id: str) -> Path:
 
 
 def finish_attempt(store: Store, attempt_id: int, drill: Drill, scenario: Scenario | None,
-                   audio_path: Path, transcriber: Transcriber) -> AttemptResult:
+                   audio_path: Path, transcriber: Transcriber,
+                   agenda: WrittenAgenda | None = None) -> AttemptResult:
     """Score a recorded take and save the result; a failure is saved too, then re-raised."""
     try:
-        result = score_audio(drill, scenario, audio_path, transcriber)
+        result = score_audio(drill, scenario, audio_path, transcriber, agenda=agenda)
     except SilentRecording as exc:
         store.mark_failed(attempt_id, str(exc))
         raise
@@ -131,10 +146,11 @@ def finish_attempt(store: Store, attempt_id: int, drill: Drill, scenario: Scenar
 
 
 def finish_live_attempt(store: Store, attempt_id: int, drill: Drill, scenario: Scenario | None,
-                        take: LiveTake, embedder: Embedder | None = None) -> AttemptResult:
+                        take: LiveTake, embedder: Embedder | None = None,
+                        agenda: WrittenAgenda | None = None) -> AttemptResult:
     """``finish_attempt`` for a take transcribed while it was recorded (the app's path)."""
     try:
-        result = score_live(drill, scenario, take, embedder)
+        result = score_live(drill, scenario, take, embedder, agenda=agenda)
     except TrainerError as exc:
         store.mark_failed(attempt_id, str(exc))
         raise

@@ -1,4 +1,5 @@
-"""A few remembered choices (who practises, which drill, which model and microphone), as JSON.
+"""A few remembered choices (who practises, which drill, which model and microphone, presenter
+mode, the agenda's call type), as JSON.
 
 It also remembers that the privacy note (where audio is kept) was shown, so it appears once,
 before the first recording, and not again.
@@ -35,6 +36,10 @@ class Settings:
     model: str = ""
     input_device: str = ""
     privacy_note_seen: bool = False
+    # Presenter mode: the whole window's type ~1.6x larger, for a meeting-room screen.
+    presenter: bool = False
+    # The call type whose written agenda agenda takes are compared with ("discovery"...).
+    interaction: str = ""
 
     @classmethod
     def from_json(cls, data: Any) -> Settings:

@@ -1,7 +1,11 @@
 """The main window: pick a drill, hear the buyer, record your answer, read your scorecard.
 
 This module wires widgets to the core and holds the practice state (idle, recording, scoring,
-scored); it does no scoring, parsing or SQL itself. Slow work (loading the speech model,
+scored); it does no scoring, parsing or SQL itself. Besides Practice and History it carries the
+seller's other screens: Progress, the written agenda, "my next call" (a dialog), the replay
+highlight and the take-to-take comparison; other screens join as tabs with ``add_panel``.
+Presenter mode (Ctrl+Shift+P) sets a 1.6x base font on the window and rescales every label
+sized relative to it. Slow work (loading the speech model,
 ``practice.finish_attempt``) goes through ``run_in_background``; the recorder and the player
 are polled by ``QTimer``s on the GUI thread, so their audio threads never touch Qt.
 
@@ -40,38 +44,57 @@ from PySide6.QtWidgets import (
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
+from trainer.agendas import (
+    interaction_for_scenario,
+    save_agenda,
+    written_agenda,
+    written_agendas,
+)
+from trainer.calls import build_scenario, delete_call, save_call, saved_calls, validate_call
+from trainer.company import CompanyProfile, apply_company, load_company
+from trainer.compare import compare_takes
 from trainer.drills import Drill, DrillLibrary, Scenario, parse_scenario
 from trainer.errors import StorageError, TrainerError
 from trainer.live import LiveTake
 from trainer.mictest import MicCheck, MicTest
-from trainer.playback import Player
+from trainer.playback import Player, quote_start, word_at
 from trainer.practice import (
     AttemptResult,
+    WrittenAgenda,
     attempt_audio_path,
     default_embedder,
     finish_attempt,
     finish_live_attempt,
 )
 from trainer.privacy import forget_seller, privacy_note
+from trainer.progress import seller_progress
 from trainer.recorder import Recorder
 from trainer.settings import Settings, load_settings, save_settings, settings_path
 from trainer.sound import NO_MIC_MESSAGE, input_devices
 from trainer.store import Attempt, Seller, Store
 from trainer.streaming import accepts_prompt
+from trainer.ui.agenda_view import AgendaEditor
+from trainer.ui.call_dialog import CallDialog, CallFields
+from trainer.ui.compare_view import CompareView
 from trainer.ui.delivery_view import LiveTranscript
+from trainer.ui.progress_view import ProgressView
 from trainer.ui.tasks import Pool, run_in_background
 from trainer.ui.widgets import (
     MUTED,
+    PRESENTER_SCALE,
     RED,
     DrillBrief,
     LevelMeter,
     MessageBanner,
     ScorecardView,
     base_point_size,
+    rescale_fonts,
+    set_relative_font,
 )
 
 log = logging.getLogger(__name__)
@@ -82,6 +105,9 @@ NO_AUDIO_LIBRARY_MESSAGE = (
 )
 NEED_NAME_MESSAGE = "Type your name first, so this take is saved under it."
 METER_INTERVAL_MS = 50  # ~20 Hz: smooth to the eye, negligible CPU
+PLAY_INTERVAL_MS = 50  # the replay highlight moves word by word (~3 words a second)
+NEW_CALL = "__my_next_call__"  # the scenario picker's "My next call…" entry
+PRACTICE_PAGE_COMPARE = 3
 STATUS_TEXT = {
     "scored": "Scored",
     "recorded": "Ready to score",
@@ -191,6 +217,12 @@ class MainWindow(QMainWindow):
     live_text_changed = Signal(str)
     mic_test_done = Signal(object)  # a MicCheck
     attempt_scored = Signal(int, str)  # attempt id, its context ("" for plain practice)
+    attempt_failed = Signal(int, str, str)  # attempt id, context, the sentence shown
+    presenter_changed = Signal(bool)
+    replay_word_changed = Signal(int)  # index of the word highlighted during replay (-1: none)
+    call_saved = Signal(str)  # the new scenario's id
+    agenda_saved = Signal(str)  # the interaction type
+    comparison_shown = Signal()
 
     def __init__(self, library: DrillLibrary, store: Store, sound: Any, transcriber: Any,
                  data_dir: Path, pool: Pool | None = None, settings: Settings | None = None,
@@ -228,6 +260,17 @@ class MainWindow(QMainWindow):
         self.embedder: Any = None  # loaded once, after the model, for the live path
         self._live_version = -1
         self.guided: Guided | None = None  # the next take belongs to another screen
+        self._calls: dict[str, Scenario] = {}  # this seller's saved "my next call"s, by id
+        self._scenario_index = 0  # the picker's choice before "My next call…" was picked
+        self.call_dialog: CallDialog | None = None
+        self._last_scored: Take | None = None  # the take "try again" compares with
+        self.previous_take: Take | None = None  # set when the shown take can be compared
+        self._take_words: list[dict[str, Any]] = []  # the practice take's timed words
+        self._replay_view: ScorecardView | None = None  # whose transcript follows playback
+        self._panels: dict[str, int] = {}
+        self._practice_keys: list[QShortcut] = []
+        # The size every relative font is measured from: the app's, or 1.6x in presenter mode.
+        self._normal_point_size = base_point_size(self)
 
         self.setWindowTitle("Sales Trainer")
         self.setMinimumSize(1000, 700)
@@ -235,12 +278,14 @@ class MainWindow(QMainWindow):
         self._build()
         self._restore_choices()
         self._bind_keys()
+        if self.settings.presenter:
+            self._apply_presenter(True)
 
         self._meter_timer = QTimer(self)
         self._meter_timer.setInterval(METER_INTERVAL_MS)
         self._meter_timer.timeout.connect(self._on_tick)
         self._play_timer = QTimer(self)
-        self._play_timer.setInterval(100)
+        self._play_timer.setInterval(PLAY_INTERVAL_MS)
         self._play_timer.timeout.connect(self._on_play_tick)
 
         self._refresh_history()
@@ -281,6 +326,18 @@ class MainWindow(QMainWindow):
             top.addWidget(label)
             top.addWidget(widget)
             top.addSpacing(10)
+        self.new_call_button = QPushButton("My next call\u2026")
+        self.new_call_button.setToolTip("Type the prospect you are meeting next and practise "
+                                        "on them (Ctrl+Shift+N)")
+        self.new_call_button.clicked.connect(self.open_call_dialog)
+        self.delete_call_button = QToolButton()
+        self.delete_call_button.setText("\u2715")
+        self.delete_call_button.setToolTip("Delete this saved call (Ctrl+Shift+Backspace)")
+        self.delete_call_button.setAccessibleName("Delete this saved call")
+        self.delete_call_button.clicked.connect(self.delete_current_call)
+        self.delete_call_button.hide()
+        top.addWidget(self.delete_call_button)
+        top.addWidget(self.new_call_button)
         top.addStretch(1)
         outer.addLayout(top)
 
@@ -298,6 +355,12 @@ class MainWindow(QMainWindow):
         mic_label.setBuddy(self.mic_combo)
         self.statusBar().addPermanentWidget(mic_label)
         self.statusBar().addPermanentWidget(self.mic_combo)
+        self.presenter_button = QToolButton()
+        self.presenter_button.setText("Presenter")
+        self.presenter_button.setCheckable(True)
+        self.presenter_button.setToolTip("Large type for a meeting-room screen (Ctrl+Shift+P)")
+        self.presenter_button.clicked.connect(self.toggle_presenter)
+        self.statusBar().addPermanentWidget(self.presenter_button)
 
         self.banner = MessageBanner()
         self.message_label = self.banner.label
@@ -305,10 +368,18 @@ class MainWindow(QMainWindow):
 
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
-        self.tabs.addTab(self._build_practice(base), "Practice")
-        self.tabs.addTab(self._build_history(base), "History")
-        self.tabs.currentChanged.connect(self._on_tab_changed)
         outer.addWidget(self.tabs, 1)
+        # Practice and History keep indices 0 and 1 (Ctrl+H toggles between them).
+        self.add_panel(self._build_practice(base), "Practice", "Ctrl+1")
+        self.add_panel(self._build_history(base), "History", "Ctrl+H", bind=False)
+        self.progress_view = ProgressView()
+        self.add_panel(self.progress_view, "Progress", "Ctrl+G")
+        self.agenda_editor = AgendaEditor()
+        self.agenda_editor.save_requested.connect(self.save_written_agenda)
+        self.agenda_editor.interaction_changed.connect(self._on_agenda_type_changed)
+        self.add_panel(self.agenda_editor, "Written agenda", "Ctrl+Shift+W")
+        self._add_team_panels()
+        self.tabs.currentChanged.connect(self._on_tab_changed)
 
         self.name_edit.textChanged.connect(self._on_name_changed)
         self.name_edit.editingFinished.connect(self._save_choices)
@@ -331,6 +402,13 @@ class MainWindow(QMainWindow):
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(self.brief)
         layout.addWidget(scroll, 1)
+        # On the agenda drill: which written agenda the take will be compared with.
+        self.agenda_note = QLabel()
+        self.agenda_note.setWordWrap(True)
+        self.agenda_note.setStyleSheet(f"color: {MUTED};")
+        self.agenda_note.setAccessibleName("Written agenda")
+        self.agenda_note.hide()
+        layout.addWidget(self.agenda_note)
         # What the seller is saying, transcribed as they speak (shown while recording).
         self.live_transcript = LiveTranscript()
         self.live_transcript.hide()
@@ -348,10 +426,7 @@ class MainWindow(QMainWindow):
         self.record_button.clicked.connect(self.toggle_recording)
         self.meter = LevelMeter()
         self.elapsed_label = QLabel("0:00")
-        font = self.elapsed_label.font()
-        font.setPointSizeF(base * 1.4)
-        font.setBold(True)
-        self.elapsed_label.setFont(font)
+        set_relative_font(self.elapsed_label, 1.4, base, bold=True)
         self.elapsed_label.setMinimumWidth(int(base * 5))
         self.record_hint = QLabel()
         self.record_hint.setStyleSheet(f"color: {MUTED};")
@@ -374,10 +449,7 @@ class MainWindow(QMainWindow):
         s_layout = QVBoxLayout(scoring_page)
         s_layout.addStretch(2)
         self.scoring_label = QLabel("Scoring\u2026")
-        font = self.scoring_label.font()
-        font.setPointSizeF(base * 1.8)
-        font.setBold(True)
-        self.scoring_label.setFont(font)
+        set_relative_font(self.scoring_label, 1.8, base, bold=True)
         self.scoring_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.scoring_detail = QLabel(
             "Transcribing and scoring on this computer; your recording never leaves it.")
@@ -407,13 +479,39 @@ class MainWindow(QMainWindow):
         self.try_again_button = QPushButton("\u21bb  Try again")
         self.try_again_button.setToolTip("Back to the brief, same drill and scenario (Ctrl+N)")
         self.try_again_button.clicked.connect(self.try_again)
+        self.compare_button = QPushButton("Compare with previous take")
+        self.compare_button.setToolTip("This take and the one before it, side by side "
+                                       "(Ctrl+Shift+C)")
+        self.compare_button.clicked.connect(self.show_comparison)
+        self.compare_button.hide()
         actions.addWidget(self.result_title, 1)
         actions.addWidget(self.replay_button)
+        actions.addWidget(self.compare_button)
         actions.addWidget(self.try_again_button)
         r_layout.addLayout(actions)
         self.scorecard_view = ScorecardView()
+        self.scorecard_view.evidence_clicked.connect(self.play_from_quote)
+        self.scorecard_view.moment_clicked.connect(self.play_from)
         r_layout.addWidget(self.scorecard_view, 1)
         self.practice_stack.addWidget(result_page)
+
+        # Page 3: this take beside the previous one.
+        compare_page = QWidget()
+        c_layout = QVBoxLayout(compare_page)
+        c_layout.setContentsMargins(0, 8, 0, 0)
+        c_actions = QHBoxLayout()
+        self.compare_title = QLabel("This take beside your previous one")
+        self.compare_title.setStyleSheet(f"color: {MUTED};")
+        self.back_to_card_button = QPushButton("Back to the scorecard")
+        self.back_to_card_button.setToolTip("Back to this take's scorecard (Esc or "
+                                            "Ctrl+Shift+C)")
+        self.back_to_card_button.clicked.connect(self.hide_comparison)
+        c_actions.addWidget(self.compare_title, 1)
+        c_actions.addWidget(self.back_to_card_button)
+        c_layout.addLayout(c_actions)
+        self.compare_view = CompareView()
+        c_layout.addWidget(self.compare_view, 1)
+        self.practice_stack.addWidget(compare_page)
         return self.practice_stack
 
     def _build_history(self, base: float) -> QWidget:
@@ -459,6 +557,8 @@ class MainWindow(QMainWindow):
         self.forget_button.clicked.connect(self.forget_my_data)
         buttons.addWidget(self.forget_button)
         self.history_view = ScorecardView()
+        self.history_view.evidence_clicked.connect(self.play_from_quote)
+        self.history_view.moment_clicked.connect(self.play_from)
         self.history_view.hide()
         d_layout.addWidget(self.history_title)
         d_layout.addWidget(self.history_status)
@@ -471,15 +571,75 @@ class MainWindow(QMainWindow):
         self._set_history_buttons(None)
         return splitter
 
+    def _add_team_panels(self) -> None:
+        """The manager's 1:1s, the team's story hour and library, and the card game."""
+        # Imported here: these screens import ``Guided`` from this module.
+        from trainer.ui.cards_view import CardGamePanel
+        from trainer.ui.manager_view import ManagerPanel
+        from trainer.ui.storyhour_view import StoryHourPanel, StoryLibraryPanel
+
+        self.manager_panel = ManagerPanel(self.store, self.library, self)
+        self.add_panel(self.manager_panel, "Manager", "Ctrl+M")
+        self.story_hour_panel = StoryHourPanel(self.store, self.library, self, self.player)
+        self.add_panel(self.story_hour_panel, "Story hour", "Ctrl+Y")
+        self.story_library_panel = StoryLibraryPanel(self.store, self, self.player)
+        self.add_panel(self.story_library_panel, "Story library", "Ctrl+L")
+        self.cards_panel = CardGamePanel(self.store, self.library, self.sound,
+                                         self.transcriber, self.pool, self.data_dir,
+                                         input_device=self._input_device)
+        self.add_panel(self.cards_panel, "Cards", "Ctrl+B")
+
     def _bind_keys(self) -> None:
         # Space is a window shortcut, so it works whatever button has focus; a focused text
         # field still receives it (Qt lets line edits override shortcuts for typed text).
         for keys, slot in ((QKeySequence(Qt.Key.Key_Space), self.toggle_recording),
                            (QKeySequence("Ctrl+R"), self.replay),
                            (QKeySequence("Ctrl+N"), self.try_again),
-                           (QKeySequence("Ctrl+H"), self.toggle_history)):
+                           (QKeySequence("Ctrl+H"), self.toggle_history),
+                           (QKeySequence("Ctrl+Shift+P"), self.toggle_presenter),
+                           (QKeySequence("Ctrl+Shift+N"), self.open_call_dialog),
+                           (QKeySequence("Ctrl+Shift+Backspace"), self.delete_current_call),
+                           (QKeySequence("Ctrl+Shift+C"), self.toggle_comparison),
+                           (QKeySequence(Qt.Key.Key_Escape), self.hide_comparison)):
             shortcut = QShortcut(keys, self)
             shortcut.activated.connect(slot)
+            if slot in (self.toggle_recording, self.hide_comparison, self.toggle_comparison):
+                # The Practice tab's own keys: on another tab Space presses the focused
+                # button and Esc / Ctrl+Shift+C belong to that screen.
+                self._practice_keys.append(shortcut)
+        self._update_practice_keys()
+
+    def _update_practice_keys(self) -> None:
+        on_practice = self.tabs.currentIndex() == 0 or self.state is State.RECORDING
+        for shortcut in self._practice_keys:
+            shortcut.setEnabled(on_practice)
+
+    # == panels ===========================================================================
+    def add_panel(self, widget: QWidget, title: str, shortcut: str | None = None,
+                  bind: bool = True) -> int:
+        """Add a screen as a tab; ``shortcut`` (e.g. "Ctrl+G") switches to it.
+
+        Other screens (manager, story hour, cards) join the window this way. Returns the
+        tab's index. ``bind=False`` only names the shortcut in the tooltip (the caller binds
+        it, as Ctrl+H toggles History).
+        """
+        index = self.tabs.addTab(widget, title)
+        self._panels[title] = index
+        if shortcut:
+            self.tabs.setTabToolTip(index, f"{title} ({shortcut})")
+            if bind:
+                keys = QShortcut(QKeySequence(shortcut), self)
+                keys.activated.connect(lambda: self.show_panel(widget))
+        if self._normal_point_size and self.settings.presenter:
+            rescale_fonts(widget, base_point_size(self))
+        return index
+
+    def show_panel(self, widget: QWidget) -> None:
+        """Switch to the tab holding ``widget`` (not while recording: the take stays in view)."""
+        if self.state is State.RECORDING:
+            return
+        self.tabs.setCurrentWidget(widget)
+        widget.setFocus()
 
     def _restore_choices(self) -> None:
         self._restoring = True
@@ -487,15 +647,43 @@ class MainWindow(QMainWindow):
             self.name_edit.setText(self.settings.seller)
             for drill in self.library.drills():
                 self.drill_combo.addItem(drill.title, drill.id)
-            for scenario in self.library.scenarios():
-                self.scenario_combo.addItem(scenario.title, scenario.id)
-            if self.scenario_combo.count() == 0:
-                self.scenario_combo.addItem("No scenario", None)
+            self._fill_scenarios(self.settings.scenario)
             self._select_data(self.drill_combo, self.settings.drill)
-            self._select_data(self.scenario_combo, self.settings.scenario)
             self._fill_microphones()
         finally:
             self._restoring = False
+
+    def _fill_scenarios(self, select: str | None = None) -> None:
+        """The bundled scenarios, this seller's saved calls, then "My next call…"."""
+        combo = self.scenario_combo
+        keep = select if select is not None else str(combo.currentData() or "")
+        try:
+            seller = self._find_seller()
+            calls = saved_calls(self.store, seller) if seller is not None else []
+        except StorageError as exc:
+            self.show_message(str(exc))
+            calls = []
+        self._calls = {c.id: c for c in calls}
+        combo.blockSignals(True)
+        try:
+            combo.clear()
+            for scenario in self.library.scenarios():
+                combo.addItem(scenario.title, scenario.id)
+            for call in calls:
+                combo.addItem(call.title, call.id)
+            if combo.count() == 0:
+                combo.addItem("No scenario", None)
+            combo.addItem("My next call\u2026", NEW_CALL)
+            combo.setItemData(combo.count() - 1, "Type the prospect you are meeting next "
+                              "(Ctrl+Shift+N)", Qt.ItemDataRole.ToolTipRole)
+            index = combo.findData(keep) if keep else -1
+            combo.setCurrentIndex(index if index >= 0 else 0)
+            self._scenario_index = combo.currentIndex()
+        finally:
+            combo.blockSignals(False)
+        self.delete_call_button.setVisible(combo.currentData() in self._calls)
+        if keep and combo.currentData() != keep and not self._restoring:
+            self._on_choice_changed()  # the chosen call was another seller's: show the new one
 
     def _fill_microphones(self) -> None:
         self.mic_combo.clear()
@@ -522,7 +710,19 @@ class MainWindow(QMainWindow):
 
     def current_scenario(self) -> Scenario | None:
         scenario_id = self.scenario_combo.currentData()
-        return self.library.scenario(scenario_id) if scenario_id else None
+        if not scenario_id or scenario_id == NEW_CALL:
+            return None
+        if scenario_id in self._calls:
+            return self._calls[scenario_id]
+        # Once the manager has set up the company, the bundled prospects hear our pitch.
+        return apply_company(self.library.scenario(scenario_id), self._company())
+
+    def _company(self) -> CompanyProfile | None:
+        try:
+            return load_company(self.store)
+        except TrainerError as exc:
+            log.warning("Company profile not used: %s", exc)
+            return None
 
     def seller_name(self) -> str:
         return " ".join(self.name_edit.text().split())
@@ -537,8 +737,27 @@ class MainWindow(QMainWindow):
     def _on_name_changed(self) -> None:
         if not self._restoring:
             self._refresh_history()
+        # Saved calls are the seller's own: the picker follows the name.
+        self._fill_scenarios()
+        if self.tabs.currentWidget() is self.progress_view:
+            self.refresh_progress()
+        elif self.tabs.currentWidget() is self.agenda_editor:
+            self._load_agendas()
+        if self.state is State.IDLE and not self._restoring:
+            self._update_agenda_note(self.current_drill())
 
     def _on_choice_changed(self) -> None:
+        if self.scenario_combo.currentData() == NEW_CALL:
+            # "My next call…" is an action, not a scenario: go back to the last real choice
+            # and ask for the call.
+            self.scenario_combo.blockSignals(True)
+            self.scenario_combo.setCurrentIndex(self._scenario_index)
+            self.scenario_combo.blockSignals(False)
+            if not self._restoring:
+                QTimer.singleShot(0, self.open_call_dialog)  # after the popup has closed
+            return
+        self._scenario_index = self.scenario_combo.currentIndex()
+        self.delete_call_button.setVisible(self.scenario_combo.currentData() in self._calls)
         if self._restoring:
             return
         if self.state in (State.IDLE, State.SCORED):
@@ -770,6 +989,7 @@ class MainWindow(QMainWindow):
             self._set_state(State.IDLE)
             self.show_message(str(recording.error))
             self._refresh_history()
+            self.attempt_failed.emit(take.attempt_id, take.context, str(recording.error))
             return
         if not score:
             self._set_state(State.IDLE)
@@ -850,17 +1070,18 @@ class MainWindow(QMainWindow):
         self.scoring_detail.setText(
             "Transcribing and scoring on this computer; your recording never leaves it.")
         self.live_transcript.hide()
+        agenda = self._written_agenda_for(take)
         if take.live is not None:
             # Transcribed while recorded: only the tail is left, then scoring.
             job = partial(finish_live_attempt, self.store, take.attempt_id, take.drill,
-                          take.scenario, take.live, self.embedder)
+                          take.scenario, take.live, self.embedder, agenda=agenda)
             run_in_background(job, partial(self._on_scored, take, origin),
                               partial(self._on_score_failed, take, origin), self.pool,
                               context=self)
             self._refresh_history()
             return
         job = partial(finish_attempt, self.store, take.attempt_id, take.drill, take.scenario,
-                      take.wav, self.transcriber)
+                      take.wav, self.transcriber, agenda=agenda)
         run_in_background(job, partial(self._on_scored, take, origin),
                           partial(self._on_score_failed, take, origin), self.pool, context=self)
         self._refresh_history(select_id=take.attempt_id if origin == "history" else None)
@@ -869,10 +1090,20 @@ class MainWindow(QMainWindow):
         self._scoring_ids.discard(take.attempt_id)
         card = result.scorecard
         if origin == "practice" and self.take is take and self.state is State.SCORING:
-            self.scorecard_view.show_card(card)
+            self._take_words = result.transcript.words_json()
+            self.scorecard_view.show_card(card, self._take_words)
+            previous = self._last_scored
+            self.previous_take = previous if (
+                previous is not None and previous.attempt_id != take.attempt_id
+                and previous.drill.id == take.drill.id
+                and previous.seller.id == take.seller.id) else None
+            self._last_scored = take
+            self.compare_button.setVisible(self.previous_take is not None)
             self._set_state(State.SCORED)
             self.try_again_button.setFocus()
         self._refresh_history(select_id=take.attempt_id if origin == "history" else None)
+        if self.tabs.currentWidget() is self.progress_view:
+            self.refresh_progress()
         self.scorecard_ready.emit(card)
         self.attempt_scored.emit(take.attempt_id, take.context)
 
@@ -881,7 +1112,222 @@ class MainWindow(QMainWindow):
         if origin == "practice" and self.take is take and self.state is State.SCORING:
             self._set_state(State.IDLE)
         self._report(exc)
+        self.attempt_failed.emit(take.attempt_id, take.context,
+                                 str(exc) if isinstance(exc, TrainerError)
+                                 else unexpected_message(exc))
         self._refresh_history(select_id=take.attempt_id if origin == "history" else None)
+
+    # == my next call =====================================================================
+    def open_call_dialog(self) -> None:
+        """Ctrl+Shift+N / "My next call…": type the prospect, save it, practise on it."""
+        if self.state is State.RECORDING or self.guided is not None:
+            return
+        if not self.seller_name():
+            self.show_message("Type your name first, so the call is saved under it.", "info")
+            self.name_edit.setFocus()
+            return
+        if self.call_dialog is not None and self.call_dialog.isVisible():
+            self.call_dialog.raise_()
+            return
+        current = self.current_scenario()
+        ours = str(current.company.get("name", "")) if current is not None else ""
+        dialog = CallDialog(self._save_call, self._call_companies(), self, company=ours)
+        dialog.finished.connect(lambda _: self._on_call_dialog_finished(dialog))
+        self.call_dialog = dialog
+        if self.settings.presenter:
+            rescale_fonts(dialog, base_point_size(self))
+        dialog.open()  # window-modal, not exec(): the event loop (and timers) keep running
+
+    def _call_companies(self) -> dict[str, dict[str, Any]]:
+        """Our side of the call to choose from: the bundled scenarios' companies."""
+        companies: dict[str, dict[str, Any]] = {}
+        profile = self._company()
+        if profile is not None:
+            companies[profile.name] = profile.to_json()
+        for scenario in self.library.scenarios():
+            name = str(scenario.company.get("name") or scenario.title)
+            companies.setdefault(name, dict(scenario.company))
+        return companies
+
+    def _save_call(self, fields: CallFields) -> Scenario:
+        call = validate_call(fields["company"], fields["industry"], fields["role"],
+                             fields["pains"], fields["alternative"], fields["name"],
+                             fields["interaction"])
+        seller = self.store.seller(self.seller_name())
+        return save_call(self.store, seller, build_scenario(call, fields["our_company"]))
+
+    def _on_call_dialog_finished(self, dialog: CallDialog) -> None:
+        if self.call_dialog is dialog:
+            self.call_dialog = None
+        scenario = dialog.saved_scenario
+        dialog.deleteLater()
+        self.activateWindow()  # Space and the other shortcuts are the window's
+        if scenario is None:
+            return
+        self._fill_scenarios(scenario.id)
+        self._on_choice_changed()
+        self.show_message(f"Saved \u201c{scenario.title}\u201d; press Space to practise on "
+                          "it.", "info")
+        self.record_button.setFocus()
+        self.call_saved.emit(scenario.id)
+
+    def delete_current_call(self) -> None:
+        """Delete the saved call chosen in the picker (after a confirmation)."""
+        scenario_id = self.scenario_combo.currentData()
+        if self.state is State.RECORDING or scenario_id not in self._calls:
+            return
+        seller = self._find_seller()
+        if seller is None:
+            return
+        title = self._calls[scenario_id].title
+        if not self.confirm("Delete this call", f"Delete \u201c{title}\u201d from your "
+                            "calls? Takes you recorded with it stay in History.", "Delete",
+                            True):
+            return
+        try:
+            delete_call(self.store, seller, scenario_id)
+        except StorageError as exc:
+            self.show_message(str(exc))
+            return
+        self._fill_scenarios("")
+        self._on_choice_changed()
+
+    # == written agendas ==================================================================
+    def _agenda_type(self, scenario: Scenario | None) -> str:
+        return interaction_for_scenario(scenario.interaction if scenario else "discovery")
+
+    def _written_agenda_for(self, take: Take) -> WrittenAgenda | None:
+        """The agenda an agenda take is compared with: the seller's for the call's type."""
+        if take.drill.skill != "agenda":
+            return None
+        kind = self._agenda_type(take.scenario)
+        try:
+            text = written_agenda(self.store, take.seller, kind)
+        except StorageError as exc:
+            log.warning("Written agenda not read: %s", exc)
+            return None
+        return WrittenAgenda(kind, text) if text else None
+
+    def _update_agenda_note(self, drill: Drill | None) -> None:
+        if drill is None or drill.skill != "agenda":
+            self.agenda_note.hide()
+            return
+        kind = self._agenda_type(self.current_scenario())
+        seller = self._find_seller()
+        try:
+            text = written_agenda(self.store, seller, kind) if seller is not None else None
+        except StorageError:
+            text = None
+        if text:
+            self.agenda_note.setText(f"This take is compared with your written {kind} agenda; "
+                                     "the scorecard says how much of it you covered.")
+        else:
+            self.agenda_note.setText(f"Write your {kind} agenda once (Written agenda tab, "
+                                     "Ctrl+Shift+W) and each take says how much of it you "
+                                     "covered.")
+        self.agenda_note.show()
+
+    def _load_agendas(self) -> None:
+        seller = self._find_seller()
+        try:
+            agendas = written_agendas(self.store, seller) if seller is not None else {}
+        except StorageError as exc:
+            self.show_message(str(exc))
+            agendas = {}
+        current = self.settings.interaction or self._agenda_type(self.current_scenario())
+        self.agenda_editor.set_agendas(agendas, current)
+
+    def save_written_agenda(self, interaction: str, text: str) -> None:
+        if not self.seller_name():
+            self.show_message("Type your name first, so the agenda is saved under it.", "info")
+            self.name_edit.setFocus()
+            return
+        try:
+            save_agenda(self.store, self.store.seller(self.seller_name()), interaction, text)
+        except TrainerError as exc:
+            self.show_message(str(exc))
+            return
+        self.agenda_editor.saved(interaction, text)
+        self._on_agenda_type_changed(interaction)
+        self._update_agenda_note(self.current_drill())
+        self.clear_message()
+        self.agenda_saved.emit(interaction)
+
+    def _on_agenda_type_changed(self, interaction: str) -> None:
+        self.settings.interaction = interaction
+        self._save_choices()
+
+    # == progress =========================================================================
+    def refresh_progress(self) -> None:
+        """Recompute the Progress tab from the store (milliseconds: a few hundred rows)."""
+        seller = self._find_seller()
+        if seller is None:
+            self.progress_view.set_progress(None, "Type your name to see your progress."
+                                            if not self.seller_name() else
+                                            "No takes yet: record one on the Practice tab.")
+            return
+        try:
+            progress = seller_progress(self.store, seller, self.library)
+        except TrainerError as exc:
+            self.show_message(str(exc))
+            return
+        self.progress_view.set_progress(progress)
+
+    # == presenter mode ===================================================================
+    def toggle_presenter(self) -> None:
+        """Ctrl+Shift+P: large type for a meeting-room screen; remembered."""
+        on = not self.settings.presenter
+        self.settings.presenter = on
+        self._apply_presenter(on)
+        self._save_choices()
+        self.presenter_changed.emit(on)
+
+    def _apply_presenter(self, on: bool) -> None:
+        base = self._normal_point_size * (PRESENTER_SCALE if on else 1.0)
+        old = base_point_size(self)
+        rescale_fonts(self, base, old)
+        if self.call_dialog is not None:
+            rescale_fonts(self.call_dialog, base, old)
+        self.presenter_button.setChecked(on)
+        if on:
+            # Large type needs room: fill the screen rather than clip the scorecard.
+            screen = self.screen()
+            if screen is not None:
+                available = screen.availableGeometry()
+                self.resize(max(self.width(), min(available.width(), 1500)),
+                            max(self.height(), min(available.height(), 950)))
+
+    # == comparison =======================================================================
+    def show_comparison(self) -> None:
+        """This take beside the previous one (after "Try again")."""
+        if self.state is not State.SCORED or self.previous_take is None or self.take is None:
+            return
+        try:
+            before = self.store.attempt(self.previous_take.attempt_id).scorecard
+            after = self.store.attempt(self.take.attempt_id).scorecard
+        except (KeyError, StorageError) as exc:
+            self.show_message(str(exc) if isinstance(exc, StorageError) else
+                              "The previous take is no longer saved.")
+            return
+        if before is None or after is None:
+            return
+        self.compare_view.show_comparison(compare_takes(before, after), before, after)
+        self.practice_stack.setCurrentIndex(PRACTICE_PAGE_COMPARE)
+        self.back_to_card_button.setFocus()
+        self.comparison_shown.emit()
+
+    def hide_comparison(self) -> None:
+        if self.practice_stack.currentIndex() == PRACTICE_PAGE_COMPARE:
+            self.practice_stack.setCurrentIndex(2)
+            self.compare_button.setFocus()
+
+    def toggle_comparison(self) -> None:
+        """Ctrl+Shift+C: between the scorecard and the comparison."""
+        if self.practice_stack.currentIndex() == PRACTICE_PAGE_COMPARE:
+            self.hide_comparison()
+        else:
+            self.tabs.setCurrentIndex(0)
+            self.show_comparison()
 
     # == takes for other screens ==========================================================
     def start_guided_take(self, guided: Guided) -> None:
@@ -943,13 +1389,21 @@ class MainWindow(QMainWindow):
             self.history_table.setFocus()
 
     def _on_tab_changed(self, index: int) -> None:
+        self._update_practice_keys()
         if index == 1:
             self._refresh_history()
+        widget = self.tabs.widget(index)
+        if widget is self.progress_view:
+            self.refresh_progress()
+        elif widget is self.agenda_editor:
+            self._load_agendas()
 
     def _set_state(self, state: State) -> None:
         self.state = state
+        self._update_practice_keys()
         recording = state is State.RECORDING
-        for widget in (self.name_edit, self.drill_combo, self.scenario_combo):
+        for widget in (self.name_edit, self.drill_combo, self.scenario_combo,
+                       self.new_call_button, self.delete_call_button):
             widget.setEnabled(not recording and self.guided is None)
         self.mic_combo.setEnabled(not recording and self.mic_combo.count() > 0
                                   and bool(self.sound is not None
@@ -970,6 +1424,7 @@ class MainWindow(QMainWindow):
         drill = self.current_drill()
         if drill is not None:
             self.brief.set_drill(drill, self.current_scenario())
+        self._update_agenda_note(drill)
         if self.state is not State.RECORDING:
             self.elapsed_label.setText("0:00")
         self.practice_stack.setCurrentIndex(0)
@@ -1012,32 +1467,77 @@ class MainWindow(QMainWindow):
         if self.player.playing:
             self._stop_playback()
             return
-        path = self._replay_path()
+        self._start_playback(0.0)
+
+    def _start_playback(self, start_s: float) -> bool:
+        """Play the take on screen from ``start_s``; its transcript follows the playback."""
+        if self.player is None:
+            self.show_message(self.sound_error)
+            return False
+        path, view = self._replay_source()
         if path is None:
             self.show_message("There is no recording to play yet; record a take first.", "info")
-            return
+            return False
         try:
-            self.player.play(path)
+            self.player.play(path, start_s=start_s)
         except Exception as exc:
             self._report(exc)
-            return
+            return False
+        self._replay_view = view
+        self._highlight(start_s)
         self._play_timer.start()
         self._update_replay_buttons()
+        return True
 
-    def _replay_path(self) -> Path | None:
+    def _replay_source(self) -> tuple[Path | None, ScorecardView | None]:
         if self.tabs.currentIndex() == 1:
             attempt = self.selected_attempt()
-            return attempt.audio_path if attempt is not None else None
-        return self.take.wav if self.take is not None else None
+            return (attempt.audio_path if attempt is not None else None), self.history_view
+        return (self.take.wav if self.take is not None else None), self.scorecard_view
+
+    def play_from(self, seconds: float) -> None:
+        """Play the take on screen from ``seconds`` (a clicked word or agenda item)."""
+        if self.state is State.RECORDING:
+            return
+        if self.player is not None and self.player.playing:
+            self.player.seek(seconds)
+            self._highlight(seconds)
+            return
+        self._start_playback(seconds)
+
+    def play_from_quote(self, quote: str) -> None:
+        """A criterion's evidence was clicked: play from the quote's first word."""
+        view = self.history_view if self.tabs.currentIndex() == 1 else self.scorecard_view
+        index = quote_start(view.words, quote)
+        if index is None:
+            self.show_message("These words could not be found in the recording's timing; "
+                              "press Ctrl+R to play the whole take.", "info")
+            return
+        self.play_from(float(view.words[index].get("start") or 0.0))
+
+    def _highlight(self, seconds: float) -> None:
+        view = self._replay_view
+        if view is None or not view.words:
+            return
+        index = word_at(view.words, seconds)
+        if index != view.replay_transcript.current:
+            view.replay_transcript.set_current(index)
+            self.replay_word_changed.emit(-1 if index is None else index)
 
     def _on_play_tick(self) -> None:
         if self.player is not None and not self.player.playing:
             self._stop_playback()
+            return
+        if self.player is not None:
+            self._highlight(self.player.position_s)
 
     def _stop_playback(self) -> None:
         self._play_timer.stop()
         if self.player is not None:
             self.player.stop()  # also releases the finished stream
+        if self._replay_view is not None:
+            self._replay_view.replay_transcript.set_current(None)
+            self._replay_view = None
         self._update_replay_buttons()
 
     def _update_replay_buttons(self) -> None:
@@ -1148,7 +1648,7 @@ class MainWindow(QMainWindow):
         scenario_title = self._scenario_names(attempt)[1]
         self.history_title.setText(f"{cells[1]} \u00b7 {scenario_title} \u00b7 {cells[0]}")
         if attempt.scorecard is not None:
-            self.history_view.show_card(attempt.scorecard)
+            self.history_view.show_card(attempt.scorecard, attempt.words)
             self.history_view.show()
             self.history_status.clear()
         else:
@@ -1241,6 +1741,7 @@ class MainWindow(QMainWindow):
     # == shutdown =========================================================================
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
         """Stop a take in progress (its audio is kept, ready to score next time)."""
+        self.cards_panel.shutdown()
         self._finish_mic_test(report=False)
         if self.state is State.RECORDING:
             self.stop_recording(score=False)

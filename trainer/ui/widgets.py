@@ -2,6 +2,10 @@
 
 They only display what they are given (a level in dBFS, a drill, a scorecard dict in the core's
 JSON shape); none of them records, scores or stores anything.
+
+Text sizes are relative: a label made larger than the base font remembers its factor
+(``FONT_REL``), so presenter mode can set a new base on the window and ``rescale_fonts``
+brings every such label along.
 """
 
 from __future__ import annotations
@@ -10,8 +14,9 @@ import html
 from typing import Any
 
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QPainter, QPaintEvent
+from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QFrame,
     QGridLayout,
     QHBoxLayout,
@@ -32,6 +37,8 @@ RED = "#b42318"
 MUTED = "#5f6b7a"
 INK = "#1f2933"
 BANDS = {"good": GREEN, "watch": AMBER, "fix": RED}
+FONT_REL = "font_rel"  # a widget property: its point size as a multiple of the base size
+PRESENTER_SCALE = 1.6
 
 
 def _label(text: str = "", *, size: float | None = None, bold: bool = False,
@@ -42,6 +49,7 @@ def _label(text: str = "", *, size: float | None = None, bold: bool = False,
     label.setTextFormat(Qt.TextFormat.PlainText)
     font = label.font()
     if size is not None:
+        label.setProperty(FONT_REL, size / base_point_size(label))
         font.setPointSizeF(size)
     font.setBold(bold)
     font.setItalic(italic)
@@ -56,6 +64,65 @@ def _label(text: str = "", *, size: float | None = None, bold: bool = False,
 def base_point_size(widget: QWidget) -> float:
     size = widget.font().pointSizeF()
     return size if size > 0 else 11.0
+
+
+def set_relative_font(widget: QWidget, factor: float, base: float | None = None,
+                      bold: bool | None = None) -> None:
+    """Size ``widget``'s text at ``factor`` times the base size, and remember the factor."""
+    widget.setProperty(FONT_REL, factor)
+    font = widget.font()
+    font.setPointSizeF((base if base is not None else base_point_size(widget)) * factor)
+    if bold is not None:
+        font.setBold(bold)
+    widget.setFont(font)
+
+
+def rescale_fonts(root: QWidget, base: float, old_base: float | None = None) -> None:
+    """Give every widget under ``root`` (and ``root``) its text size for a new ``base``.
+
+    A widget's size relative to the base is its ``FONT_REL`` property, or else its current
+    size over ``old_base`` (default: the application's font size, the size a new widget
+    starts with), remembered from then on. Every widget is set explicitly because a widget
+    with a style sheet no longer inherits font changes from its parent. The factors are all
+    read before any font changes, since a change propagates to children at once.
+    """
+    old = old_base or QApplication.font().pointSizeF() or 11.0
+    widgets = [root, *root.findChildren(QWidget)]
+    factors = []
+    for widget in widgets:
+        factor = widget.property(FONT_REL)
+        if not isinstance(factor, (int, float)) or factor <= 0:
+            size = widget.font().pointSizeF()
+            factor = size / old if size > 0 else 1.0
+        factors.append(float(factor))
+    for widget, factor in zip(widgets, factors, strict=True):
+        widget.setProperty(FONT_REL, factor)
+        font = widget.font()
+        font.setPointSizeF(base * factor)
+        widget.setFont(font)
+
+
+class ClickableLabel(QLabel):
+    """A label that acts as a button: click it, or Tab to it and press Enter or Space."""
+
+    clicked = Signal()
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+        if event.button() == Qt.MouseButton.LeftButton and self.rect().contains(
+                event.position().toPoint()):
+            self.clicked.emit()
+        super().mouseReleaseEvent(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space):
+            self.clicked.emit()
+            return
+        super().keyPressEvent(event)
 
 
 class LevelMeter(QWidget):
@@ -250,7 +317,13 @@ class DrillBrief(QWidget):
 
 
 class CriterionRow(QFrame):
-    """One rubric line of a scorecard: ✓/✗, the name, then the quote or the coaching."""
+    """One rubric line of a scorecard: ✓/✗, the name, then the quote or the coaching.
+
+    A quote can be clicked (or reached with Tab and Enter): ``evidence_clicked`` carries it,
+    so the window can play the take from those words.
+    """
+
+    evidence_clicked = Signal(str)
 
     def __init__(self, data: dict[str, Any], parent: QWidget | None = None,
                  numbers: bool = False) -> None:
@@ -285,8 +358,18 @@ class CriterionRow(QFrame):
                 self.tip_label = _label(str(data.get("tip") or ""), color=INK, selectable=True)
                 grid.addWidget(self.tip_label, 2, 1)
         elif self.met:
-            self.evidence_label = _label(f"\u201c{self.evidence}\u201d", italic=True,
-                                         color=INK, selectable=True)
+            quote = ClickableLabel(f"\u201c{self.evidence}\u201d")
+            quote.setWordWrap(True)
+            quote.setTextFormat(Qt.TextFormat.PlainText)
+            font = quote.font()
+            font.setItalic(True)
+            quote.setFont(font)
+            quote.setStyleSheet(f"QLabel {{ color: {INK}; }} QLabel:focus, QLabel:hover "
+                                "{ background: #fff4cc; }")
+            quote.setToolTip("Play the take from these words (click, or Enter)")
+            quote.setAccessibleName(f"Play from: {self.evidence}")
+            quote.clicked.connect(lambda: self.evidence_clicked.emit(self.evidence))
+            self.evidence_label = quote
             grid.addWidget(self.evidence_label, 1, 1)
         else:
             self.tip_label = _label(str(data.get("tip") or ""), color=INK, selectable=True)
@@ -300,10 +383,21 @@ class CriterionRow(QFrame):
 
 
 class ScorecardView(QScrollArea):
-    """A scorecard (the core's JSON shape) laid out for a seller to read top to bottom."""
+    """A scorecard (the core's JSON shape) laid out for a seller to read top to bottom.
+
+    With the take's words (``show_card(card, words)``) the transcript is a ``ReplayTranscript``
+    that highlights the word being heard. Clicks ask the window to play from a point:
+    ``evidence_clicked(quote)`` from a criterion's quote, ``moment_clicked(seconds)`` from a
+    word of the transcript or a covered agenda item.
+    """
+
+    evidence_clicked = Signal(str)
+    moment_clicked = Signal(float)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.words: list[dict[str, Any]] = []
+        self.agenda_rows: list[QLabel] = []
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.card: dict[str, Any] | None = None
@@ -335,6 +429,17 @@ class ScorecardView(QScrollArea):
         self._criteria_box.setSpacing(0)
         self._layout.addLayout(self._criteria_box)
         self._layout.addSpacing(6)
+        # The written agenda, item by item (agenda takes of a seller who wrote one).
+        self.agenda_title = _label("Your written agenda", size=base * 1.15, bold=True)
+        self.agenda_summary = _label(color=INK)
+        self.agenda_summary.setAccessibleName("Agenda coverage")
+        self._agenda_box = QVBoxLayout()
+        self._agenda_box.setSpacing(2)
+        self._layout.addWidget(self.agenda_title)
+        self._layout.addWidget(self.agenda_summary)
+        self._layout.addLayout(self._agenda_box)
+        self.agenda_title.hide()
+        self.agenda_summary.hide()
         self.delivery_title = _label("Delivery", size=base * 1.15, bold=True)
         self._layout.addWidget(self.delivery_title)
         from trainer.ui.delivery_view import DeliveryCard  # it builds on this module
@@ -345,6 +450,12 @@ class ScorecardView(QScrollArea):
         self._layout.addWidget(_label("What you said", size=base * 1.15, bold=True))
         self.transcript_label = _label(selectable=True, color=INK)
         self._layout.addWidget(self.transcript_label)
+        from trainer.ui.replay_view import ReplayTranscript  # it builds on this module
+
+        self.replay_transcript = ReplayTranscript()
+        self.replay_transcript.word_clicked.connect(self._on_word_clicked)
+        self.replay_transcript.hide()
+        self._layout.addWidget(self.replay_transcript)
         self._layout.addStretch(1)
 
     def clear(self) -> None:
@@ -353,6 +464,16 @@ class ScorecardView(QScrollArea):
             self._criteria_box.removeWidget(row)
             row.deleteLater()
         self.rows = []
+        for label in self.agenda_rows:
+            self._agenda_box.removeWidget(label)
+            label.deleteLater()
+        self.agenda_rows = []
+        self.agenda_title.hide()
+        self.agenda_summary.hide()
+        self.words = []
+        self.replay_transcript.set_words([])
+        self.replay_transcript.hide()
+        self.transcript_label.show()
         self.delivery_card.clear()
         self.delivery_rows = {}
         self.score_label.setText("\u2013")
@@ -360,8 +481,10 @@ class ScorecardView(QScrollArea):
         self.threshold_label.clear()
         self.transcript_label.clear()
 
-    def show_card(self, card: dict[str, Any]) -> None:
-        """Lay out a scorecard: score and verdict, one row per criterion, delivery, transcript."""
+    def show_card(self, card: dict[str, Any], words: list[dict[str, Any]] | None = None
+                  ) -> None:
+        """Lay out a scorecard: score and verdict, one row per criterion, the written agenda's
+        coverage, delivery, and the transcript (word by word when ``words`` are given)."""
         self.clear()
         self.card = card
         score = float(card.get("score", 0.0))
@@ -375,6 +498,7 @@ class ScorecardView(QScrollArea):
         delivery_id = delivery.get("criterion")
         for data in card.get("criteria", []):
             row = CriterionRow(data, numbers=data.get("id") == delivery_id)
+            row.evidence_clicked.connect(self.evidence_clicked)
             self.rows.append(row)
             self._criteria_box.addWidget(row)
         self.delivery_title.setVisible(bool(delivery))
@@ -382,5 +506,51 @@ class ScorecardView(QScrollArea):
         if delivery:
             self.delivery_card.show_delivery(delivery)
         self.delivery_rows = dict(self.delivery_card.rows)
+        self._show_agenda(card.get("agenda_coverage"))
         self.transcript_label.setText(str(card.get("transcript", "")))
+        if words:
+            self.words = list(words)
+            self.replay_transcript.set_words(self.words)
+            self.replay_transcript.show()
+            self.transcript_label.hide()
+        # Rows were built before joining this view: give them this view's (maybe presenter)
+        # base size.
+        rescale_fonts(self._content, base_point_size(self))
         self.verticalScrollBar().setValue(0)
+
+    def _show_agenda(self, block: Any) -> None:
+        if not isinstance(block, dict):
+            return
+        kind = str(block.get("interaction") or "")
+        self.agenda_title.setText(f"Your written {kind} agenda" if kind
+                                  else "Your written agenda")
+        self.agenda_summary.setText(str(block.get("summary", "")))
+        self.agenda_title.show()
+        self.agenda_summary.show()
+        for item in block.get("items", []):
+            covered = bool(item.get("covered"))
+            mark = "\u2713" if covered else "\u2717"
+            text = f"{mark}  {item.get('item', '')}"
+            if covered and item.get("quote"):
+                text += f"  \u2014 \u201c{item['quote']}\u201d"
+            start = item.get("start_s")
+            label: QLabel
+            if covered and isinstance(start, (int, float)):
+                clickable = ClickableLabel(text)
+                clickable.setToolTip("Play the take from here (click, or Enter)")
+                clickable.clicked.connect(lambda s=float(start): self.moment_clicked.emit(s))
+                label = clickable
+            else:
+                label = QLabel(text)
+            label.setWordWrap(True)
+            label.setTextFormat(Qt.TextFormat.PlainText)
+            label.setStyleSheet(f"QLabel {{ color: {GREEN if covered else RED}; }}"
+                                " QLabel:focus { background: #fff4cc; }")
+            label.setProperty("covered", covered)
+            self.agenda_rows.append(label)
+            self._agenda_box.addWidget(label)
+
+    def _on_word_clicked(self, index: int) -> None:
+        start = self.words[index].get("start") if 0 <= index < len(self.words) else None
+        if isinstance(start, (int, float)):
+            self.moment_clicked.emit(float(start))

@@ -1,0 +1,323 @@
+"""The story hour and the story library, driven like a team drives them, with pytest-qt.
+
+The real ``MainWindow`` is the host that records and scores each teller's take: the real
+``Recorder`` fed by ``FakeSoundDevice`` from the synthetic client stories in
+``tests/data/speech/story_*.wav``, the real scorer and a real ``Store`` under ``tmp_path``.
+Only speech recognition is scripted: each take "hears" the text of the WAV it was fed.
+Waits are on signals or conditions with timeouts, never sleeps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QApplication, QWidget
+from pytestqt.qtbot import QtBot
+
+from tests.conftest import SPEECH
+from tests.fakes import FakeSoundDevice
+from trainer.drills import DrillLibrary
+from trainer.store import Store
+from trainer.stories import add_story, search_stories
+from trainer.storyhour import start_story_hour
+from trainer.transcriber import Transcript, Word
+from trainer.ui.main_window import MainWindow, State
+from trainer.ui.storyhour_view import NO_PLAYER_MESSAGE, StoryHourPanel, StoryLibraryPanel
+from trainer.ui.tasks import SyncPool
+from trainer.ui.widgets import base_point_size
+from trainer.wavio import read_audio
+
+GOOD_WAV, WEAK_WAV = SPEECH / "story_good.wav", SPEECH / "story_weak.wav"
+TEXTS = {GOOD_WAV: (SPEECH / "story_good.txt").read_text(encoding="utf-8"),
+         WEAK_WAV: (SPEECH / "story_weak.txt").read_text(encoding="utf-8")}
+SCENARIO_ID = "mercy-health"
+FAST = 20.0
+CTRL = Qt.KeyboardModifier.ControlModifier
+
+
+class StorySound(FakeSoundDevice):
+    """The fake microphone, switched to the next teller's WAV between takes."""
+
+    def hear(self, wav: Path) -> None:
+        self.source = wav
+        self._cache.clear()  # the resampled signal of the previous WAV
+
+
+class HeardTranscriber:
+    """"Hears" the text of the WAV the fake microphone is playing (recognition is not what
+    these tests are about; ``tests/test_ui.py`` runs the real model)."""
+
+    name = "scripted"
+
+    def __init__(self, sound: StorySound) -> None:
+        self.sound = sound
+
+    def load(self) -> float:
+        return 0.0
+
+    def transcribe(self, audio: Any) -> Transcript:
+        assert self.sound.source is not None
+        text = TEXTS[self.sound.source]
+        words = [Word(w, 0.4 * i, 0.4 * i + 0.3) for i, w in enumerate(text.split())]
+        return Transcript(text, words, duration_s=len(audio) / 16000, model=self.name)
+
+
+@pytest.fixture
+def app(qtbot: QtBot, store: Store, user_dirs: Path) -> Iterator[dict[str, Any]]:
+    """The main window with the two panels added as tabs, as the app adds them."""
+    library = DrillLibrary()
+    sound = StorySound(source=GOOD_WAV, speed=FAST)
+    window = MainWindow(library, store, sound, HeardTranscriber(sound), user_dirs,
+                        pool=SyncPool(), confirm=lambda *_: True)
+    qtbot.addWidget(window)
+    panel = StoryHourPanel(store, library, window, window.player)
+    shelf = StoryLibraryPanel(store, window, window.player)
+    window.tabs.addTab(panel, "Story hour")
+    window.tabs.addTab(shelf, "Story library")
+    window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=5000)
+    qtbot.waitUntil(lambda: window.model_state == "ready", timeout=30000)
+    # The manager's own name on the Practice tab (Return saves it, as a seller does).
+    qtbot.keyClicks(window.name_edit, "Dana Ruiz")
+    qtbot.keyClick(window.name_edit, Qt.Key.Key_Return)
+    yield {"window": window, "panel": panel, "shelf": shelf, "sound": sound}
+    if window.state is State.RECORDING:
+        window.close()
+    window.wait_for_background()
+
+
+def focused() -> QWidget:
+    widget = QApplication.focusWidget()
+    assert widget is not None
+    return widget
+
+
+def type_keys(qtbot: QtBot, *keys: Qt.Key) -> None:
+    """Each key to whatever has the focus now, as a person typing."""
+    for key in keys:
+        qtbot.keyClick(focused(), key)
+
+
+DIGITS = {n: getattr(Qt.Key, f"Key_{n}") for n in range(1, 6)}
+
+
+def tell(qtbot: QtBot, window: MainWindow, sound: StorySound, wav: Path) -> int:
+    """The teller presses Space, tells the story in the WAV, presses Space; the attempt id."""
+    sound.hear(wav)
+    seconds = len(read_audio(wav)) / 16000
+    with qtbot.waitSignal(window.recording_started, timeout=5000):
+        qtbot.keyClick(window, Qt.Key.Key_Space)
+    recorder = window.recorder
+    assert recorder is not None
+    qtbot.waitUntil(lambda: recorder.elapsed_s >= seconds, timeout=60000)
+    with qtbot.waitSignal(window.attempt_scored, timeout=30000) as scored:
+        qtbot.keyClick(window, Qt.Key.Key_Space)
+    return int(scored.args[0])
+
+
+def test_a_three_player_story_hour_from_roster_to_library(qtbot: QtBot, app: dict[str, Any],
+                                                          store: Store) -> None:
+    window: MainWindow = app["window"]
+    panel: StoryHourPanel = app["panel"]
+    shelf: StoryLibraryPanel = app["shelf"]
+    sound: StorySound = app["sound"]
+    window.tabs.setCurrentWidget(panel)
+
+    # Roster by keyboard: a name, Enter; a duplicate gets one sentence.
+    panel.name_edit.setFocus()
+    for name in ("Ana", "Ben", "Cy", "ana"):
+        qtbot.keyClicks(panel.name_edit, name)
+        qtbot.keyClick(panel.name_edit, Qt.Key.Key_Return)
+    assert panel.roster() == ["Ana", "Ben", "Cy"]
+    assert panel.banner.label.text() == "ana is already on the roster."
+    panel.name_edit.clear()
+    panel.scenario_combo.setCurrentIndex(panel.scenario_combo.findData(SCENARIO_ID))
+    qtbot.keyClick(panel.name_edit, Qt.Key.Key_Return, CTRL)  # Ctrl+Enter starts
+    assert panel.stack.currentIndex() == panel.TURN
+    assert panel.teller_label.text() == "Up next: Ana"
+
+    # Ana's turn: Ctrl+T hands the take to the Practice tab, locked to Ana and the drill.
+    type_keys_ctrl(qtbot, Qt.Key.Key_T)
+    assert window.tabs.currentIndex() == 0
+    assert (window.seller_name(), window.drill_combo.currentData(),
+            window.scenario_combo.currentData()) == ("Ana", "client_story", SCENARIO_ID)
+    assert not window.name_edit.isEnabled()
+    with qtbot.waitSignal(panel.turn_scored, timeout=60000):
+        ana_attempt = tell(qtbot, window, sound, GOOD_WAV)
+    assert window.tabs.currentWidget() is panel and window.guided is None
+    assert store.attempt(ana_attempt).context == f"story_hour:{panel.hour.id}"  # type: ignore[union-attr]
+    assert panel.stack.currentIndex() == panel.RATING
+    ana_score = store.attempt(ana_attempt).score
+    assert panel.card_score.text() == f"{ana_score:.0f}"
+    assert panel.listener_label.text().startswith("Ben, rate Ana's story")
+    assert [r.verdict.text() for r in panel.grid.rows][:2] == ["\u2713", "\u2713"]
+
+    # Ben rates with digits: each one rates the highlighted row and moves down.
+    assert focused() is panel.grid.rows[0]
+    type_keys(qtbot, *(DIGITS[5] for _ in range(6)), DIGITS[4])
+    assert focused() is panel.save_ratings_button
+    assert panel.grid.ratings()["engaging_delivery"] == 4
+    # Space on a focused button is the button's, never the main window's Record.
+    with qtbot.waitSignal(panel.ratings_saved, timeout=5000) as saved:
+        qtbot.keyClick(panel.save_ratings_button, Qt.Key.Key_Space)
+    assert saved.args[1] == "Ben" and window.state is not State.RECORDING
+
+    # Cy uses the arrows: the first arrow on an unrated row gives 3, the next one moves it;
+    # Down goes to the next criterion.
+    assert panel.listener_label.text().startswith("Cy, rate Ana's story")
+    type_keys(qtbot, Qt.Key.Key_Right, Qt.Key.Key_Right, Qt.Key.Key_Down, Qt.Key.Key_Left)
+    assert [r.rating for r in panel.grid.rows[:3]] == [4, 3, None]
+    type_keys_ctrl(qtbot, Qt.Key.Key_Return)
+    assert panel.banner.label.text() == (
+        "Rate every criterion before saving (5 left), or skip Cy.")
+    assert focused() is panel.grid.rows[2]
+    type_keys(qtbot, *(DIGITS[4] for _ in range(5)))
+    with qtbot.waitSignal(panel.ratings_saved, timeout=5000):
+        type_keys_ctrl(qtbot, Qt.Key.Key_Return)
+
+    # Ben tells the weak story; Ana and Cy rate it low.
+    assert panel.teller_label.text() == "Up next: Ben"
+    type_keys_ctrl(qtbot, Qt.Key.Key_T)
+    with qtbot.waitSignal(panel.turn_scored, timeout=60000):
+        ben_attempt = tell(qtbot, window, sound, WEAK_WAV)
+    assert (store.attempt(ben_attempt).score or 0) < (ana_score or 0)
+    for _ in ("Ana", "Cy"):
+        type_keys(qtbot, *(DIGITS[2] for _ in range(7)))
+        with qtbot.waitSignal(panel.ratings_saved, timeout=5000):
+            type_keys_ctrl(qtbot, Qt.Key.Key_Return)
+
+    # Cy passes (Ctrl+K); the story hour ends and the ranking board shows the winner.
+    assert panel.teller_label.text() == "Up next: Cy"
+    with qtbot.waitSignal(panel.ranking_shown, timeout=5000):
+        type_keys_ctrl(qtbot, Qt.Key.Key_K)
+    assert panel.winner_label.text() == "Winner: Ana"
+    assert panel.winner_label.font().pointSizeF() >= 3 * base_point_size(panel) - 0.01
+    table = panel.ranking_table
+    assert [table.item(r, 1).text() for r in range(table.rowCount())] == ["Ana", "Ben"]
+    # Ben gave 5,5,5,5,5,5,4 and Cy 4,3,4,4,4,4,4: mean 61/14 -> 84 on 0-100.
+    assert table.item(0, 3).text() == "84 (2)"
+    assert table.item(1, 3).text() == "25 (2)"
+
+    # Save the winning story with its scenario's tags.
+    assert panel.title_edit.text() == "Ana's healthcare story"
+    assert panel.industry_edit.text() == "healthcare"
+    with qtbot.waitSignal(panel.story_saved, timeout=5000):
+        type_keys_ctrl(qtbot, Qt.Key.Key_S)
+    assert table.item(0, 5).text() == "saved"
+    type_keys_ctrl(qtbot, Qt.Key.Key_S)
+    assert panel.banner.label.text() == "Ana's story is already in the library."
+    assert "winner Ana" in panel.history_list.item(0).text()
+
+    # The library finds it by industry and by a word of the story.
+    window.tabs.setCurrentWidget(shelf)
+    shelf.industry_combo.setCurrentIndex(shelf.industry_combo.findData("healthcare"))
+    assert [s.title for s in shelf.stories] == ["Ana's healthcare story"]
+    shelf.industry_combo.setCurrentIndex(0)
+    qtbot.keyClick(shelf, Qt.Key.Key_F, CTRL)
+    assert focused() is shelf.word_edit
+    qtbot.keyClicks(shelf.word_edit, "zebra")
+    assert shelf.results.count() == 0 and shelf.title_label.text() == "No stories found"
+    shelf.word_edit.clear()
+    qtbot.keyClicks(shelf.word_edit, "Lakeview")
+    assert shelf.results.count() == 1
+    assert "Lakeview Health" in shelf.text_label.text()
+    assert "told by Ana" in shelf.tags_label.text()
+
+
+def type_keys_ctrl(qtbot: QtBot, key: Qt.Key) -> None:
+    qtbot.keyClick(focused(), key, CTRL)
+
+
+def test_the_library_plays_a_story_and_practises_it(qtbot: QtBot, app: dict[str, Any],
+                                                    store: Store) -> None:
+    window: MainWindow = app["window"]
+    shelf: StoryLibraryPanel = app["shelf"]
+    sound: StorySound = app["sound"]
+    add_story(store, title="Distributor close", industry="Logistics", role="Controller",
+              pain="slow month-end close", text="A distributor closed the books in 4 days.")
+    saved = add_story(store, title="Mercy-like hospital", industry="healthcare",
+                      role="chief nursing officer", pain="agency spend",
+                      text=TEXTS[GOOD_WAV], audio_path=GOOD_WAV)
+    window.tabs.setCurrentWidget(shelf)  # shown: the list is refreshed
+    assert shelf.results.count() == 2
+    shelf.role_combo.setCurrentIndex(shelf.role_combo.findData("chief nursing officer"))
+    assert [s.id for s in shelf.stories] == [saved.id]
+
+    shelf.results.setFocus()
+    qtbot.keyClick(shelf.results, Qt.Key.Key_P, CTRL)
+    assert window.player is not None and window.player.playing
+    assert shelf.play_button.text().endswith("Stop")
+    qtbot.waitUntil(lambda: shelf.play_button.text().endswith("Play"), timeout=20000)
+    assert sound.played_audio().size >= read_audio(GOOD_WAV).size
+
+    # Practise telling it: a client-story take for the seller named on the Practice tab,
+    # with the scenario of the story's industry; the scorecard stays on the Practice tab.
+    qtbot.keyClick(shelf.results, Qt.Key.Key_T, CTRL)
+    assert window.tabs.currentIndex() == 0
+    assert (window.seller_name(), window.drill_combo.currentData(),
+            window.scenario_combo.currentData()) == ("Dana Ruiz", "client_story", SCENARIO_ID)
+    with qtbot.waitSignal(shelf.practice_scored, timeout=60000) as scored:
+        tell(qtbot, window, sound, GOOD_WAV)
+    attempt = store.attempt(scored.args[0])
+    assert (attempt.context, attempt.drill_id) == (f"story_library:{saved.id}", "client_story")
+    assert window.guided is None and window.name_edit.isEnabled()
+    assert window.state is State.SCORED
+
+
+def test_without_a_sound_device_the_library_says_so(qtbot: QtBot, store: Store) -> None:
+    host = MainWindow(DrillLibrary(), store, None, None, store.path.parent, pool=SyncPool(),
+                      confirm=lambda *_: True)
+    qtbot.addWidget(host)
+    add_story(store, title="Approved", industry="retail", text="A grocer cut out-of-stocks.")
+    shelf = StoryLibraryPanel(store, host, None)
+    qtbot.addWidget(shelf)
+    with qtbot.waitSignal(shelf.message_shown, timeout=2000) as shown:
+        shelf.play()
+    assert shown.args == [NO_PLAYER_MESSAGE]
+
+
+def test_presenter_mode_scales_the_story_hour(qtbot: QtBot, store: Store) -> None:
+    """A larger application font (presenter mode) grows every scaled label and button."""
+    host = MainWindow(DrillLibrary(), store, None, None, store.path.parent, pool=SyncPool(),
+                      confirm=lambda *_: True)
+    qtbot.addWidget(host)
+    panel = StoryHourPanel(store, DrillLibrary(), host)
+    qtbot.addWidget(panel)
+    before = panel.teller_label.font().pointSizeF()
+    row_before = panel.grid.rows[0].buttons[0].font().pointSizeF()
+    big = QFont(panel.font())
+    big.setPointSizeF(base_point_size(panel) * 2)
+    panel.setFont(big)
+    assert panel.teller_label.font().pointSizeF() == pytest.approx(2 * before)
+    assert panel.grid.rows[0].buttons[0].font().pointSizeF() == pytest.approx(2 * row_before)
+
+
+def test_roster_and_start_need_two_players(qtbot: QtBot, store: Store) -> None:
+    host = MainWindow(DrillLibrary(), store, None, None, store.path.parent, pool=SyncPool(),
+                      confirm=lambda *_: True)
+    qtbot.addWidget(host)
+    panel = StoryHourPanel(store, DrillLibrary(), host)
+    host.tabs.addTab(panel, "Story hour")
+    host.show()
+    qtbot.waitExposed(host)
+    host.activateWindow()
+    qtbot.waitUntil(host.isActiveWindow, timeout=5000)
+    host.tabs.setCurrentWidget(panel)
+    panel.name_edit.setFocus()
+    qtbot.keyClicks(panel.name_edit, "Ana")
+    qtbot.keyClick(panel.name_edit, Qt.Key.Key_Return, CTRL)  # typed but not added: added
+    assert panel.roster() == ["Ana"]
+    assert panel.banner.label.text() == (
+        "A story hour needs at least two players, so someone can listen.")
+    assert panel.hour is None and store.query("SELECT COUNT(*) FROM story_hours")[0][0] == 0
+    start_story_hour(store, ["Old", "Timer"])
+    panel.new_hour()
+    assert "Old, Timer" in panel.history_list.item(0).text()
+    assert search_stories(store) == []
