@@ -67,5 +67,5 @@ def test_drills_json_names_the_delivery_criterion(capsys: pytest.CaptureFixture[
     drills = json.loads(capsys.readouterr().out)["drills"]
     assert {d["id"]: d["delivery_criterion"] for d in drills} == {
         "agenda": "engaging_delivery", "client_story": "engaging_delivery",
-        "differentiation": "engaging_delivery", "value_prop": "engaging_delivery",
-        "vision": "engaging_delivery"}
+        "differentiation": "engaging_delivery", "objection": "engaging_delivery",
+        "value_prop": "engaging_delivery", "vision": "engaging_delivery"}

@@ -41,8 +41,10 @@ LIBRIVOX = ROOT / "tests" / "data" / "librivox"
 def _clips() -> dict[str, list[tuple[FloatArray, str]]]:
     if not SPEECH.exists() or not LIBRIVOX.exists():
         raise SystemExit("bench: the test clips in tests/data are missing (run from a checkout).")
+    # The agenda openings only, so the figures stay comparable as clips for other tests
+    # are added to the folder.
     synthetic = [(read_audio(w), w.with_suffix(".txt").read_text())
-                 for w in sorted(SPEECH.glob("*.wav"))]
+                 for w in sorted(SPEECH.glob("agenda_*.wav"))]
     references = json.loads((LIBRIVOX / "transcripts.json").read_text())
     human = [(read_audio(LIBRIVOX / name), text) for name, text in sorted(references.items())]
     return {"espeak": synthetic, "librivox": human}
@@ -128,7 +130,8 @@ def bench_scoring(repeats: int) -> int:
     return 0
 
 
-RUBRIC_DRILLS = ("agenda", "value_prop", "client_story", "differentiation", "vision")
+RUBRIC_DRILLS = ("agenda", "value_prop", "client_story", "differentiation", "vision",
+                 "objection")
 
 
 def rubric_report(split: str) -> tuple[Any, float, int]:
@@ -240,6 +243,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("model")
     p.add_argument("--threads", type=int, default=1)
     _live_parsers(sub)
+    sub.add_parser("roleplay", help="Stop -> the buyer's reply, per voice engine "
+                   "(options: python -m trainer.bench_roleplay --help)", add_help=False)
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["roleplay"]:
+        from trainer import bench_roleplay
+
+        return bench_roleplay.main(argv[1:])
     args = parser.parse_args(argv)
     if args.what in _LIVE:
         return _run_live(args)

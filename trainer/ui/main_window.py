@@ -588,6 +588,14 @@ class MainWindow(QMainWindow):
                                          self.transcriber, self.pool, self.data_dir,
                                          input_device=self._input_device)
         self.add_panel(self.cards_panel, "Cards", "Ctrl+B")
+        from trainer.ui.roleplay_view import RoleplayPanel
+
+        # The same one-thread pool: the roleplay and the practice tab never run the model
+        # at the same time.
+        self.roleplay_panel = RoleplayPanel(self.store, self.library, self.sound,
+                                            self.transcriber, self.pool, self.data_dir,
+                                            seller_name=self.seller_name())
+        self.add_panel(self.roleplay_panel, "Roleplay", "Ctrl+J")
 
     def _bind_keys(self) -> None:
         # Space is a window shortcut, so it works whatever button has focus; a focused text
@@ -1390,6 +1398,9 @@ class MainWindow(QMainWindow):
 
     def _on_tab_changed(self, index: int) -> None:
         self._update_practice_keys()
+        if self.tabs.widget(index) is self.roleplay_panel and self.seller_name() and \
+                not self.roleplay_panel.name_edit.text().strip():
+            self.roleplay_panel.set_seller_name(self.seller_name())
         if index == 1:
             self._refresh_history()
         widget = self.tabs.widget(index)
@@ -1742,6 +1753,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
         """Stop a take in progress (its audio is kept, ready to score next time)."""
         self.cards_panel.shutdown()
+        self.roleplay_panel.shutdown()
         self._finish_mic_test(report=False)
         if self.state is State.RECORDING:
             self.stop_recording(score=False)

@@ -1,0 +1,223 @@
+"""The roleplay panel, driven with pytest-qt: a full three-turn roleplay, captions only, keys.
+
+The seller's turns are real speech WAVs (``tests/data/speech/roleplay_*.wav``, espeak-ng)
+played through ``FakeSoundDevice`` into the panel's own recorder and live take, transcribed by
+the real tiny.en model and scored by the real judge. The buyer speaks with espeak-ng (the
+Piper path is tested in test_voice.py). Waiting is on signals or conditions, never a sleep.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QShortcut
+from pytestqt.qtbot import QtBot
+
+from tests.conftest import SPEECH
+from tests.fakes import FakeSoundDevice
+from trainer.delivery import SILENT_MESSAGE
+from trainer.drills import DrillLibrary
+from trainer.store import Store
+from trainer.transcriber import WhisperTranscriber
+from trainer.ui.roleplay_view import RoleplayPanel, conversation_html
+from trainer.ui.tasks import SyncPool
+from trainer.voice import NO_ENGINE_MESSAGE, Voice, find_engines
+from trainer.wavio import read_audio
+
+# Offscreen Qt says this when a top-level widget with a splitter is shown; it is harmless.
+pytestmark = [pytest.mark.model,
+              pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")]
+SPEED = 6.0  # the fake microphone and speaker run six times faster than real time
+TURNS = [SPEECH / f"roleplay_{name}.wav" for name in ("agenda", "handling", "pricing")]
+
+
+class Mic:
+    """The sound device, re-pointed at the next answer's WAV before each turn."""
+
+    def __init__(self) -> None:
+        self.devices = [self._device(None)]
+
+    @staticmethod
+    def _device(wav: Path | None) -> FakeSoundDevice:
+        # 48 kHz only, like many sound cards: the recorder resamples what it hears to 16 kHz
+        # and the player resamples what it plays to 48 kHz, so played samples count seconds.
+        return FakeSoundDevice(wav, rates=(48000,), speed=SPEED)
+
+    def use(self, wav: Path | None) -> None:
+        self.devices.append(self._device(wav))
+
+    def played_seconds(self) -> float:
+        return sum(d.played_audio().size / d.default_rate for d in self.devices)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.devices[-1], name)
+
+
+@pytest.fixture(scope="module")
+def tiny() -> WhisperTranscriber:
+    transcriber = WhisperTranscriber("tiny.en")
+    transcriber.load()
+    return transcriber
+
+
+def make_panel(qtbot: QtBot, store: Store, mic: Mic, tiny: WhisperTranscriber,
+               data_dir: Path, voice: Voice) -> RoleplayPanel:
+    panel = RoleplayPanel(store, DrillLibrary(), mic, tiny, SyncPool(), data_dir, voice=voice,
+                          seed_source=lambda: 7)
+    qtbot.addWidget(panel)
+    panel.show()
+    qtbot.waitUntil(lambda: panel.model_ready, timeout=60000)
+    panel.set_seller_name("Ana Lopez")
+    panel.select("agenda", "northwind-finance", "friendly")
+    return panel
+
+
+def answer(qtbot: QtBot, panel: RoleplayPanel, mic: Mic, wav: Path | None,
+           seconds: float) -> None:
+    """Record one answer once the buyer has finished speaking; play it out; stop."""
+    player = panel.player
+    assert player is not None
+    qtbot.waitUntil(lambda: not player.playing, timeout=60000)
+    mic.use(wav)
+    with qtbot.waitSignal(panel.recording_started, timeout=5000):
+        panel.toggle_recording()
+    recorder = panel.recorder
+    assert recorder is not None
+    qtbot.waitUntil(lambda: recorder.elapsed_s >= seconds + 0.5, timeout=60000)
+
+
+def test_a_full_roleplay_with_a_speaking_buyer(qtbot: QtBot, store: Store, tmp_path: Path,
+                                               tiny: WhisperTranscriber) -> None:
+    engines, reason = find_engines("espeak-ng")
+    if not engines:
+        pytest.skip(f"espeak-ng is not available: {reason}")
+    mic = Mic()
+    panel = make_panel(qtbot, store, mic, tiny, tmp_path / "data",
+                       Voice(engines, tmp_path / "voice", reason))
+    assert "espeak-ng" in panel.voice_label.text()
+    with qtbot.waitSignal(panel.buyer_spoke, timeout=30000) as opened:
+        panel.start_conversation()
+    assert opened.args == ["Thanks for making time \u2014 so what did you want to cover?"]
+    assert panel.caption.text() == opened.args[0]
+    conversation = panel.conversation
+    assert conversation is not None and conversation.seed == 7
+
+    latencies: list[float] = []
+    panel.reply_started.connect(latencies.append)
+    cards: list[dict[str, Any]] = []
+    for wav in TURNS:
+        answer(qtbot, panel, mic, wav, read_audio(wav).size / 16000)
+        with qtbot.waitSignal(panel.turn_scored, timeout=120000) as scored:
+            panel.toggle_recording()
+        cards.append(scored.args[0])
+        if len(cards) < len(TURNS):
+            assert not conversation.finished
+
+    # Three turns: the agenda (which missed the time check and the invitation to add
+    # topics), then the buyer raised both gaps, one after the other.
+    assert conversation.finished
+    assert [c["drill"] for c in cards] == ["agenda", "objection", "objection"]
+    first = {c["id"]: c["met"] for c in cards[0]["criteria"]}
+    assert not first["time_check"] and not first["invite_input"] and first["purpose"]
+    reactions = [t.buyer.reaction for t in conversation.turns[1:]]
+    assert sorted(r for r in reactions if r) == ["adds_topic", "hard_stop"]
+    assert "logistics team" in conversation.turns[1].transcript.lower()  # what was said
+    assert all(c["roleplay"]["seed"] == 7 for c in cards)
+
+    # The conversation scorecard: every turn, with evidence and tips, and the closing line.
+    card = panel.conversation_card
+    assert card.isVisible()
+    summary = conversation.scorecard()
+    assert len(summary["turns"]) == 3 and summary["closing"] is not None
+    text = card.toPlainText()
+    assert "Just so you know" in text or "pricing today" in text
+    assert f"{summary['score']:.0f}/100" in panel.summary.text()
+    assert not panel.record_button.isEnabled()  # finished: start a new one
+
+    # History keeps every turn as a scored attempt of this roleplay.
+    attempts = [a for a in store.attempts() if a.context == conversation.context()]
+    assert len(attempts) == 3 and {a.status for a in attempts} == {"scored"}
+    assert sorted(a.drill_id for a in attempts) == ["agenda", "objection", "objection"]
+
+    # The buyer was heard, to the end of every line: the opening, two reactions, the closing.
+    assert len(latencies) == 3 and all(s < 30 for s in latencies)
+    player = panel.player
+    assert player is not None
+    qtbot.waitUntil(lambda: not player.playing, timeout=60000)
+    spoken = [panel.buyer_wavs[t.buyer.text] for t in conversation.turns]
+    assert conversation.closing is not None
+    spoken.append(panel.buyer_wavs[conversation.closing.text])
+    assert len(set(spoken)) == 4
+    heard = mic.played_seconds()
+    assert heard >= sum(read_audio(w).size / 16000 for w in spoken) - 0.1
+
+    # Replay end to end: buyer lines and the seller's three answers, in turn.
+    with qtbot.waitSignal(panel.replay_finished, timeout=120000):
+        panel.replay_conversation()
+    answers = sum(read_audio(w).size / 16000 for w in TURNS)
+    assert mic.played_seconds() - heard >= answers
+
+
+def test_captions_only_and_a_silent_answer(qtbot: QtBot, store: Store, tmp_path: Path,
+                                           tiny: WhisperTranscriber) -> None:
+    mic = Mic()
+    panel = make_panel(qtbot, store, mic, tiny, tmp_path / "data",
+                       Voice([], tmp_path / "voice"))
+    assert panel.voice_label.text() == NO_ENGINE_MESSAGE
+    with qtbot.waitSignal(panel.buyer_spoke, timeout=5000):
+        panel.start_conversation()
+    assert panel.caption.text()
+    answer(qtbot, panel, mic, None, 2.0)  # the microphone hears nothing
+    with qtbot.waitSignal(panel.message_shown, timeout=60000) as shown:
+        panel.toggle_recording()
+    assert shown.args[0].startswith(SILENT_MESSAGE)
+    conversation = panel.conversation
+    assert conversation is not None and not conversation.turns  # the buyer still waits
+    assert panel.record_button.isEnabled()
+    assert mic.played_seconds() == 0.0
+    failed = [a for a in store.attempts() if a.context == conversation.context()]
+    assert [a.status for a in failed] == ["failed"]
+
+
+def test_every_action_has_a_scoped_shortcut_and_a_tooltip(qtbot: QtBot, store: Store,
+                                                         tmp_path: Path) -> None:
+    panel = RoleplayPanel(store, DrillLibrary(), None, None, SyncPool(), tmp_path,
+                          voice=Voice([], tmp_path / "voice"))
+    qtbot.addWidget(panel)
+    shortcuts = {s.key().toString(): s for s in panel.findChildren(QShortcut)}
+    assert set(shortcuts) == {"Space", "Ctrl+Return", "Ctrl+Shift+L", "Ctrl+Shift+M",
+                              "Ctrl+Shift+R"}
+    assert all(s.context() == Qt.ShortcutContext.WidgetWithChildrenShortcut
+               for s in shortcuts.values())
+    for button in (panel.start_button, panel.record_button, panel.line_button,
+                   panel.mute_button, panel.replay_button):
+        assert any(key in button.toolTip() for key in shortcuts), button.toolTip()
+    # Without a conversation, or without a name, one sentence and nothing recorded.
+    with qtbot.waitSignal(panel.message_shown, timeout=1000) as shown:
+        panel.toggle_recording()
+    assert shown.args[0] == "Press Start (Ctrl+Return) to begin a roleplay first."
+    panel.start_conversation()
+    with qtbot.waitSignal(panel.message_shown, timeout=1000) as shown:
+        panel.toggle_recording()
+    assert shown.args[0].startswith("Type your name first")
+    panel.set_seller_name("Ana")
+    with qtbot.waitSignal(panel.message_shown, timeout=1000) as shown:
+        panel.toggle_recording()
+    assert "PortAudio" in shown.args[0]
+    assert store.attempts() == []
+    panel.set_muted(True)
+    assert panel.mute_button.isChecked() and panel.mute_button.text() == "Unmute buyer"
+
+
+def test_the_conversation_card_escapes_what_was_said() -> None:
+    card = {"drill": "agenda", "persona": "busy", "score": 50.0, "closing": None,
+            "turns": [{"turn": 1, "buyer": {"text": "<b>hi</b>"}, "transcript": "a < b & c",
+                       "rubric": "agenda", "score": 50.0,
+                       "criteria": [{"name": "x", "met": True, "evidence": "<i>"},
+                                    {"name": "y", "met": False, "tip": "t", "example": "e"}]}]}
+    out = conversation_html(card)
+    assert "<b>hi</b>" not in out and "&lt;b&gt;hi&lt;/b&gt;" in out
+    assert "a &lt; b &amp; c" in out and "\u2717 y: t" in out
