@@ -1,15 +1,17 @@
 """The judges measured on the labelled corpus: floors a little below what we reach.
 
 Figures reached (held-out part, ``uv run python -m trainer.bench rubric``): pooled balanced
-accuracy 0.882 over 474 judgements (lowest drill: vision 0.76; lowest criterion:
-vision/specific_use 0.60), feature/benefit accuracy 0.927 on 55 statements. The floors below
-leave a small margin for harmless changes and fail on a real regression. (The issue's targets,
-0.90 overall and 0.80 per criterion, are not reached yet; the feature/benefit target of 0.90 is.)
+accuracy 0.887 over 553 judgements, objection included (lowest drill: vision 0.78; lowest
+criterion: vision/specific_use 0.65), feature/benefit accuracy 0.927 on 55 statements. The
+floors below leave a small margin for harmless changes and fail on a real regression. (The
+issue's targets, 0.90 overall and 0.80 per criterion, are not reached yet; the feature/benefit
+target of 0.90 is.)
 """
 
 from __future__ import annotations
 
 import json
+import re
 import time
 
 import pytest
@@ -22,6 +24,9 @@ from trainer.embeddings import Embedder
 from trainer.errors import EmptyTranscript
 from trainer.evaluation import CORPUS_DIR, expected_split, load_corpus
 from trainer.scoring import normalise, score_transcript
+
+# Tuning items added after the split: batches "-xNNN" and "-yNNN" (never held out).
+_ADDED = re.compile(r"-[xy]\d+$")
 
 CONTRACT = {
     "agenda": ["purpose", "time_check", "topics", "invite_input", "outcome"],
@@ -53,16 +58,17 @@ def test_corpus_is_large_balanced_and_split_once() -> None:
         items = load_corpus(drill_id)
         total += len(items)
         assert len(items) >= 30
-        for criterion in CONTRACT[drill_id]:
+        for criterion in CONTRACT.get(drill_id) or list(items[0]["labels"]):
             share = sum(i["labels"][criterion] for i in items) / len(items)
             assert 0.25 <= share <= 0.75, (drill_id, criterion, share)
-        numbered = [i for i in items if "-x" not in i["id"]]
+        numbered = [i for i in items if not _ADDED.search(i["id"])]
         for n, item in enumerate(numbered, start=1):  # the fixed rule: every third item held out
             assert item["id"] == f"{drill_id}-{n:03d}"
             assert item["split"] == expected_split(item["id"]) == (
                 "heldout" if n % 3 == 0 else "tune")
         for item in items[len(numbered):]:  # items added later for tuning: after, never held out
-            assert "-x" in item["id"] and item["split"] == expected_split(item["id"]) == "tune"
+            assert _ADDED.search(item["id"])
+            assert item["split"] == expected_split(item["id"]) == "tune"
     assert total >= 150
     statements = (CORPUS_DIR / "feature_benefit.jsonl").read_text().splitlines()
     assert len(statements) >= 100
@@ -80,9 +86,9 @@ def test_held_out_accuracy_floors() -> None:
     report, fb_accuracy, fb_count = rubric_report("heldout")
     overall = report.overall()
     assert overall.total >= 450
-    assert overall.balanced_accuracy >= 0.86
+    assert overall.balanced_accuracy >= 0.87
     for drill, confusion in report.per_drill().items():
-        assert confusion.balanced_accuracy >= 0.73, drill
+        assert confusion.balanced_accuracy >= 0.75, drill
     assert fb_count >= 50 and fb_accuracy >= 0.90
 
 

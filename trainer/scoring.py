@@ -30,6 +30,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from trainer.drills import Criterion, Drill, Scenario
 from trainer.errors import EmptyTranscript
 
@@ -303,14 +305,28 @@ class _Judge:
         self.context = context
         self._vectors: Any = None
 
-    def _similar(self, criterion: Criterion) -> list[float]:
+    def _similar(self, criterion: Criterion, extra_vague: tuple[str, ...] = ()) -> list[float]:
+        """Each window's best cosine with the criterion's exemplars. A window holding one of the
+        criterion's vague phrases is measured twice, as said and with the phrase blanked, and
+        keeps the lower cosine: a vague phrase can neither earn the meaning ("they'd use it every
+        day") nor hide what the rest says (blanking "licence cost" leaves no difference)."""
         embedder = self.context.embedder
         if embedder is None or not criterion.exemplars or not self.windows:
             return [0.0] * len(self.windows)
         if self._vectors is None:
             self._vectors = embedder.embed([w.text for w in self.windows])
         exemplars = embedder.embed(list(criterion.exemplars))
-        return [float(x) for x in (self._vectors @ exemplars.T).max(axis=1)]
+        best = (self._vectors @ exemplars.T).max(axis=1)
+        vague = _compiled(criterion.vague + extra_vague, self.context)
+        masked = [_mask(w.text, vague) for w in self.windows]
+        changed = [i for i, (m, w) in enumerate(zip(masked, self.windows, strict=True))
+                   if m != w.text]
+        if changed:
+            texts = [re.sub(r"\s+", " ", masked[i]).strip() or "." for i in changed]
+            blanked = (embedder.embed(texts) @ exemplars.T).max(axis=1)
+            best = best.copy()
+            best[changed] = np.minimum(best[changed], blanked)
+        return [float(x) for x in best]
 
     def _scenario_similar(self, fields: tuple[str, ...]) -> list[float]:
         """Each window's best cosine with a scenario value (a pain, the alternative...)."""
@@ -336,7 +352,7 @@ class _Judge:
                                                                          self.context)
         require = _compiled(criterion.require, self.context)
         exclude = _compiled(criterion.exclude, self.context)
-        similarities = self._similar(criterion)
+        similarities = self._similar(criterion, extra_vague)
         scenario = self._scenario_similar(criterion.scenario_fields)
         rows: list[tuple[float, ...]] = []
         for window, similarity, meaning in zip(self.windows, similarities, scenario,
@@ -369,7 +385,7 @@ class _Judge:
         cues = _compiled(criterion.cues, self.context)
         require = _compiled(criterion.require, self.context)
         exclude = _compiled(criterion.exclude, self.context)
-        similarities = self._similar(criterion)
+        similarities = self._similar(criterion, extra_vague)
         for window, similarity in zip(self.windows, similarities, strict=True):
             masked = _mask(window.text, vague)
             if any(p.search(masked) for p in exclude):
@@ -388,12 +404,26 @@ class _Judge:
         return None
 
 
+# List parts that are not things to cover: the call's ending ("and by the end we decide...",
+# "then next steps"), questions time, or an open end ("and we'll see").
+_LIST_END = re.compile(
+    r"\b(?:by the end|at the end|before we (?:hang up|wrap|finish)|(?:we|i) can wrap"
+    r"|wrap(?:ping)? up|so we can|if (?:it|this|that|there's time|we have time))\b", re.IGNORECASE)
+_NOT_ITEM = re.compile(
+    r"^(?:(?:and |yeah |maybe |some |any |your |a few )*(?:questions?|q and a|q&a|next steps?)\b"
+    r"|(?:we'll|we will|let's|we can|i'll|we'd) (?:see|go from there|take it from there)\b"
+    r"|see (?:where|what|how) (?:it|things|that) (?:goes|go|lands?)"
+    r"|(?:anything|whatever) (?:else )?(?:you|comes)"
+    r"|you know$|so on$|stuff$|things$|whatever$)", re.IGNORECASE)
+
+
 def _list_items(tail: str) -> list[str]:
     tail = re.split(r"[?!.]", tail, maxsplit=1)[0]
+    tail = _LIST_END.split(tail, maxsplit=1)[0]
     items = []
     for part in _LIST_SPLIT.split(tail):
-        words = [w for w in re.findall(r"[a-z0-9']+", part.lower()) if w not in _STOP_ITEMS]
-        if words:
+        words = [w for w in re.findall(r"[a-z0-9'&]+", part.lower()) if w not in _STOP_ITEMS]
+        if words and not _NOT_ITEM.match(" ".join(words)):
             items.append(" ".join(words))
     return items
 
