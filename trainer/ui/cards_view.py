@@ -418,7 +418,7 @@ class CardGamePanel(QWidget):
 
         self.scoreboard = self._make_table()
         self.scoreboard.setAccessibleName("Scoreboard")
-        self.scoreboard.setMinimumWidth(300)
+        self.scoreboard.setMinimumWidth(420)  # room for a name beside the four numbers
         columns.addWidget(self.scoreboard, 1)
         return page
 

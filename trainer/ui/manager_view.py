@@ -406,6 +406,7 @@ class ManagerPanel(QWidget):
         self.manager_edit = QLineEdit(manager)
         self.manager_edit.setPlaceholderText("Your name (the manager)")
         self.manager_edit.setAccessibleName("Manager")
+        self.manager_edit.setMinimumWidth(150)
         self.drill_combo = QComboBox()
         self.drill_combo.setAccessibleName("Drill")
         for drill in self.library.drills():
@@ -414,6 +415,10 @@ class ManagerPanel(QWidget):
         self.drill_combo.setCurrentIndex(max(index, 0))
         self.scenario_combo = QComboBox()
         self.scenario_combo.setAccessibleName("Scenario")
+        # Long scenario titles must not push the row wider than the window.
+        self.scenario_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.scenario_combo.setMinimumContentsLength(24)
         for scenario in self.library.scenarios():
             self.scenario_combo.addItem(scenario.title, scenario.id)
         self.cap_spin = QSpinBox()
@@ -437,6 +442,7 @@ class ManagerPanel(QWidget):
             label.setStyleSheet(f"color: {MUTED};")
             choices.addWidget(label, 0, col)
             choices.addWidget(widget, 1, col)
+        choices.setColumnStretch(3, 1)
         layout.addLayout(choices)
         self.start_button = self._action(page, "Start 1:1", "Ctrl+Return",
                                          "Start the 1:1 with this seller", self.start_session)
@@ -570,6 +576,7 @@ class ManagerPanel(QWidget):
         self.team_table.setMinimumHeight(int(base * 14))
         self.team_table.horizontalHeader().setSectionResizeMode(
             QHeaderView.ResizeMode.Stretch)
+        self.team_table.horizontalHeader().setTextElideMode(Qt.TextElideMode.ElideRight)
         layout.addWidget(self.team_table)
         self.due_label = _label(color=INK)
         layout.addWidget(self.due_label)
@@ -1067,6 +1074,7 @@ class ManagerPanel(QWidget):
             table.setItem(sellers.index(r.seller.name), col_of[r.drill_id], cell)
             if r.status in ("due", "expired"):
                 due.append(f"{r.seller.name} ({r.drill_title}, {STATUS_TEXT[r.status].lower()})")
+        table.resizeRowsToContents()  # a long status wraps onto a second line
         self.due_label.setText("Due for re-certification: " + "; ".join(due) if due
                                else "Nobody is due for re-certification.")
         self.chart.set_rates(rates)

@@ -473,7 +473,7 @@ class StoryHourPanel(QWidget):
         layout = QVBoxLayout(page)
         self.winner_label = self.fonts.scale(_label("", GREEN), 3.2, bold=True)
         self.winner_label.setAccessibleName("Winner")
-        self.winner_detail = self.fonts.scale(_label("", MUTED), 1.2)
+        self.winner_detail = self.fonts.scale(_label("", MUTED, wrap=False), 1.2)
         layout.addWidget(self.winner_label, 0, Qt.AlignmentFlag.AlignHCenter)
         layout.addWidget(self.winner_detail, 0, Qt.AlignmentFlag.AlignHCenter)
         self.ranking_table = QTableWidget(0, 6)
@@ -936,6 +936,8 @@ class StoryLibraryPanel(QWidget):
         splitter = QSplitter()
         self.results = QListWidget()
         self.results.setAccessibleName("Stories found")
+        self.results.setWordWrap(True)  # a long tag line wraps instead of scrolling
+        self.results.setSpacing(3)
         self.fonts.scale(self.results, 1.2)
         self.results.currentRowChanged.connect(self._on_selected)
         splitter.addWidget(self.results)
