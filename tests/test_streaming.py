@@ -354,3 +354,19 @@ def test_without_a_parallel_tail_stop_waits_for_the_running_pass() -> None:
     transcript = stream.finish(timeout=10)
     stream.close()
     assert len(transcript.words) == 4 and stream.stats.dropped_passes == 0
+
+
+def test_a_quick_model_takes_the_partials_and_the_tail_and_windows_stay() -> None:
+    main, quick = RecordingTranscriber(), RecordingTranscriber()
+    stream = StreamingTranscriber(main, partials=True, quick_transcriber=quick)
+    stream.start()
+    feed(stream, phrases(6))  # 18.6 s: one window, partials at the pauses after it
+    feed(stream, phrases(1, first=6), idle=False)
+    transcript = stream.finish(timeout=30)
+    stream.close()
+    kinds = [p.kind for p in stream.stats.passes]
+    assert kinds.count("window") >= 1 and ("tail" in kinds or stream.stats.reused_partial)
+    windows = sum(1 for k in kinds if k == "window")
+    assert len(main.calls) == windows  # the main model only ever ran the windows
+    assert len(quick.calls) == len(kinds) - windows  # partials and the tail: the quick one
+    assert [w.word for w in transcript.words] == [f"f{150 + 10 * k}." for k in range(7)]

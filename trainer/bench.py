@@ -286,6 +286,7 @@ def _live_parsers(sub: Any) -> None:
     p.add_argument("--trailing", default="0,1", help="seconds of silence before Stop")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--quick-beam", type=int, help="beam width for partials and the tail")
+    p.add_argument("--quick-model", help="a faster model for partials and the tail (tiny.en)")
     p = sub.add_parser("fillers", help="filler-word recall of Whisper with different prompts")
     p.add_argument("--model", action="append", help="models (default: both)")
     p = sub.add_parser("memory", help="resident memory through a long live take")
@@ -300,6 +301,7 @@ def _live_parsers(sub: Any) -> None:
     p.add_argument("--trailing", default="0,1")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--quick-beam", type=int)
+    p.add_argument("--quick-model")
     p = sub.add_parser("_fillers_one", help=argparse.SUPPRESS)
     p.add_argument("model")
 
@@ -309,7 +311,8 @@ def _run_live(args: argparse.Namespace) -> int:
 
     if args.what == "latency":
         return bench_live.bench_latency(args.model or ["base"], _floats(args.seconds),
-                                        _floats(args.trailing), args.threads, args.quick_beam)
+                                        _floats(args.trailing), args.threads, args.quick_beam,
+                                        args.quick_model)
     if args.what == "fillers":
         from trainer.transcriber import KNOWN_MODELS
 
@@ -320,7 +323,8 @@ def _run_live(args: argparse.Namespace) -> int:
         return bench_live.bench_delivery(args.model)
     if args.what == "_latency_one":
         result = bench_live._latency_one(args.model, _floats(args.seconds),
-                                         _floats(args.trailing), args.threads, args.quick_beam)
+                                         _floats(args.trailing), args.threads, args.quick_beam,
+                                         args.quick_model)
     else:
         result = bench_live._fillers_one(args.model)
     print(json.dumps(result))

@@ -93,7 +93,8 @@ def _rss_mb() -> float:
 
 # -- latency ---------------------------------------------------------------------------------
 def _latency_one(model: str, seconds: list[float], trailing: list[float],
-                 threads: int, quick_beam: int | None = None) -> dict[str, Any]:
+                 threads: int, quick_beam: int | None = None,
+                 quick_model: str | None = None) -> dict[str, Any]:
     from trainer.drills import DrillLibrary
     from trainer.live import run_realtime
     from trainer.transcriber import WhisperTranscriber
@@ -104,6 +105,11 @@ def _latency_one(model: str, seconds: list[float], trailing: list[float],
     transcriber = WhisperTranscriber(model, cpu_threads=threads)
     load_s = transcriber.load()
     transcriber.transcribe(_sources()[0][0][: RATE * 3])  # warm-up, as after start-up
+    quick = None
+    if quick_model:
+        quick = WhisperTranscriber(quick_model, cpu_threads=threads)
+        load_s += quick.load()
+        quick.transcribe(_sources()[0][0][: RATE * 3])
     rows = []
     with tempfile.TemporaryDirectory(prefix="bench-latency-") as tmp:
         for length in seconds:
@@ -114,6 +120,8 @@ def _latency_one(model: str, seconds: list[float], trailing: list[float],
                 load_before = _load_average()
                 options: dict[str, Any] = {} if quick_beam is None else {
                     "quick_beam": quick_beam}
+                if quick is not None:
+                    options["quick_transcriber"] = quick
                 run = run_realtime(drill, scenario, path, transcriber, work_dir=Path(tmp),
                                    **options)
                 assert run.batch_transcript is not None
@@ -138,9 +146,11 @@ def _peak_rss_mb() -> float:
 
 
 def bench_latency(models: list[str], seconds: list[float], trailing: list[float],
-                  threads: int, quick_beam: int | None = None) -> int:
+                  threads: int, quick_beam: int | None = None,
+                  quick_model: str | None = None) -> int:
     print(f"live latency: takes played at real speed through Recorder -> live transcription "
           f"(agenda drill); cpu_threads={threads}; quick_beam={quick_beam}; "
+          f"quick_model={quick_model}; "
           f"{os.cpu_count()} CPUs")
     header = (f"{'model':8} {'take s':>6} {'pause':>5} {'Stop->card s':>12} {'batch s':>7} "
               f"{'stream WER':>10} {'batch WER':>9} {'ratio':>5} {'tail s':>6} "
@@ -152,7 +162,8 @@ def bench_latency(models: list[str], seconds: list[float], trailing: list[float]
             [sys.executable, "-m", "trainer.bench", "_latency_one", model,
              "--seconds", ",".join(f"{s:g}" for s in seconds),
              "--trailing", ",".join(f"{t:g}" for t in trailing), "--threads", str(threads),
-             *(["--quick-beam", str(quick_beam)] if quick_beam else [])],
+             *(["--quick-beam", str(quick_beam)] if quick_beam else []),
+             *(["--quick-model", quick_model] if quick_model else [])],
             capture_output=True, text=True, cwd=ROOT)
         if proc.returncode != 0:
             print(f"{model:8} failed: {proc.stderr.strip().splitlines()[-1:]}")

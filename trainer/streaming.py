@@ -290,6 +290,9 @@ class StreamingTranscriber:
             the 2-core target it kept the worker busy and made windows lag).
         quick_beam: beam width for partials and the tail (the passes a Stop may wait for),
             when the transcriber takes ``beam_size``; ``None`` keeps the model's own.
+        quick_transcriber: a faster model for partials and the tail (``tiny.en``), so Stop
+            waits for a small encoder run instead of the main model's; windows, which make
+            up most of the transcript, stay with ``transcriber``.
         parallel_tail: at Stop, if a pass is still running, don't wait for it: transcribe
             everything not yet committed at once, on the caller's thread, and drop the
             running pass's result. Only for a transcriber that runs two calls at once
@@ -307,7 +310,7 @@ class StreamingTranscriber:
                  max_window_s: float = 28.0,
                  partials: bool = True, pause_s: float = 0.3,
                  partial_every_s: float | None = None, quick_beam: int | None = None,
-                 parallel_tail: bool = False,
+                 parallel_tail: bool = False, quick_transcriber: Any = None,
                  prompt: str | None = FILLER_PROMPT, keep_prompt: bool = True,
                  prompt_words: int = 40, context_s: float = 1.0,
                  clock: Callable[[], float] = time.monotonic) -> None:
@@ -323,6 +326,7 @@ class StreamingTranscriber:
         self.partial_every = int(partial_every_s * samplerate) if partial_every_s else None
         self.quick_beam = quick_beam
         self.parallel_tail = parallel_tail
+        self.quick_transcriber = quick_transcriber
         self._beam_arg = quick_beam is not None and "beam_size" in _parameters(transcriber)
         self.partial_min_new = int(0.6 * samplerate)
         self.context = int(context_s * samplerate)
@@ -523,6 +527,13 @@ class StreamingTranscriber:
                 self._cond.notify_all()
 
     def _transcribe(self, job: _Job) -> Transcript:
+        if self.quick_transcriber is not None and job.kind != "window":
+            options: dict[str, Any] = {}
+            if "beam_size" in _parameters(self.quick_transcriber):
+                options["beam_size"] = self.quick_beam or 1
+            fast: Transcript = self.quick_transcriber.transcribe(
+                job.audio, initial_prompt=job.prompt, **options)
+            return fast
         if self._beam_arg and job.kind != "window":
             # Partials and the tail are on the critical path to the scorecard after Stop.
             quick: Transcript = self.transcriber.transcribe(
