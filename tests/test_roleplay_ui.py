@@ -221,3 +221,20 @@ def test_the_conversation_card_escapes_what_was_said() -> None:
     out = conversation_html(card)
     assert "<b>hi</b>" not in out and "&lt;b&gt;hi&lt;/b&gt;" in out
     assert "a &lt; b &amp; c" in out and "\u2717 y: t" in out
+
+
+def test_the_buyer_is_pitched_the_managers_company_once_set_up(qtbot: QtBot, store: Store,
+                                                                tmp_path: Path) -> None:
+    from trainer.company import make_profile, save_company
+
+    panel = RoleplayPanel(store, DrillLibrary(), None, None, SyncPool(), tmp_path,
+                          voice=Voice([], tmp_path / "voice"))
+    qtbot.addWidget(panel)
+    bundled = panel._scenario()
+    assert bundled is not None and bundled.company.get("name") != "Acme Close"
+    save_company(store, make_profile(name="Acme Close", offering="month-end close software",
+                                     value_points="Close in five days",
+                                     differentiators="Flux analysis built in"))
+    pitched = panel._scenario()
+    assert pitched is not None and pitched.company["name"] == "Acme Close"
+    assert pitched.prospect == bundled.prospect  # the buyer stays who they were

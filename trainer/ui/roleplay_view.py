@@ -41,6 +41,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from trainer.company import apply_company, load_company
 from trainer.delivery import check_heard
 from trainer.drills import Drill, DrillLibrary, Scenario
 from trainer.errors import SilentRecording, StorageError, TrainerError
@@ -345,8 +346,15 @@ class RoleplayPanel(QWidget):
                     combo.setCurrentIndex(index)
 
     def _scenario(self) -> Scenario | None:
+        """The chosen prospect, pitched our company once the manager has set it up."""
         sid = self.scenario_combo.currentData()
-        return self.library.scenario(sid) if sid else None
+        if not sid:
+            return None
+        try:
+            profile = load_company(self.store)
+        except TrainerError:
+            profile = None  # a damaged profile: the bundled company still makes a roleplay
+        return apply_company(self.library.scenario(sid), profile)
 
     # == messages =========================================================================
     def show_message(self, text: str, kind: str = "error") -> None:
