@@ -14,6 +14,7 @@ if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from trainer.store import Store  # noqa: E402
+from trainer.transcriber import WhisperTranscriber  # noqa: E402
 
 DATA = Path(__file__).parent / "data"
 SPEECH = DATA / "speech"
@@ -47,6 +48,15 @@ def require_tool(name: str) -> str:
     if path is None:
         pytest.skip(f"{name} is not installed (the CI script installs it)")
     return path
+
+
+@pytest.fixture(scope="session")
+def tiny() -> WhisperTranscriber:
+    """The real bundled tiny.en model, loaded once for the whole run and shared by every test
+    that transcribes (the app keeps its model loaded between takes the same way)."""
+    transcriber = WhisperTranscriber("tiny.en")
+    transcriber.load()
+    return transcriber
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

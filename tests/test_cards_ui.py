@@ -54,14 +54,6 @@ class FakeClock:
         self.now += seconds
 
 
-@pytest.fixture(scope="session")
-def tiny() -> WhisperTranscriber:
-    """The real bundled tiny.en model, loaded once for this file's session."""
-    transcriber = WhisperTranscriber("tiny.en")
-    transcriber.load()
-    return transcriber
-
-
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()

@@ -61,13 +61,6 @@ def espeak(tmp_path: Path, name: str, text: str, *args: str) -> Path:
     return out
 
 
-@pytest.fixture(scope="module")
-def tiny() -> WhisperTranscriber:
-    transcriber = WhisperTranscriber("tiny.en")
-    transcriber.load()
-    return transcriber
-
-
 # -- pace -----------------------------------------------------------------------------------
 @pytest.mark.model
 def test_pace_matches_the_espeak_rate_and_is_ordered(tmp_path: Path,

@@ -58,13 +58,6 @@ class PromptedScript:
         return Transcript(self.text, words, len(audio) / 16000, self.name)
 
 
-@pytest.fixture(scope="module")
-def tiny() -> WhisperTranscriber:
-    transcriber = WhisperTranscriber("tiny.en")
-    transcriber.load()
-    return transcriber
-
-
 @pytest.fixture
 def make_window(qtbot: QtBot, store: Store, user_dirs: Path) -> Iterator[Any]:
     windows: list[MainWindow] = []

@@ -56,13 +56,6 @@ class Mic:
         return getattr(self.devices[-1], name)
 
 
-@pytest.fixture(scope="module")
-def tiny() -> WhisperTranscriber:
-    transcriber = WhisperTranscriber("tiny.en")
-    transcriber.load()
-    return transcriber
-
-
 def make_panel(qtbot: QtBot, store: Store, mic: Mic, tiny: WhisperTranscriber,
                data_dir: Path, voice: Voice) -> RoleplayPanel:
     panel = RoleplayPanel(store, DrillLibrary(), mic, tiny, SyncPool(), data_dir, voice=voice,

@@ -63,13 +63,6 @@ def yes(title: str, text: str, accept_label: str, destructive: bool) -> bool:
     return True
 
 
-@pytest.fixture(scope="module")
-def tiny() -> WhisperTranscriber:
-    transcriber = WhisperTranscriber("tiny.en")
-    transcriber.load()
-    return transcriber
-
-
 @pytest.fixture
 def make_window(qtbot: QtBot, store: Store, user_dirs: Path) -> Iterator[Any]:
     windows: list[MainWindow] = []

@@ -78,14 +78,6 @@ class Answers:
         return self.answers.pop(0) if self.answers else True
 
 
-@pytest.fixture(scope="session")
-def tiny() -> WhisperTranscriber:
-    """The real bundled tiny.en model, loaded once for the session."""
-    transcriber = WhisperTranscriber("tiny.en")
-    transcriber.load()
-    return transcriber
-
-
 @pytest.fixture
 def library() -> DrillLibrary:
     return DrillLibrary()

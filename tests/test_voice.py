@@ -52,13 +52,6 @@ def _engine_or_skip(name: str) -> None:
         engine.close()
 
 
-@pytest.fixture(scope="module")
-def tiny() -> WhisperTranscriber:
-    transcriber = WhisperTranscriber("tiny.en")
-    transcriber.load()
-    return transcriber
-
-
 @pytest.fixture
 def sockets_refused(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     attempts: list[str] = []
