@@ -186,6 +186,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick-beam", type=int, help="beam width for partials and the tail")
     parser.add_argument("--no-partials", action="store_true",
                         help="no live partial transcripts while the seller speaks")
+    parser.add_argument("--quick-model", help="a faster model for partials and the tail "
+                        "(tiny.en)")
     args = parser.parse_args(argv)
     engines = args.engine or ["piper", "espeak-ng", "none"]
     streaming: dict[str, Any] = {}
@@ -193,9 +195,16 @@ def main(argv: list[str] | None = None) -> int:
         streaming["quick_beam"] = args.quick_beam
     if args.no_partials:
         streaming["partials"] = False
+    if args.quick_model:
+        from trainer.transcriber import WhisperTranscriber
+
+        quick = WhisperTranscriber(args.quick_model)
+        quick.load()
+        streaming["quick_transcriber"] = quick
     report(bench(args.model, engines, args.persona, streaming), args.model)
     if streaming:
-        print(f"streaming options: {streaming}")
+        shown = {k: getattr(v, "name", v) for k, v in streaming.items()}
+        print(f"streaming options: {shown}")
     return 0
 
 
