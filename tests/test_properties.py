@@ -22,8 +22,9 @@ from hypothesis import strategies as st
 
 from trainer import paths
 from trainer.drills import Drill, DrillLibrary, load_drill_file, parse_scenario
-from trainer.embeddings import Embedder, locate_files
-from trainer.errors import DrillFileError, EmptyTranscript, ModelMissing, ScenarioError
+from trainer.embeddings import Embedder
+from trainer.errors import DrillFileError, EmptyTranscript, ScenarioError
+from trainer.practice import default_embedder
 from trainer.scoring import score_transcript
 
 LIBRARY = DrillLibrary()
@@ -45,18 +46,9 @@ TRANSCRIPTS = st.one_of(
     st.lists(st.one_of(_sales_sentence, st.text(max_size=30)), max_size=8).map("\n".join),
 )
 
-_EMBEDDER: list[Embedder | None] = []
-
-
 def embedder() -> Embedder | None:
     """One real sentence embedder for every example (the scorer's paraphrase path)."""
-    if not _EMBEDDER:
-        try:
-            locate_files()
-            _EMBEDDER.append(Embedder())
-        except ModelMissing:
-            _EMBEDDER.append(None)
-    return _EMBEDDER[0]
+    return default_embedder()
 
 
 def check_scorecard(drill: Drill, text: str, scenario: Any) -> None:

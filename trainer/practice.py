@@ -7,6 +7,7 @@ keeps this module testable with real parts or fakes.
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,8 +27,14 @@ from trainer.transcriber import SAMPLE_RATE, Transcriber, Transcript
 from trainer.wavio import read_audio, repair_wav
 
 
+@functools.cache
 def default_embedder() -> Embedder | None:
-    """A sentence embedder, or None when its model files are missing (cues still score)."""
+    """The process's sentence embedder, or None when its model files are missing (cues still
+    score).
+
+    One instance for every caller (the practice tab, the roleplay, the card game): its ONNX
+    session is loaded once (``load`` is idempotent and locked) and its sentence cache shared.
+    """
     try:
         from trainer.embeddings import locate_files
 
