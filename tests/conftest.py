@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -57,6 +59,25 @@ def tiny() -> WhisperTranscriber:
     transcriber = WhisperTranscriber("tiny.en")
     transcriber.load()
     return transcriber
+
+
+@pytest.fixture
+def sockets_refused(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """Every way Python opens a connection or resolves a name records the attempt and fails."""
+    attempts: list[str] = []
+
+    def refuse(what: str) -> Any:
+        def refused(*args: Any, **kwargs: Any) -> Any:
+            attempts.append(f"{what}{args[1:] if what.startswith('socket.') else args}")
+            raise OSError(101, f"network refused by the test ({what})")
+        return refused
+
+    for name in ("connect", "connect_ex", "sendto"):
+        monkeypatch.setattr(socket.socket, name, refuse(f"socket.{name}"))
+    for name in ("create_connection", "getaddrinfo", "gethostbyname", "gethostbyname_ex"):
+        monkeypatch.setattr(socket, name, refuse(name))
+    yield attempts
+    assert attempts == [], f"network access attempted: {attempts}"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import SPEECH, require_tool
-from trainer.bench_live import FILLER_COUNT, make_filler_clip
+from trainer.bench_live import FILLER_COUNT, PACE_TEXT, PITCH_TEXT, make_filler_clip
 from trainer.delivery import (
     DeliveryBands,
     count_fillers,
@@ -38,14 +38,7 @@ from trainer.transcriber import Transcript, WhisperTranscriber, Word
 from trainer.wavio import read_audio
 
 RATE = 16000
-PACE_TEXT = ("Our team works with finance leaders who want a faster and calmer month end. We "
-             "connect the systems they already use and we match the transactions every night. "
-             "Controllers then review only the exceptions and they close the books in days "
-             "instead of weeks. Most customers see results within the first quarter and they "
-             "keep building on them every month after that.")
-PITCH_TEXT = ("We help finance teams close the month in three days instead of ten. Our "
-              "customers stop chasing spreadsheets and start trusting their numbers. Would "
-              "that make a difference for your team this quarter?")
+# The same speech as `python -m trainer.bench delivery`, so the test and the bench agree.
 
 
 def espeak(tmp_path: Path, name: str, text: str, *args: str) -> Path:

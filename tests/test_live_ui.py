@@ -19,6 +19,7 @@ from pytestqt.qtbot import QtBot
 
 from tests.conftest import SPEECH
 from tests.fakes import FakeSoundDevice
+from tests.windows import close_windows, ready_window
 from trainer.delivery import METRIC_ORDER, SILENT_MESSAGE
 from trainer.drills import DrillLibrary
 from trainer.mictest import MicCheck
@@ -30,7 +31,6 @@ from trainer.ui.main_window import MainWindow, State
 from trainer.wavio import read_audio, write_wav
 
 AGENDA_WAV = SPEECH / "agenda_good.wav"
-SCENARIO_ID = "northwind-finance"
 
 
 class Answers:
@@ -66,26 +66,11 @@ def make_window(qtbot: QtBot, store: Store, user_dirs: Path) -> Iterator[Any]:
              ) -> MainWindow:
         kwargs.setdefault("confirm", Answers())
         window = MainWindow(DrillLibrary(), store, sound, transcriber, user_dirs, **kwargs)
-        qtbot.addWidget(window)
         windows.append(window)
-        window.show()
-        qtbot.waitExposed(window)
-        window.activateWindow()
-        qtbot.waitUntil(window.isActiveWindow, timeout=5000)
-        if transcriber is not None:
-            qtbot.waitUntil(lambda: window.model_state == "ready", timeout=30000)
-        window.name_edit.clear()
-        qtbot.keyClicks(window.name_edit, name)
-        window.drill_combo.setCurrentIndex(window.drill_combo.findData("agenda"))
-        window.scenario_combo.setCurrentIndex(window.scenario_combo.findData(SCENARIO_ID))
-        window.record_button.setFocus()
-        return window
+        return ready_window(qtbot, window, name, model_timeout_ms=30000)
 
     yield make
-    for window in windows:
-        if window.state is State.RECORDING:
-            window.close()
-        window.wait_for_background()
+    close_windows(windows)
 
 
 def space(qtbot: QtBot, window: MainWindow) -> None:

@@ -22,7 +22,6 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -94,25 +93,6 @@ def _check(seen: dict[str, Any]) -> None:
     assert "tell you about our company" in seen["saved_transcript"].lower()
     assert "founded" in seen["cli_text"].lower()
     assert seen["cli_score"] == seen["score"]  # the CLI scores the saved take the same way
-
-
-@pytest.fixture
-def sockets_refused(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    """Every way Python opens a connection or resolves a name records the attempt and fails."""
-    attempts: list[str] = []
-
-    def refuse(what: str) -> Any:
-        def refused(*args: Any, **kwargs: Any) -> Any:
-            attempts.append(f"{what}{args[1:] if what.startswith('socket.') else args}")
-            raise OSError(101, f"network refused by the test ({what})")
-        return refused
-
-    for name in ("connect", "connect_ex", "sendto"):
-        monkeypatch.setattr(socket.socket, name, refuse(f"socket.{name}"))
-    for name in ("create_connection", "getaddrinfo", "gethostbyname", "gethostbyname_ex"):
-        monkeypatch.setattr(socket, name, refuse(name))
-    yield attempts
-    assert attempts == [], f"network access attempted: {attempts}"
 
 
 def test_full_flow_with_every_socket_refused(sockets_refused: list[str], user_dirs: Path

@@ -20,6 +20,7 @@ from pytestqt.qtbot import QtBot
 
 from tests.conftest import SPEECH
 from tests.fakes import FakeSoundDevice
+from tests.windows import close_windows, ready_window
 from trainer.agendas import written_agenda
 from trainer.calls import saved_calls
 from trainer.drills import DrillLibrary
@@ -35,7 +36,6 @@ from trainer.wavio import read_audio
 AGENDA_WAV = SPEECH / "agenda_good.wav"
 GOOD = (SPEECH / "agenda_good.txt").read_text(encoding="utf-8")
 WEAK = (SPEECH / "agenda_weak.txt").read_text(encoding="utf-8")
-SCENARIO_ID = "northwind-finance"
 FAST = 20.0
 CTRL = Qt.KeyboardModifier.ControlModifier
 CTRL_SHIFT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
@@ -73,25 +73,11 @@ def make_window(qtbot: QtBot, store: Store, user_dirs: Path) -> Iterator[Any]:
         transcriber = transcriber or Scripted()
         window = MainWindow(DrillLibrary(), store, sound, transcriber, user_dirs,
                             pool=SyncPool() if pool == "sync" else pool, confirm=yes)
-        qtbot.addWidget(window)
         windows.append(window)
-        window.show()
-        qtbot.waitExposed(window)
-        window.activateWindow()
-        qtbot.waitUntil(window.isActiveWindow, timeout=5000)
-        qtbot.waitUntil(lambda: window.model_state == "ready", timeout=60000)
-        window.name_edit.clear()
-        qtbot.keyClicks(window.name_edit, name)
-        window.drill_combo.setCurrentIndex(window.drill_combo.findData("agenda"))
-        window.scenario_combo.setCurrentIndex(window.scenario_combo.findData(SCENARIO_ID))
-        window.record_button.setFocus()
-        return window
+        return ready_window(qtbot, window, name)
 
     yield make
-    for window in windows:
-        if window.state is State.RECORDING:
-            window.close()
-        window.wait_for_background()
+    close_windows(windows)
 
 
 def record_take(qtbot: QtBot, window: MainWindow, timeout: int = 60000) -> dict[str, Any]:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -36,19 +34,6 @@ def transcriber(request: pytest.FixtureRequest) -> WhisperTranscriber:
     return _loaded[name]
 
 
-@pytest.fixture
-def no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Any attempt to open a socket fails the test."""
-
-    def refuse(*args: object, **kwargs: object) -> None:
-        raise AssertionError("network access attempted")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket, "create_connection", refuse)
-    monkeypatch.setattr(socket, "getaddrinfo", refuse)
-    yield
-
-
 def test_both_models_are_installed_and_base_is_default() -> None:
     assert available_models() == list(KNOWN_MODELS)
     assert DEFAULT_MODEL == "base"
@@ -57,7 +42,7 @@ def test_both_models_are_installed_and_base_is_default() -> None:
 
 
 def test_espeak_agenda_is_transcribed_with_word_timestamps(
-        transcriber: WhisperTranscriber, no_network: None) -> None:
+        transcriber: WhisperTranscriber, sockets_refused: list[str]) -> None:
     reference = (SPEECH / "agenda_good.txt").read_text()
     result = transcriber.transcribe(read_audio(SPEECH / "agenda_good.wav"))
     error = wer(reference, result.text)
@@ -71,7 +56,7 @@ def test_espeak_agenda_is_transcribed_with_word_timestamps(
     assert result.model == transcriber.name
 
 
-def test_real_human_speech(transcriber: WhisperTranscriber, no_network: None) -> None:
+def test_real_human_speech(transcriber: WhisperTranscriber, sockets_refused: list[str]) -> None:
     references = json.loads((LIBRIVOX / "transcripts.json").read_text())
     total_errors = 0.0
     total_words = 0
@@ -90,7 +75,7 @@ def test_silence_produces_no_words(transcriber: WhisperTranscriber) -> None:
     assert result.words == [] and result.text == ""
 
 
-def test_unknown_model_name_never_downloads(no_network: None) -> None:
+def test_unknown_model_name_never_downloads(sockets_refused: list[str]) -> None:
     with pytest.raises(ModelMissing, match="'large-v3' is not installed; choose one of"):
         WhisperTranscriber("large-v3")
 
@@ -101,7 +86,7 @@ def test_folder_that_is_not_a_model(tmp_path: Path) -> None:
         resolve_model(str(tmp_path))
 
 
-def test_model_folder_path_is_accepted(no_network: None) -> None:
+def test_model_folder_path_is_accepted(sockets_refused: list[str]) -> None:
     _, folder = resolve_model("tiny.en")
     name, resolved = resolve_model(str(folder))
     assert resolved == folder and name == folder.name

@@ -24,6 +24,7 @@ from pytestqt.qtbot import QtBot
 
 from tests.conftest import SPEECH
 from tests.fakes import FakeSoundDevice
+from tests.windows import SCENARIO_ID, close_windows, ready_window
 from trainer.delivery import METRIC_ORDER, SILENT_MESSAGE
 from trainer.drills import DrillLibrary
 from trainer.errors import SilentRecording
@@ -40,7 +41,6 @@ from trainer.wer import wer
 
 AGENDA_WAV = SPEECH / "agenda_good.wav"
 AGENDA_TEXT = (SPEECH / "agenda_good.txt").read_text(encoding="utf-8")  # what the WAV says
-SCENARIO_ID = "northwind-finance"
 FAST = 20.0  # the fake microphone feeds 20x real time: the 34 s clip takes under 2 s
 
 
@@ -94,27 +94,11 @@ def make_window(qtbot: QtBot, store: Store, library: DrillLibrary, user_dirs: Pa
         # brings its own answers; a real modal dialog would block the test.
         kwargs.setdefault("confirm", Answers())
         window = MainWindow(library, store, sound, transcriber, user_dirs, pool=pool, **kwargs)
-        qtbot.addWidget(window)
         windows.append(window)
-        window.show()
-        qtbot.waitExposed(window)
-        window.activateWindow()
-        qtbot.waitUntil(window.isActiveWindow, timeout=5000)  # shortcuts need an active window
-        if transcriber is not None and wait_for_model:
-            qtbot.waitUntil(lambda: window.model_state == "ready", timeout=30000)
-        if name is not None:
-            window.name_edit.clear()
-            qtbot.keyClicks(window.name_edit, name)
-        choose(window, "agenda", SCENARIO_ID)
-        # Focus away from the name field, as the seller does, so Space reaches the shortcut.
-        window.record_button.setFocus()
-        return window
+        return ready_window(qtbot, window, name, wait_for_model, model_timeout_ms=30000)
 
     yield make
-    for window in windows:
-        if window.state is State.RECORDING:
-            window.close()
-        window.wait_for_background()
+    close_windows(windows)
 
 
 def choose(window: MainWindow, drill_id: str, scenario_id: str) -> None:

@@ -8,12 +8,9 @@ point refused. The audio is then transcribed by the real tiny.en model.
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -50,24 +47,6 @@ def _engine_or_skip(name: str) -> None:
         pytest.skip(f"{name} is not available here: {reason}")
     for engine in engines:
         engine.close()
-
-
-@pytest.fixture
-def sockets_refused(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    attempts: list[str] = []
-
-    def refuse(what: str) -> Any:
-        def refused(*args: Any, **kwargs: Any) -> Any:
-            attempts.append(what)
-            raise OSError(101, f"network refused by the test ({what})")
-        return refused
-
-    for name in ("connect", "connect_ex", "sendto"):
-        monkeypatch.setattr(socket.socket, name, refuse(f"socket.{name}"))
-    for name in ("create_connection", "getaddrinfo", "gethostbyname", "gethostbyname_ex"):
-        monkeypatch.setattr(socket, name, refuse(name))
-    yield attempts
-    assert attempts == [], f"network access attempted: {attempts}"
 
 
 CHILD = """
