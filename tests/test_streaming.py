@@ -202,6 +202,27 @@ def test_partial_covering_the_end_makes_stop_free() -> None:
     assert len(transcript.words) == 2
 
 
+def test_stop_after_more_speech_transcribes_only_what_follows_the_partial() -> None:
+    transcriber = RecordingTranscriber()
+    stream = StreamingTranscriber(transcriber, partials=True, context_s=1.0)
+    stream.start()
+    feed(stream, np.concatenate([phrases(2), silence(1.0)]))  # 7.2 s, then a partial
+    assert stream.live_text().tentative and stream._partial is not None
+    partial_end = stream._partial.end  # in the second pause, 0.3 s or more after 5.6 s
+    assert 5.8 * RATE <= partial_end <= 6.2 * RATE
+    calls = len(transcriber.calls)
+    feed(stream, tone(2.0, 300.0), idle=False)  # the seller goes on and presses Stop
+    transcript = stream.finish(timeout=30)
+    stream.close()
+    assert len(transcriber.calls) == calls + 1
+    tail_samples = transcriber.calls[-1][0]
+    # The tail pass heard what was said after the partial and 1 s of context, not all 9.2 s.
+    assert tail_samples == 9.2 * RATE - partial_end + 1.0 * RATE
+    assert stream.stats.reused_partial
+    assert [w.word for w in transcript.words] == ["f150.", "f160.", "f300."]
+    assert transcript.words[-1].start == pytest.approx(7.2, abs=0.05)  # on the take's clock
+
+
 def test_silence_only_gives_no_words_and_no_model_call() -> None:
     transcriber = RecordingTranscriber()
     stream = StreamingTranscriber(transcriber)

@@ -90,3 +90,49 @@ def test_model_folder_path_is_accepted(sockets_refused: list[str]) -> None:
     _, folder = resolve_model("tiny.en")
     name, resolved = resolve_model(str(folder))
     assert resolved == folder and name == folder.name
+
+
+def test_a_short_clip_costs_one_encoder_run_and_keeps_its_words(
+        transcriber: WhisperTranscriber) -> None:
+    """faster-whisper re-reads the frames after the last word of a short input with a whole
+    encoder run; ours does not, and hears the same words as the stock model."""
+    from faster_whisper import WhisperModel
+
+    from trainer.streaming import FILLER_PROMPT  # the live passes' prompt
+
+    # Takes cut where the stock model re-reads: 2 s of a LibriVox reading ("And Mr. John
+    # Dashwood had then...") for tiny.en, 2.5 s of a spoken reply cut mid-phrase ("That's a
+    # fair point, and thanks for-") for base.
+    path, seconds = {"tiny.en": (LIBRIVOX / "sense_and_sensibility_01_austen_64kb-0870.wav", 2.0),
+                     "base": (SPEECH / "roleplay_handling.wav", 2.5)}[transcriber.name]
+    audio = read_audio(path)[: int(16000 * seconds)]
+    transcriber.load()
+    model = transcriber._model
+    runs: list[int] = []
+    real_encode = model.encode
+    model.encode = lambda features: (runs.append(1), real_encode(features))[1]
+    try:
+        ours = transcriber.transcribe(audio, initial_prompt=FILLER_PROMPT, beam_size=1)
+    finally:
+        del model.encode
+    assert len(runs) == 1
+    stock = WhisperModel(str(transcriber.folder), device="cpu", compute_type="int8",
+                         cpu_threads=1, local_files_only=True)
+    stock_runs: list[int] = []
+    stock_encode = stock.encode
+    stock.encode = lambda features: (stock_runs.append(1), stock_encode(features))[1]
+    segments, _ = stock.transcribe(audio, language="en", beam_size=1, vad_filter=True,
+                                   word_timestamps=True, condition_on_previous_text=False,
+                                   initial_prompt=FILLER_PROMPT)
+    stock_words = [w.word.strip() for s in segments for w in s.words or ()]
+    assert [w.word for w in ours.words] == stock_words
+    assert len(stock_runs) == 2, "faster-whisper changed: is the override still needed?"
+
+
+def test_the_app_loads_tiny_en_beside_base_for_the_live_tail() -> None:
+    base = WhisperTranscriber("base", quick="auto")
+    assert base.quick_transcriber is not None
+    assert base.quick_transcriber.name == "tiny.en"
+    assert WhisperTranscriber("tiny.en", quick="auto").quick_transcriber is None
+    assert WhisperTranscriber("base", quick="none").quick_transcriber is None
+    assert WhisperTranscriber("base").quick_transcriber is None  # batch scoring: one model

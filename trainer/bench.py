@@ -286,7 +286,9 @@ def _live_parsers(sub: Any) -> None:
     p.add_argument("--trailing", default="0,1", help="seconds of silence before Stop")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--quick-beam", type=int, help="beam width for partials and the tail")
-    p.add_argument("--quick-model", help="a faster model for partials and the tail (tiny.en)")
+    p.add_argument("--quick-model", default="auto",
+                   help="a faster model for partials and the tail: auto (as the app: tiny.en "
+                   "beside a bigger model), a model name, or none")
     p = sub.add_parser("fillers", help="filler-word recall of Whisper with different prompts")
     p.add_argument("--model", action="append", help="models (default: both)")
     p = sub.add_parser("memory", help="resident memory through a long live take")
@@ -301,7 +303,7 @@ def _live_parsers(sub: Any) -> None:
     p.add_argument("--trailing", default="0,1")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--quick-beam", type=int)
-    p.add_argument("--quick-model")
+    p.add_argument("--quick-model", default="auto")
     p = sub.add_parser("_fillers_one", help=argparse.SUPPRESS)
     p.add_argument("model")
 

@@ -102,13 +102,11 @@ def _latency_one(model: str, seconds: list[float], trailing: list[float],
     library = DrillLibrary()
     drill = library.drill("agenda")
     scenario = library.scenario("northwind-finance")
-    transcriber = WhisperTranscriber(model, cpu_threads=threads)
+    transcriber = WhisperTranscriber(model, cpu_threads=threads, quick=quick_model)
     load_s = transcriber.load()
     transcriber.transcribe(_sources()[0][0][: RATE * 3])  # warm-up, as after start-up
-    quick = None
-    if quick_model:
-        quick = WhisperTranscriber(quick_model, cpu_threads=threads)
-        load_s += quick.load()
+    quick = transcriber.quick_transcriber
+    if quick is not None:
         quick.transcribe(_sources()[0][0][: RATE * 3])
     rows = []
     with tempfile.TemporaryDirectory(prefix="bench-latency-") as tmp:
@@ -120,8 +118,6 @@ def _latency_one(model: str, seconds: list[float], trailing: list[float],
                 load_before = _load_average()
                 options: dict[str, Any] = {} if quick_beam is None else {
                     "quick_beam": quick_beam}
-                if quick is not None:
-                    options["quick_transcriber"] = quick
                 run = run_realtime(drill, scenario, path, transcriber, work_dir=Path(tmp),
                                    **options)
                 assert run.batch_transcript is not None
@@ -183,8 +179,8 @@ def bench_latency(models: list[str], seconds: list[float], trailing: list[float]
     print("Stop->card: last sample delivered -> recorder stopped, transcription tail, silence "
           "check, rubric + delivery scored. pause: silence between the last word and Stop. "
           "batch: the whole file in one call, same model, same process. tail: audio "
-          "transcribed after Stop; reused: a partial made during the pause already covered "
-          "it. max lag: worst delay of a committed window behind the speaker. wait: Stop (after "
+          "transcribed after Stop; reused: the partial made in the seller's last pause was "
+          "kept, so only what was said after it was transcribed. max lag: worst delay of a committed window behind the speaker. wait: Stop (after "
           "the recorder stopped) to the full transcript; score: silence check, rubric and "
           "delivery. load: 1-minute "
           "load average when the take started (2 CPUs).")
@@ -309,11 +305,11 @@ def bench_memory(model: str, minutes: float, speed: float) -> int:
     from trainer.filesource import FileSoundDevice
     from trainer.live import LiveTake
     from trainer.recorder import Recorder
-    from trainer.transcriber import WhisperTranscriber
+    from trainer.transcriber import LIVE_QUICK, WhisperTranscriber
 
     print(f"memory over a {minutes:g}-minute live take, model {model}, speed {speed:g}x")
     before = _rss_mb()
-    transcriber = WhisperTranscriber(model)
+    transcriber = WhisperTranscriber(model, quick=LIVE_QUICK)  # as the app loads it
     transcriber.load()
     transcriber.transcribe(_sources()[0][0][: RATE * 3])
     loaded = _rss_mb()

@@ -114,7 +114,8 @@ def _one_turn(conversation: Any, wav: Path, transcriber: Any, embedder: Any, voi
 
 
 def bench(model: str, engines: list[str], persona: str = "friendly",
-          streaming: dict[str, Any] | None = None) -> list[TurnTiming]:
+          streaming: dict[str, Any] | None = None, quick: str | None = "auto"
+          ) -> list[TurnTiming]:
     from trainer.drills import DrillLibrary
     from trainer.practice import default_embedder
     from trainer.roleplay import Conversation, load_script
@@ -123,7 +124,7 @@ def bench(model: str, engines: list[str], persona: str = "friendly",
 
     library = DrillLibrary()
     script = load_script(library)
-    transcriber = WhisperTranscriber(model)
+    transcriber = WhisperTranscriber(model, quick=quick)  # "auto": as the app loads it
     transcriber.load()
     embedder = default_embedder()
     if embedder is not None:
@@ -186,8 +187,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick-beam", type=int, help="beam width for partials and the tail")
     parser.add_argument("--no-partials", action="store_true",
                         help="no live partial transcripts while the seller speaks")
-    parser.add_argument("--quick-model", help="a faster model for partials and the tail "
-                        "(tiny.en)")
+    parser.add_argument("--quick-model", default="auto",
+                        help="a faster model for partials and the tail: auto (as the app: "
+                        "tiny.en beside a bigger model), a model name, or none")
     args = parser.parse_args(argv)
     engines = args.engine or ["piper", "espeak-ng", "none"]
     streaming: dict[str, Any] = {}
@@ -195,13 +197,8 @@ def main(argv: list[str] | None = None) -> int:
         streaming["quick_beam"] = args.quick_beam
     if args.no_partials:
         streaming["partials"] = False
-    if args.quick_model:
-        from trainer.transcriber import WhisperTranscriber
-
-        quick = WhisperTranscriber(args.quick_model)
-        quick.load()
-        streaming["quick_transcriber"] = quick
-    report(bench(args.model, engines, args.persona, streaming), args.model)
+    report(bench(args.model, engines, args.persona, streaming, args.quick_model), args.model)
+    print(f"quick model: {args.quick_model}")
     if streaming:
         shown = {k: getattr(v, "name", v) for k, v in streaming.items()}
         print(f"streaming options: {shown}")

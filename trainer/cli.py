@@ -19,7 +19,7 @@ from trainer.drills import DrillLibrary, Scenario, load_scenario, parse_scenario
 from trainer.errors import ScenarioError, TrainerError
 from trainer.practice import build_scorecard, default_embedder, score_audio
 from trainer.scoring import score_transcript
-from trainer.transcriber import DEFAULT_MODEL, KNOWN_MODELS, WhisperTranscriber
+from trainer.transcriber import DEFAULT_MODEL, KNOWN_MODELS, LIVE_QUICK, WhisperTranscriber
 from trainer.wavio import check_length, read_audio
 
 EXIT_BAD_INPUT = 2
@@ -199,7 +199,7 @@ def _score_realtime(drill: Any, scenario: Scenario | None, audio: Path,
     """Score ``audio`` as if spoken live; adds ``timing`` (Stop → scorecard, whole-file)."""
     from trainer.live import run_realtime
 
-    transcriber = WhisperTranscriber(model)
+    transcriber = WhisperTranscriber(model, quick=LIVE_QUICK)  # as the app does
     transcriber.load()  # the app loads the model at start-up, before any take
     run = run_realtime(drill, scenario, audio, transcriber)
     card = run.scorecard

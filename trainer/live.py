@@ -38,6 +38,8 @@ class LiveTake:
         # Greedy decoding for the passes Stop may wait for: a 12 s tail took 2.6 s instead
         # of 3.4 s with base, with the same word error rate on the latency clips.
         streaming.setdefault("quick_beam", 1)
+        # A smaller model for the tail and the partials, when the transcriber carries one.
+        streaming.setdefault("quick_transcriber", getattr(transcriber, "quick_transcriber", None))
         self.stream = StreamingTranscriber(transcriber, samplerate=SAMPLE_RATE, **streaming)
         self.prosody = ProsodyTracker(SAMPLE_RATE)
         self._started = False

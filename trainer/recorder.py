@@ -103,7 +103,7 @@ class Recorder:
         self.clock = clock
         self.on_audio = on_audio
         self.stall_timeout_s = stall_timeout_s
-        self._queue: queue.Queue[npt.NDArray[np.float32]] = queue.Queue()
+        self._queue: queue.Queue[npt.NDArray[np.float32] | None] = queue.Queue()
         self._stream: Any = None
         self._writer: WavWriter | None = None
         self._thread: threading.Thread | None = None
@@ -223,6 +223,8 @@ class Recorder:
             try:
                 block = self._queue.get(timeout=0.1)
             except queue.Empty:
+                block = None
+            if block is None:  # a timeout, or stop() waking us at once
                 if self._running.is_set() and self.clock() - last_audio > self.stall_timeout_s:
                     self._fail(AudioDeviceError(
                         "The microphone stopped sending sound (was it unplugged?); "
@@ -271,6 +273,9 @@ class Recorder:
                     raise
         self._running.clear()
         if self._thread is not None:
+            # Wake the writer now rather than at its next 0.1 s poll: Stop -> scorecard
+            # waits for this.
+            self._queue.put_nowait(None)
             self._thread.join(timeout=10)
             self._thread = None
         writer, self._writer = self._writer, None

@@ -14,6 +14,7 @@ Two models are known by name:
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import os
 import shutil
@@ -187,6 +188,55 @@ def available_models() -> list[str]:
     return found
 
 
+@functools.cache
+def _whisper_model_class() -> Any:
+    """``WhisperModel`` without a wasted encoder run at the end of the audio.
+
+    With word timestamps, faster-whisper 1.2 moves its read position back to the last word's
+    end whenever the decoder's output did not close with a timestamp, and reads again from
+    there: for the last chunk of a short input that is a whole 30-second encoder run over a
+    few frames after the last word (measured: a 2 s tail cost two encoder runs, 0.75 s with
+    tiny.en instead of 0.38 s). When the decoder read the whole last chunk (no unfinished
+    segment), there is nothing left to read, so we report the chunk as finished. An
+    unfinished segment still moves back and is read again, as before.
+    """
+    from faster_whisper import WhisperModel  # heavy import, deferred until needed
+
+    class _WhisperModel(WhisperModel):  # type: ignore[misc]
+        def _split_segments_by_timestamps(self, tokenizer: Any, tokens: list[int],
+                                          time_offset: float, segment_size: int,
+                                          segment_duration: float, seek: int) -> Any:
+            segments, new_seek, finished = super()._split_segments_by_timestamps(
+                tokenizer=tokenizer, tokens=tokens, time_offset=time_offset,
+                segment_size=segment_size, segment_duration=segment_duration, seek=seek)
+            last_chunk = segment_size < self.feature_extractor.nb_max_frames
+            if last_chunk and new_seek >= seek + segment_size:
+                finished = True
+            return segments, new_seek, finished
+
+    return _WhisperModel
+
+
+QUICK_MODEL = "tiny.en"
+LIVE_QUICK = "auto"  # the app's live takes load a quick model beside the main one
+
+
+def _quick_model_name(model: str, quick: str | None) -> str | None:
+    """The quick model to load beside ``model``: ``quick``, or for ``"auto"`` tiny.en when
+    it is installed and ``model`` is a bigger known model."""
+    if quick is None or quick.lower() == "none":
+        return None
+    if quick != "auto":
+        return quick
+    if model not in KNOWN_MODELS or model == QUICK_MODEL:
+        return None
+    try:
+        resolve_model(QUICK_MODEL)
+    except ModelMissing:
+        return None
+    return QUICK_MODEL
+
+
 class WhisperTranscriber:
     """faster-whisper on a local model, loaded once and reused for every attempt.
 
@@ -198,15 +248,29 @@ class WhisperTranscriber:
         num_workers: calls the model can run at once (one thread each). Two let the live
             path transcribe the tail at Stop beside a pass still running, instead of after
             it; the second worker costs about 120 MB (measured with base).
+        quick: a smaller model for the live passes a Stop waits for (the tail, and the
+            speculative partials), loaded with this one: ``"auto"`` is ``tiny.en`` when it
+            is installed and smaller than ``model``; ``None`` or ``"none"`` for no quick
+            model. Its encoder run is about a third of base's, so Stop -> scorecard fits in
+            a second (``trainer.bench latency``); everything said before the last ~10 s is
+            still transcribed by ``model``.
+        quick_threads: CTranslate2 threads of the quick model (it runs while the seller
+            waits, so it takes both cores).
     """
 
     def __init__(self, model: str | None = None, cpu_threads: int = 1, beam_size: int = 5,
-                 num_workers: int = 2) -> None:
+                 num_workers: int = 2, quick: str | None = None,
+                 quick_threads: int = 2) -> None:
         self.name, self.folder = resolve_model(model)
         self.cpu_threads = cpu_threads
         self.beam_size = beam_size
         self.num_workers = num_workers
         self._model: Any = None
+        self.quick_transcriber: WhisperTranscriber | None = None
+        quick_name = _quick_model_name(self.name, quick)
+        if quick_name is not None:
+            self.quick_transcriber = WhisperTranscriber(
+                quick_name, cpu_threads=quick_threads, beam_size=1, num_workers=1)
 
     @property
     def concurrent_calls(self) -> int:
@@ -218,16 +282,17 @@ class WhisperTranscriber:
         return self._model is not None
 
     def load(self) -> float:
+        """Load the model (and the quick one); seconds taken, 0 when already loaded."""
         if self._model is not None:
             return 0.0
         started = time.perf_counter()
-        from faster_whisper import WhisperModel  # heavy import, deferred until needed
-
-        self._model = WhisperModel(
+        self._model = _whisper_model_class()(
             str(self.folder), device="cpu", compute_type="int8",
             cpu_threads=self.cpu_threads, num_workers=self.num_workers,
             local_files_only=True,
         )
+        if self.quick_transcriber is not None:
+            self.quick_transcriber.load()
         return time.perf_counter() - started
 
     def transcribe(self, audio: FloatArray, initial_prompt: str | None = None,

@@ -30,7 +30,7 @@ from trainer.practice import recover_unfinished
 from trainer.settings import load_settings, settings_path
 from trainer.sound import load_sounddevice
 from trainer.store import Store, open_store
-from trainer.transcriber import MODEL_ENV, WhisperTranscriber
+from trainer.transcriber import LIVE_QUICK, MODEL_ENV, WhisperTranscriber
 from trainer.ui.main_window import MainWindow
 
 APP_NAME = "Sales Trainer"
@@ -61,11 +61,11 @@ def _transcriber(preferred: str) -> tuple[Any, str | None]:
     """The speech model: ``TRAINER_MODEL``, then the remembered one, then the default."""
     chosen = os.environ.get(MODEL_ENV) or preferred or None
     try:
-        return WhisperTranscriber(chosen), None
+        return WhisperTranscriber(chosen, quick=LIVE_QUICK), None
     except ModelMissing as exc:
         if chosen and chosen == preferred and not os.environ.get(MODEL_ENV):
             try:  # a stale remembered name should not cost the seller their scoring
-                return WhisperTranscriber(None), None
+                return WhisperTranscriber(None, quick=LIVE_QUICK), None
             except ModelMissing:
                 pass
         return None, str(exc)
