@@ -160,6 +160,8 @@ def test_split_rule_keeps_added_tuning_items_out_of_the_held_out_part() -> None:
     assert expected_split("vision-003") == "heldout"
     assert expected_split("vision-004") == "tune"
     assert expected_split("vision-x003") == "tune"
+    assert expected_split("vision-z003") == "tune"
+    assert expected_split("vision-h003") == "heldout"  # written for measuring only
     assert expected_split("objection-012") == "heldout"
 
 

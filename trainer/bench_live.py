@@ -180,7 +180,8 @@ def bench_latency(models: list[str], seconds: list[float], trailing: list[float]
           "check, rubric + delivery scored. pause: silence between the last word and Stop. "
           "batch: the whole file in one call, same model, same process. tail: audio "
           "transcribed after Stop; reused: the partial made in the seller's last pause was "
-          "kept, so only what was said after it was transcribed. max lag: worst delay of a committed window behind the speaker. wait: Stop (after "
+          "kept, so only what was said after it was transcribed. max lag: worst delay of a "
+          "committed window behind the speaker. wait: Stop (after "
           "the recorder stopped) to the full transcript; score: silence check, rubric and "
           "delivery. load: 1-minute "
           "load average when the take started (2 CPUs).")

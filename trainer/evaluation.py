@@ -1,10 +1,11 @@
 """Measure the rubric judge against labelled transcripts (``tests/data/rubric/*.jsonl``).
 
 The corpus was written and labelled from the criterion definitions alone, then split once:
-item ``<drill>-N`` is held out when N % 3 == 0. Items added later for tuning carry an ``x`` in
-their number (``<drill>-x001``) and always belong to the ``tune`` part, so adding them never
-changes the held-out set. Tuning looks only at the ``tune`` part; the figures we quote come from
-the ``heldout`` part.
+item ``<drill>-N`` is held out when N % 3 == 0. Items added later for tuning carry an ``x``,
+``y`` or ``z`` in their number (``<drill>-x001``) and always belong to the ``tune`` part, so
+adding them never changes the held-out set. A later batch written only to measure with, and
+never scored before it was added, carries an ``h`` (``<drill>-h001``) and is always held out.
+Tuning looks only at the ``tune`` part; the figures we quote come from the ``heldout`` part.
 """
 
 from __future__ import annotations
@@ -83,11 +84,15 @@ class Report:
 
 
 _NUMBERED = re.compile(r"[a-z_]+-(\d+)")
+_MEASURING_ONLY = re.compile(r"[a-z_]+-h\d+")
 
 
 def expected_split(item_id: str) -> str:
-    """The fixed split rule: ``<drill>-N`` is held out when N % 3 == 0; anything else (the
-    ``<drill>-xNNN`` items added for tuning) is tuning data."""
+    """The fixed split rule: ``<drill>-N`` is held out when N % 3 == 0, and ``<drill>-hNNN``
+    (a batch written for measuring only) always; anything else (the ``<drill>-xNNN`` items
+    added for tuning) is tuning data."""
+    if _MEASURING_ONLY.fullmatch(item_id):
+        return "heldout"
     match = _NUMBERED.fullmatch(item_id)
     return "heldout" if match and int(match.group(1)) % 3 == 0 else "tune"
 
