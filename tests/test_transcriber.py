@@ -106,13 +106,15 @@ def test_a_short_clip_costs_one_encoder_run_and_keeps_its_words(
     path, seconds = {"tiny.en": (LIBRIVOX / "sense_and_sensibility_01_austen_64kb-0870.wav", 2.0),
                      "base": (SPEECH / "roleplay_handling.wav", 2.5)}[transcriber.name]
     audio = read_audio(path)[: int(16000 * seconds)]
-    transcriber.load()
-    model = transcriber._model
+    quick = WhisperTranscriber(transcriber.name, cpu_threads=2, num_workers=1,
+                               skip_final_reread=True)  # as the app's quick model is made
+    quick.load()
+    model = quick._model
     runs: list[int] = []
     real_encode = model.encode
     model.encode = lambda features: (runs.append(1), real_encode(features))[1]
     try:
-        ours = transcriber.transcribe(audio, initial_prompt=FILLER_PROMPT, beam_size=1)
+        ours = quick.transcribe(audio, initial_prompt=FILLER_PROMPT, beam_size=1)
     finally:
         del model.encode
     assert len(runs) == 1
@@ -135,4 +137,5 @@ def test_the_app_loads_tiny_en_beside_base_for_the_live_tail() -> None:
     assert base.quick_transcriber.name == "tiny.en"
     assert WhisperTranscriber("tiny.en", quick="auto").quick_transcriber is None
     assert WhisperTranscriber("base", quick="none").quick_transcriber is None
+    assert base.quick_transcriber.skip_final_reread and not base.skip_final_reread
     assert WhisperTranscriber("base").quick_transcriber is None  # batch scoring: one model

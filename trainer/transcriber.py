@@ -195,10 +195,14 @@ def _whisper_model_class() -> Any:
     With word timestamps, faster-whisper 1.2 moves its read position back to the last word's
     end whenever the decoder's output did not close with a timestamp, and reads again from
     there: for the last chunk of a short input that is a whole 30-second encoder run over a
-    few frames after the last word (measured: a 2 s tail cost two encoder runs, 0.75 s with
-    tiny.en instead of 0.38 s). When the decoder read the whole last chunk (no unfinished
+    few frames after the last word (measured: a 2 s tail took 0.80 s with tiny.en on two
+    threads instead of 0.41 s). When the decoder read the whole last chunk (no unfinished
     segment), there is nothing left to read, so we report the chunk as finished. An
     unfinished segment still moves back and is read again, as before.
+
+    Only the quick model uses it (the passes a Stop waits for): on every full test clip the
+    words are the same as the stock model's, but on a clip cut mid-sentence the re-read can
+    settle a word differently, and the main model's transcripts are kept exactly as measured.
     """
     from faster_whisper import WhisperModel  # heavy import, deferred until needed
 
@@ -256,21 +260,25 @@ class WhisperTranscriber:
             still transcribed by ``model``.
         quick_threads: CTranslate2 threads of the quick model (it runs while the seller
             waits, so it takes both cores).
+        skip_final_reread: no second encoder run over the frames after the last word (see
+            ``_whisper_model_class``); set for the quick model.
     """
 
     def __init__(self, model: str | None = None, cpu_threads: int = 1, beam_size: int = 5,
                  num_workers: int = 2, quick: str | None = None,
-                 quick_threads: int = 2) -> None:
+                 quick_threads: int = 2, skip_final_reread: bool = False) -> None:
         self.name, self.folder = resolve_model(model)
         self.cpu_threads = cpu_threads
         self.beam_size = beam_size
         self.num_workers = num_workers
+        self.skip_final_reread = skip_final_reread
         self._model: Any = None
         self.quick_transcriber: WhisperTranscriber | None = None
         quick_name = _quick_model_name(self.name, quick)
         if quick_name is not None:
             self.quick_transcriber = WhisperTranscriber(
-                quick_name, cpu_threads=quick_threads, beam_size=1, num_workers=1)
+                quick_name, cpu_threads=quick_threads, beam_size=1, num_workers=1,
+                skip_final_reread=True)
 
     @property
     def concurrent_calls(self) -> int:
@@ -286,7 +294,10 @@ class WhisperTranscriber:
         if self._model is not None:
             return 0.0
         started = time.perf_counter()
-        self._model = _whisper_model_class()(
+        from faster_whisper import WhisperModel  # heavy import, deferred until needed
+
+        model_class: Any = _whisper_model_class() if self.skip_final_reread else WhisperModel
+        self._model = model_class(
             str(self.folder), device="cpu", compute_type="int8",
             cpu_threads=self.cpu_threads, num_workers=self.num_workers,
             local_files_only=True,
