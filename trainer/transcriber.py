@@ -255,9 +255,9 @@ class WhisperTranscriber:
         quick: a smaller model for the live passes a Stop waits for (the tail, and the
             speculative partials), loaded with this one: ``"auto"`` is ``tiny.en`` when it
             is installed and smaller than ``model``; ``None`` or ``"none"`` for no quick
-            model. Its encoder run is about a third of base's, so Stop -> scorecard fits in
-            a second (``trainer.bench latency``); everything said before the last ~10 s is
-            still transcribed by ``model``.
+            model. Its encoder run takes about half as long as base's, so Stop -> scorecard
+            is typically 0.6 s (``trainer.bench latency``); everything said before the last
+            few seconds is still transcribed by ``model``.
         quick_threads: CTranslate2 threads of the quick model (it runs while the seller
             waits, so it takes both cores).
         skip_final_reread: no second encoder run over the frames after the last word (see
