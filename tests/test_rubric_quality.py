@@ -25,7 +25,8 @@ from trainer.errors import EmptyTranscript
 from trainer.evaluation import CORPUS_DIR, expected_split, load_corpus
 from trainer.scoring import normalise, score_transcript
 
-# Tuning items added after the split: batches "-xNNN" and "-yNNN" (never held out).
+# Items added after the split: tuning batches "-xNNN", "-yNNN", "-zNNN" (never held out) and
+# "-hNNN", written for measuring only (always held out).
 _ADDED = re.compile(r"-[xyzh]\d+$")
 
 CONTRACT = {

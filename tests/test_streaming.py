@@ -391,3 +391,40 @@ def test_a_quick_model_takes_the_partials_and_the_tail_and_windows_stay() -> Non
     assert len(main.calls) == windows  # the main model only ever ran the windows
     assert len(quick.calls) == len(kinds) - windows  # partials and the tail: the quick one
     assert [w.word for w in transcript.words] == [f"f{150 + 10 * k}." for k in range(7)]
+
+
+def test_stop_during_a_quick_partial_waits_for_it_instead_of_queueing_a_tail() -> None:
+    """The quick model has one worker: a tail started beside its running partial would only
+    queue behind it, so Stop lets the partial finish and keeps it."""
+    gate = threading.Event()
+    entered: list[int] = []
+
+    class HeldQuick(RecordingTranscriber):
+        concurrent_calls = 1
+
+        def transcribe(self, audio: np.ndarray, initial_prompt: str | None = None
+                       ) -> Transcript:
+            entered.append(audio.size)
+            return super().transcribe(audio, initial_prompt)
+
+    main, quick = RecordingTranscriber(), HeldQuick(gate)
+    stream = StreamingTranscriber(main, partials=True, quick_transcriber=quick,
+                                  parallel_tail=True)
+    stream.start()
+    feed(stream, np.concatenate([phrases(2), silence(0.6)]), idle=False)
+    deadline = time.monotonic() + 10
+    while stream._running_kind != "partial" and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert stream._running_kind == "partial"  # held at the gate
+    partials_started = len(entered)
+    result: list[Transcript] = []
+    stopper = threading.Thread(target=lambda: result.append(stream.finish(timeout=30)))
+    stopper.start()
+    time.sleep(0.3)
+    assert len(entered) == partials_started  # no tail started beside the held partial
+    gate.set()
+    stopper.join(timeout=30)
+    stream.close()
+    assert result and [w.word for w in result[0].words] == ["f150.", "f160."]
+    assert stream.stats.reused_partial and stream.stats.dropped_passes == 0
+    assert main.calls == []  # no window was due; the main model never ran

@@ -13,6 +13,7 @@ Every problem with what the manager typed is one sentence (``CompanyProfileError
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -21,6 +22,8 @@ from trainer.drills import Scenario
 from trainer.errors import TrainerError
 from trainer.store import Store
 from trainer.stories import Story, search_stories
+
+log = logging.getLogger(__name__)
 
 MAX_ITEMS = 10  # a value proposition with more than ten points is a brochure, not a pitch
 MAX_ITEM_CHARS = 200
@@ -114,6 +117,16 @@ def load_company(store: Store) -> CompanyProfile | None:
         data = json.loads(rows[0]["profile_json"])
         return profile_from_json(data) if isinstance(data, dict) else None
     except (json.JSONDecodeError, CompanyProfileError):
+        return None
+
+
+def usable_company(store: Store) -> CompanyProfile | None:
+    """``load_company``, or ``None`` (logged) when the store cannot be read: a damaged
+    profile must not stop a take, which is then pitched with the bundled company."""
+    try:
+        return load_company(store)
+    except TrainerError as exc:
+        log.warning("Company profile not used: %s", exc)
         return None
 
 

@@ -347,7 +347,7 @@ class StreamingTranscriber:
         self._texts: list[str] = []
         self._partial: _Partial | None = None
         self._partial_mark = 0  # global sample count when the last partial was taken
-        self._busy = False
+        self._running_kind: str | None = None  # the pass the worker is on, if any
         self._abandoned = False  # the pass in hand was superseded by a tail run at Stop
         self._own_tail = False  # finish() runs the tail itself; the worker stands down
         self._finishing = False
@@ -436,7 +436,7 @@ class StreamingTranscriber:
                 self._thread = threading.Thread(target=self._run, daemon=True)
                 self._thread.start()
             tail = None
-            if (self.parallel_tail and self._busy and not self._done
+            if (self._tail_can_run_beside(self._running_kind) and not self._done
                     and self._error is None):
                 # The worker is mid-pass: that pass and then a tail would be two model runs
                 # in a row after Stop. One tail over everything uncommitted, run now beside
@@ -458,6 +458,23 @@ class StreamingTranscriber:
         model = str(getattr(self.transcriber, "name", "model"))
         return Transcript(text=text, words=words, duration_s=end / self.samplerate, model=model,
                           transcribe_s=self._busy_s, extra={"stream": self.stats.to_json()})
+
+    def _tail_can_run_beside(self, running: str | None) -> bool:
+        """Whether a tail started now runs at once beside the worker's ``running`` pass.
+
+        With a quick model, a window runs on the main model and the tail on the quick one;
+        a partial runs on the quick model too, so a tail beside it would only queue inside
+        that model (one worker): better to let the partial finish and reuse it.
+        """
+        if not self.parallel_tail or running is None:
+            return False
+        if self.quick_transcriber is None or running == "window":
+            return True
+        return int(getattr(self.quick_transcriber, "concurrent_calls", 1)) >= 2
+
+    @property
+    def _busy(self) -> bool:
+        return self._running_kind is not None
 
     def _run_own_tail(self, job: _Job) -> None:
         started = self.clock()
@@ -502,19 +519,19 @@ class StreamingTranscriber:
                     job = self._next_job()
                 if job is None:
                     return
-                self._busy = True
+                self._running_kind = job.kind
             started = self.clock()
             try:
                 transcript = self._transcribe(job)
             except BaseException as exc:  # reported to whoever calls finish()
                 with self._cond:
                     self._error = exc
-                    self._busy = False
+                    self._running_kind = None
                     self._cond.notify_all()
                 return
             finished = self.clock()
             with self._cond:
-                self._busy = False
+                self._running_kind = None
                 if self._abandoned:  # finish() ran one tail over this pass's audio too
                     self.stats.dropped_passes += 1
                     self._cond.notify_all()

@@ -56,7 +56,7 @@ from trainer.agendas import (
     written_agendas,
 )
 from trainer.calls import build_scenario, delete_call, save_call, saved_calls, validate_call
-from trainer.company import CompanyProfile, apply_company, load_company
+from trainer.company import CompanyProfile, apply_company, usable_company
 from trainer.compare import compare_takes
 from trainer.drills import Drill, DrillLibrary, Scenario, parse_scenario
 from trainer.errors import StorageError, TrainerError
@@ -726,11 +726,7 @@ class MainWindow(QMainWindow):
         return apply_company(self.library.scenario(scenario_id), self._company())
 
     def _company(self) -> CompanyProfile | None:
-        try:
-            return load_company(self.store)
-        except TrainerError as exc:
-            log.warning("Company profile not used: %s", exc)
-            return None
+        return usable_company(self.store)
 
     def seller_name(self) -> str:
         return " ".join(self.name_edit.text().split())

@@ -41,7 +41,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from trainer.company import apply_company, load_company
+from trainer.company import apply_company, usable_company
 from trainer.delivery import check_heard
 from trainer.drills import Drill, DrillLibrary, Scenario
 from trainer.errors import SilentRecording, StorageError, TrainerError
@@ -350,11 +350,7 @@ class RoleplayPanel(QWidget):
         sid = self.scenario_combo.currentData()
         if not sid:
             return None
-        try:
-            profile = load_company(self.store)
-        except TrainerError:
-            profile = None  # a damaged profile: the bundled company still makes a roleplay
-        return apply_company(self.library.scenario(sid), profile)
+        return apply_company(self.library.scenario(sid), usable_company(self.store))
 
     # == messages =========================================================================
     def show_message(self, text: str, kind: str = "error") -> None:
