@@ -428,3 +428,45 @@ def test_stop_during_a_quick_partial_waits_for_it_instead_of_queueing_a_tail() -
     assert result and [w.word for w in result[0].words] == ["f150.", "f160."]
     assert stream.stats.reused_partial and stream.stats.dropped_passes == 0
     assert main.calls == []  # no window was due; the main model never ran
+
+
+def test_a_window_due_while_the_seller_is_silent_gets_a_quick_partial_first() -> None:
+    """The pause a window is cut in may be the end of the take: a quick partial over the same
+    audio runs first, so a Stop that lands while the main model is on that window reuses the
+    partial instead of re-transcribing the whole window."""
+    gate = threading.Event()
+    main, quick = RecordingTranscriber(gate), RecordingTranscriber()
+    stream = StreamingTranscriber(main, partials=True, quick_transcriber=quick,
+                                  parallel_tail=True)
+    # Four phrases, the last ending at 11.9 s, then silence: the window (due from 10 s) is
+    # cut in that last pause, and the seller stays silent. (Fed before the worker starts, so
+    # it sees the whole take at once.)
+    feed(stream, np.concatenate([phrases(4, pause_s=0.5), silence(0.5)]), idle=False)
+    stream.start()
+    deadline = time.monotonic() + 10
+    while stream._running_kind != "window" and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert stream._running_kind == "window"  # held at the gate, after the partial
+    assert [p.kind for p in stream.stats.passes] == ["partial"]
+    transcript = stream.finish(timeout=10)  # Stop while the main model is on the window
+    assert stream.stats.reused_partial and stream.stats.dropped_passes == 0
+    assert [w.word for w in transcript.words] == [f"f{150 + 10 * k}." for k in range(4)]
+    gate.set()
+    stream.close()
+
+
+def test_no_partial_before_a_window_when_the_seller_is_still_talking() -> None:
+    main, quick = RecordingTranscriber(), RecordingTranscriber()
+    stream = StreamingTranscriber(main, partials=True, quick_transcriber=quick)
+    stream.start()
+    # Phrases end at 2.6, 5.7, 8.8 and 11.9 s: the window is due at 10 s and cut in the pause
+    # after 8.8 s, but the seller is talking again by then.
+    feed(stream, phrases(5, pause_s=0.5))
+    passes = stream.stats.passes
+    kinds = [p.kind for p in passes]
+    assert "window" in kinds and kinds.count("partial") >= 1  # the pauses' own partials
+    first_window = kinds.index("window")
+    assert passes[first_window].end_s == pytest.approx(8.95, abs=0.1)
+    assert all(p.end_s < 10.0 for p in passes[:first_window])  # none once the window was due
+    stream.finish(timeout=10)
+    stream.close()
