@@ -1,8 +1,8 @@
 """The judges measured on the labelled corpus: floors a little below what we reach.
 
 Figures reached (held-out part, ``uv run python -m trainer.bench rubric``): pooled balanced
-accuracy 0.887 over 553 judgements, objection included (lowest drill: vision 0.78; lowest
-criterion: vision/specific_use 0.65), feature/benefit accuracy 0.927 on 55 statements. The
+accuracy 0.892 over 769 judgements, objection included (lowest drill: vision 0.79; lowest
+criterion: vision/specific_use 0.70), feature/benefit accuracy 0.927 on 55 statements. The
 floors below leave a small margin for harmless changes and fail on a real regression. (The
 issue's targets, 0.90 overall and 0.80 per criterion, are not reached yet; the feature/benefit
 target of 0.90 is.)
@@ -25,9 +25,9 @@ from trainer.errors import EmptyTranscript
 from trainer.evaluation import CORPUS_DIR, expected_split, load_corpus
 from trainer.scoring import normalise, score_transcript
 
-# Items added after the split: tuning batches "-xNNN", "-yNNN", "-zNNN" (never held out) and
-# "-hNNN", written for measuring only (always held out).
-_ADDED = re.compile(r"-[xyzh]\d+$")
+# Items added after the split: tuning batches "-wNNN", "-xNNN", "-yNNN", "-zNNN" (never held
+# out) and "-hNNN", written for measuring only (always held out).
+_ADDED = re.compile(r"-[wxyzh]\d+$")
 
 CONTRACT = {
     "agenda": ["purpose", "time_check", "topics", "invite_input", "outcome"],
@@ -93,7 +93,7 @@ def test_held_out_accuracy_floors() -> None:
     report, fb_accuracy, fb_count = rubric_report("heldout")
     overall = report.overall()
     assert overall.total >= 450
-    assert overall.balanced_accuracy >= 0.87
+    assert overall.balanced_accuracy >= 0.88
     for drill, confusion in report.per_drill().items():
         assert confusion.balanced_accuracy >= 0.75, drill
     assert fb_count >= 50 and fb_accuracy >= 0.90

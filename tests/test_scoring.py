@@ -161,6 +161,7 @@ def test_split_rule_keeps_added_tuning_items_out_of_the_held_out_part() -> None:
     assert expected_split("vision-004") == "tune"
     assert expected_split("vision-x003") == "tune"
     assert expected_split("vision-z003") == "tune"
+    assert expected_split("vision-w003") == "tune"
     assert expected_split("vision-h003") == "heldout"  # written for measuring only
     assert expected_split("objection-012") == "heldout"
 
@@ -208,3 +209,20 @@ def test_a_drill_without_a_fitted_model_uses_the_plain_judge(tmp_path: Path) -> 
     assert models_for(bare) == {}  # a damaged file means no learned layer, not a crash
     card = score_transcript(bare, "Picture next spring: your planner opens the list every Monday.")
     assert card.criteria
+
+
+def test_apostrophes_dropped_by_recognition_are_restored_only_where_unambiguous() -> None:
+    said = "the recs arent in excel anymore Nobodys chasing it were well its lets dont"
+    assert normalise(said) == (
+        "the recs aren't in excel anymore Nobody's chasing it were well its lets don't")
+
+
+def test_relief_said_as_nobody_doing_the_old_chore_connects_to_the_pain() -> None:
+    library = DrillLibrary()
+    vision = library.drill("vision")
+    card = score_transcript(
+        vision, "picture three months in, a nurse calls out at five and the open shift goes "
+        "straight to your per diem nurses, your manager taps approve and nobodys calling the "
+        "agency", library.scenario("mercy-health"))
+    relief = next(c for c in card.criteria if c.id == "pain_relief")
+    assert relief.met and "nobody's calling the agency" in (relief.evidence or "")

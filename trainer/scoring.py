@@ -99,10 +99,35 @@ class Scorecard:
         )
 
 
+# Speech-recognition text often drops apostrophes ("arent", "nobodys"). Only forms that are
+# not also words of their own are restored ("were", "well", "its", "lets" and "id" are).
+_CONTRACTIONS = {
+    f"{stem}nt": f"{stem}n't" for stem in (
+        "do", "does", "did", "is", "are", "was", "were", "ca", "could", "should", "would",
+        "have", "has", "had", "wo", "must", "need")
+} | {
+    "im": "i'm", "ive": "i've", "youre": "you're", "youve": "you've", "youll": "you'll",
+    "youd": "you'd", "theyre": "they're", "theyve": "they've", "theyll": "they'll",
+    "theyd": "they'd", "weve": "we've", "itll": "it'll", "thats": "that's", "whats": "what's",
+    "theres": "there's", "heres": "here's", "hes": "he's", "shes": "she's",
+    "nobodys": "nobody's", "everybodys": "everybody's", "everyones": "everyone's",
+    "someones": "someone's", "wholl": "who'll", "thatll": "that'll", "therell": "there'll",
+}
+_CONTRACTION = re.compile(r"\b(" + "|".join(_CONTRACTIONS) + r")\b", re.IGNORECASE)
+
+
+def _restore_apostrophe(match: re.Match[str]) -> str:
+    word = match.group(0)
+    restored = _CONTRACTIONS[word.lower()]
+    return restored.capitalize() if word[0].isupper() else restored
+
+
 def normalise(text: str) -> str:
-    """Typographic quotes to ASCII and runs of spaces folded; keeps words as spoken."""
+    """Typographic quotes to ASCII, apostrophes restored where recognition dropped them
+    ("dont" -> "don't"), runs of spaces folded; otherwise keeps words as spoken."""
     text = text.replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"')
     text = text.replace("\u201d", '"').replace("\u2014", " - ").replace("\u2013", " - ")
+    text = _CONTRACTION.sub(_restore_apostrophe, text)
     return re.sub(r"[ \t]+", " ", text).strip()
 
 
