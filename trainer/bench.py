@@ -271,7 +271,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 # -- the live path (trainer.bench_live): latency, fillers, memory --------------------------------
-_LIVE = ("latency", "fillers", "memory", "delivery", "_latency_one", "_fillers_one")
+_LIVE = ("latency", "fillers", "memory", "delivery", "stop-mid-window", "_latency_one",
+         "_fillers_one")
 
 
 def _floats(text: str) -> list[float]:
@@ -297,6 +298,11 @@ def _live_parsers(sub: Any) -> None:
     p.add_argument("--speed", type=float, default=1.0)
     p = sub.add_parser("delivery", help="delivery metrics on audio with known answers")
     p.add_argument("--model", default="tiny.en")
+    p = sub.add_parser("stop-mid-window", help="Stop on the last word while a window of the "
+                       "main model is running: Stop -> transcript at set delays")
+    p.add_argument("--model", default="base")
+    p.add_argument("--delays", default="0,0.3,0.6,1,1.5",
+                   help="seconds between the window starting and Stop")
     p = sub.add_parser("_latency_one", help=argparse.SUPPRESS)
     p.add_argument("model")
     p.add_argument("--seconds", default="60,120")
@@ -323,6 +329,8 @@ def _run_live(args: argparse.Namespace) -> int:
         return bench_live.bench_memory(args.model, args.minutes, args.speed)
     if args.what == "delivery":
         return bench_live.bench_delivery(args.model)
+    if args.what == "stop-mid-window":
+        return bench_live.bench_stop_mid_window(args.model, _floats(args.delays))
     if args.what == "_latency_one":
         result = bench_live._latency_one(args.model, _floats(args.seconds),
                                          _floats(args.trailing), args.threads, args.quick_beam,

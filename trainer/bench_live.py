@@ -9,6 +9,9 @@
   speech with soft, drawn-out "um"/"uh" whose count is known, and the prompt's effect on
   the word error rate of clean speech.
 - ``memory``: resident memory sampled through a long live take (10 minutes by default).
+- ``stop-mid-window``: the worst case for Stop -> scorecard: Stop on the last word while the
+  main model is on a window, so nothing covers the ~12 s not yet committed. The audio is fed
+  at once, the worker starts, and ``finish`` is called at set delays after the window starts.
 - ``delivery``: the delivery metrics on audio with known answers (espeak-ng rates, inserted
   silences, flattened and widened voices, tones, soft fillers).
 
@@ -367,6 +370,52 @@ PACE_TEXT = ("Our team works with finance leaders who want a faster and calmer m
 PITCH_TEXT = ("We help finance teams close the month in three days instead of ten. Our "
               "customers stop chasing spreadsheets and start trusting their numbers. Would "
               "that make a difference for your team this quarter?")
+
+
+def bench_stop_mid_window(model: str, delays: list[float]) -> int:
+    import statistics
+
+    from trainer.streaming import StreamingTranscriber
+    from trainer.transcriber import LIVE_QUICK, WhisperTranscriber
+
+    transcriber = WhisperTranscriber(model, quick=LIVE_QUICK)
+    transcriber.load()
+    quick = transcriber.quick_transcriber
+    audio, _ = speech_clip(40)
+    transcriber.transcribe(audio[: 3 * RATE])  # warm-up, as after start-up
+    if quick is not None:
+        quick.transcribe(audio[: 3 * RATE])
+    print(f"Stop while a {model} window runs (quick model: "
+          f"{quick.name if quick is not None else 'none'}); {os.cpu_count()} CPUs, "
+          f"load {_load_average():.2f}")
+    print(f"{'start s':>7} {'take s':>6} {'delay s':>7} {'Stop->transcript s':>18}  covered by")
+    times: dict[float, list[float]] = {d: [] for d in delays}
+    for start_s in (0.0, 11.0, 22.0):
+        for length in (11.5, 12.5):
+            chunk = audio[int(start_s * RATE): int((start_s + length) * RATE)]
+            for delay in delays:
+                stream = StreamingTranscriber(transcriber, quick_transcriber=quick,
+                                              parallel_tail=True)
+                for i in range(0, chunk.size, RATE // 10):
+                    stream.feed(chunk[i: i + RATE // 10])
+                stream.start()
+                deadline = time.monotonic() + 30
+                while stream._running_kind != "window" and time.monotonic() < deadline:
+                    time.sleep(0.005)
+                time.sleep(delay)
+                started = time.monotonic()
+                stream.finish(timeout=60)
+                took = time.monotonic() - started
+                stream.close()
+                times[delay].append(took)
+                how = "a partial" if stream.stats.reused_partial else "the tail"
+                print(f"{start_s:7.1f} {length:6.1f} {delay:7.1f} {took:18.2f}  {how}",
+                      flush=True)
+                time.sleep(2.5)  # the abandoned window ends before the next Stop
+    for delay, values in times.items():
+        print(f"delay {delay:.1f} s: median {statistics.median(values):.2f} s, "
+              f"worst {max(values):.2f} s")
+    return 0
 
 
 def _espeak(folder: Path, name: str, text: str, *args: str) -> FloatArray:
