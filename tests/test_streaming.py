@@ -30,7 +30,7 @@ from trainer.streaming import (
     frame_levels,
     quietest_point,
 )
-from trainer.transcriber import Transcript, WhisperTranscriber, Word
+from trainer.transcriber import Transcript, TranscriptionCancelled, WhisperTranscriber, Word
 from trainer.wavio import read_audio
 from trainer.wer import wer
 
@@ -470,3 +470,35 @@ def test_no_partial_before_a_window_when_the_seller_is_still_talking() -> None:
     assert all(p.end_s < 10.0 for p in passes[:first_window])  # none once the window was due
     stream.finish(timeout=10)
     stream.close()
+
+
+def test_a_window_superseded_at_stop_is_cancelled_not_left_running() -> None:
+    """At Stop the tail redoes a running window's audio; the window is told to stop so it no
+    longer competes with the tail for the CPU, and its result is dropped."""
+    asked: list[bool] = []
+
+    class CancellableMain(RecordingTranscriber):
+        def transcribe(self, audio: np.ndarray, initial_prompt: str | None = None,
+                       cancel: threading.Event | None = None) -> Transcript:
+            asked.append(cancel is not None)
+            assert cancel is not None and cancel.wait(10), "the window was never cancelled"
+            raise TranscriptionCancelled()
+
+    main, quick = CancellableMain(), RecordingTranscriber()
+    stream = StreamingTranscriber(main, partials=False, quick_transcriber=quick,
+                                  parallel_tail=True)
+    feed(stream, phrases(4), idle=False)  # 12.4 s: the window is cut in the pause at 8.95 s
+    stream.start()
+    deadline = time.monotonic() + 10
+    while stream._running_kind != "window" and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert stream._running_kind == "window"
+    transcript = stream.finish(timeout=10)
+    assert [w.word for w in transcript.words] == [f"f{150 + 10 * k}." for k in range(4)]
+    stream.close()
+    assert stream._thread is not None
+    stream._thread.join(10)  # the cancelled window returns at once
+    assert not stream._thread.is_alive()
+    assert asked == [True]
+    assert stream.stats.dropped_passes == 1 and stream.error is None
+    assert [p.kind for p in stream.stats.passes] == ["tail"]

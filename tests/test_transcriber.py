@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,7 @@ from trainer.transcriber import (
     BASE_MODEL_BYTES,
     DEFAULT_MODEL,
     KNOWN_MODELS,
+    TranscriptionCancelled,
     WhisperTranscriber,
     available_models,
     resolve_model,
@@ -129,6 +132,34 @@ def test_a_short_clip_costs_one_encoder_run_and_keeps_its_words(
     stock_words = [w.word.strip() for s in segments for w in s.words or ()]
     assert [w.word for w in ours.words] == stock_words
     assert len(stock_runs) == 2, "faster-whisper changed: is the override still needed?"
+    # The main model is our subclass too (for cancelling) and keeps the stock re-read.
+    main = WhisperTranscriber(transcriber.name, num_workers=1)
+    main.load()
+    main_runs: list[int] = []
+    main_encode = main._model.encode
+    main._model.encode = lambda features: (main_runs.append(1), main_encode(features))[1]
+    same = main.transcribe(audio, initial_prompt=FILLER_PROMPT, beam_size=1)
+    assert len(main_runs) == 2 and [w.word for w in same.words] == stock_words
+
+
+def test_a_cancelled_call_stops_at_the_next_step_and_the_next_call_is_whole(
+        transcriber: WhisperTranscriber) -> None:
+    audio = read_audio(SPEECH / "agenda_good.wav")[: 16000 * 10]
+    already = threading.Event()
+    already.set()
+    with pytest.raises(TranscriptionCancelled):
+        transcriber.transcribe(audio, cancel=already)
+    during = threading.Event()
+    timer = threading.Timer(0.05, during.set)  # while the encoder or the decoder runs
+    timer.start()
+    started = time.perf_counter()
+    with pytest.raises(TranscriptionCancelled):
+        transcriber.transcribe(audio, cancel=during)
+    cancelled_s = time.perf_counter() - started
+    started = time.perf_counter()
+    whole = transcriber.transcribe(audio, cancel=threading.Event())
+    assert len(whole.words) > 15  # the cancel of the last call did not stick to this thread
+    assert cancelled_s < time.perf_counter() - started
 
 
 def test_the_app_loads_tiny_en_beside_base_for_the_live_tail() -> None:

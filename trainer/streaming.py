@@ -19,8 +19,11 @@ and returns). A worker thread owns the model and decides what to transcribe next
   worker is idle, the audio not yet committed is transcribed speculatively: the live
   transcript moves on between windows, and if the seller then stops without saying anything
   more, that result is final and Stop costs no transcription at all.
-- **Stop.** ``finish`` waits for the job in hand, then transcribes only the tail (the audio
-  after the last window), or reuses the partial that already covers it.
+- **Stop.** ``finish`` transcribes only the tail (the audio after the last window, or after
+  the latest partial), or reuses the partial that already covers it. A window still running
+  on the main model is superseded: the quick model's tail covers its audio too, and the window
+  is cancelled at its next step so it stops competing for the CPU. A window that is cut in the
+  pause the seller is in gets a quick partial first, so a Stop in that pause costs nothing.
 
 Memory stays flat over a long take: the worker keeps only the audio not yet committed (at most
 ``max_window_s`` plus what arrives during one pass) and the words.
@@ -39,7 +42,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from trainer.transcriber import Transcript, Word
+from trainer.transcriber import Transcript, TranscriptionCancelled, Word
 from trainer.wavio import FloatArray
 
 # A short, filler-rich prompt: Whisper drops "um"/"uh" unless the prompt shows it they belong
@@ -116,6 +119,7 @@ class _Job:
     arrived_at: float
     backlog_s: float
     audio_start: int = 0
+    cancel: threading.Event = field(default_factory=threading.Event)
 
 
 @dataclass
@@ -348,6 +352,7 @@ class StreamingTranscriber:
         self._partial: _Partial | None = None
         self._partial_mark = 0  # global sample count when the last partial was taken
         self._running_kind: str | None = None  # the pass the worker is on, if any
+        self._running_job: _Job | None = None
         self._abandoned = False  # the pass in hand was superseded by a tail run at Stop
         self._own_tail = False  # finish() runs the tail itself; the worker stands down
         self._finishing = False
@@ -442,6 +447,7 @@ class StreamingTranscriber:
                 # in a row after Stop. One tail over everything uncommitted, run now beside
                 # it, is one run (and the model answers both calls at once).
                 self._own_tail = self._abandoned = True
+                self._cancel_running()  # so it stops competing with the tail for the CPU
                 tail = self._tail_job()  # None: a partial covered it, or nothing was said
         if tail is not None:
             self._run_own_tail(tail)
@@ -476,6 +482,11 @@ class StreamingTranscriber:
     def _busy(self) -> bool:
         return self._running_kind is not None
 
+    def _cancel_running(self) -> None:
+        """Ask the pass in hand to stop at the model's next step (its result is not wanted)."""
+        if self._running_job is not None:
+            self._running_job.cancel.set()
+
     def _run_own_tail(self, job: _Job) -> None:
         started = self.clock()
         try:
@@ -499,6 +510,8 @@ class StreamingTranscriber:
         with self._cond:
             self._closing = True
             self._finishing = True
+            if not self._done:
+                self._cancel_running()
             self._cond.notify_all()
             abandoned = self._abandoned
         thread = self._thread
@@ -520,18 +533,29 @@ class StreamingTranscriber:
                 if job is None:
                     return
                 self._running_kind = job.kind
+                self._running_job = job
             started = self.clock()
             try:
                 transcript = self._transcribe(job)
+            except TranscriptionCancelled:  # superseded by the tail at Stop, or closed
+                with self._cond:
+                    self._running_kind = None
+                    self._running_job = None
+                    if self._abandoned:
+                        self.stats.dropped_passes += 1
+                    self._cond.notify_all()
+                return
             except BaseException as exc:  # reported to whoever calls finish()
                 with self._cond:
                     self._error = exc
                     self._running_kind = None
+                    self._running_job = None
                     self._cond.notify_all()
                 return
             finished = self.clock()
             with self._cond:
                 self._running_kind = None
+                self._running_job = None
                 if self._abandoned:  # finish() ran one tail over this pass's audio too
                     self.stats.dropped_passes += 1
                     self._cond.notify_all()
@@ -544,19 +568,18 @@ class StreamingTranscriber:
                 self._cond.notify_all()
 
     def _transcribe(self, job: _Job) -> Transcript:
+        model = self.transcriber
+        options: dict[str, Any] = {}
         if self.quick_transcriber is not None and job.kind != "window":
-            options: dict[str, Any] = {}
-            if "beam_size" in _parameters(self.quick_transcriber):
+            model = self.quick_transcriber
+            if "beam_size" in _parameters(model):
                 options["beam_size"] = self.quick_beam or 1
-            fast: Transcript = self.quick_transcriber.transcribe(
-                job.audio, initial_prompt=job.prompt, **options)
-            return fast
-        if self._beam_arg and job.kind != "window":
+        elif self._beam_arg and job.kind != "window":
             # Partials and the tail are on the critical path to the scorecard after Stop.
-            quick: Transcript = self.transcriber.transcribe(
-                job.audio, initial_prompt=job.prompt, beam_size=self.quick_beam)
-            return quick
-        result: Transcript = self.transcriber.transcribe(job.audio, initial_prompt=job.prompt)
+            options["beam_size"] = self.quick_beam
+        if job.kind != "tail" and "cancel" in _parameters(model):
+            options["cancel"] = job.cancel  # the worker's passes can be superseded at Stop
+        result: Transcript = model.transcribe(job.audio, initial_prompt=job.prompt, **options)
         return result
 
     def _prompt(self) -> str | None:

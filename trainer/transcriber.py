@@ -18,6 +18,7 @@ import functools
 import importlib.util
 import os
 import shutil
+import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -188,25 +189,62 @@ def available_models() -> list[str]:
     return found
 
 
+class TranscriptionCancelled(Exception):
+    """A ``transcribe`` call stopped early because its ``cancel`` event was set."""
+
+
+# The cancel event of the ``transcribe`` call running on this thread (faster-whisper runs the
+# whole call on the caller's thread, so the model's steps can look it up here).
+_call = threading.local()
+
+
+def _check_cancelled() -> None:
+    cancel = getattr(_call, "cancel", None)
+    if cancel is not None and cancel.is_set():
+        raise TranscriptionCancelled()
+
+
 @functools.cache
 def _whisper_model_class() -> Any:
-    """``WhisperModel`` without a wasted encoder run at the end of the audio.
+    """``WhisperModel`` that can be cancelled between steps, and optionally without a wasted
+    encoder run at the end of the audio.
 
-    With word timestamps, faster-whisper 1.2 moves its read position back to the last word's
-    end whenever the decoder's output did not close with a timestamp, and reads again from
-    there: for the last chunk of a short input that is a whole 30-second encoder run over a
-    few frames after the last word (measured: a 2 s tail took 0.80 s with tiny.en on two
-    threads instead of 0.41 s). When the decoder read the whole last chunk (no unfinished
-    segment), there is nothing left to read, so we report the chunk as finished. An
+    Cancelling: each encoder run, decoding and word alignment first checks the calling
+    ``transcribe``'s ``cancel`` event. A live window superseded at Stop is cancelled, so it stops
+    competing for the CPU with the pass the seller is waiting for (measured with
+    ``trainer.bench stop-mid-window``: median 0.94-0.97 s -> 0.72-0.82 s, worst 2.25 s ->
+    1.02 s).
+
+    ``skip_final_reread``: with word timestamps, faster-whisper 1.2 moves its read position back
+    to the last word's end whenever the decoder's output did not close with a timestamp, and
+    reads again from there: for the last chunk of a short input that is a whole 30-second
+    encoder run over a few frames after the last word (measured: a 2 s tail took 0.80 s with
+    tiny.en on two threads instead of 0.41 s). When the decoder read the whole last chunk (no
+    unfinished segment), there is nothing left to read, so we report the chunk as finished. An
     unfinished segment still moves back and is read again, as before.
 
-    Only the quick model uses it (the passes a Stop waits for): on every full test clip the
-    words are the same as the stock model's, but on a clip cut mid-sentence the re-read can
-    settle a word differently, and the main model's transcripts are kept exactly as measured.
+    Only the quick model skips the re-read (the passes a Stop waits for). On the main model the
+    re-read recovers a sentence Whisper skipped at a window's end (measured: without it base
+    dropped "Hi, great to meet you. So, let me tell you about" and streamed WER went 12.0 % ->
+    13.1 % on the test clips), and the main model's transcripts are kept exactly as measured.
     """
     from faster_whisper import WhisperModel  # heavy import, deferred until needed
 
     class _WhisperModel(WhisperModel):  # type: ignore[misc]
+        skip_final_reread = False
+
+        def encode(self, features: Any) -> Any:
+            _check_cancelled()
+            return super().encode(features)
+
+        def generate_with_fallback(self, *args: Any, **kwargs: Any) -> Any:
+            _check_cancelled()
+            return super().generate_with_fallback(*args, **kwargs)
+
+        def add_word_timestamps(self, *args: Any, **kwargs: Any) -> Any:
+            _check_cancelled()
+            return super().add_word_timestamps(*args, **kwargs)
+
         def _split_segments_by_timestamps(self, tokenizer: Any, tokens: list[int],
                                           time_offset: float, segment_size: int,
                                           segment_duration: float, seek: int) -> Any:
@@ -214,7 +252,7 @@ def _whisper_model_class() -> Any:
                 tokenizer=tokenizer, tokens=tokens, time_offset=time_offset,
                 segment_size=segment_size, segment_duration=segment_duration, seek=seek)
             last_chunk = segment_size < self.feature_extractor.nb_max_frames
-            if last_chunk and new_seek >= seek + segment_size:
+            if self.skip_final_reread and last_chunk and new_seek >= seek + segment_size:
                 finished = True
             return segments, new_seek, finished
 
@@ -294,39 +332,48 @@ class WhisperTranscriber:
         if self._model is not None:
             return 0.0
         started = time.perf_counter()
-        from faster_whisper import WhisperModel  # heavy import, deferred until needed
-
-        model_class: Any = _whisper_model_class() if self.skip_final_reread else WhisperModel
-        self._model = model_class(
+        self._model = _whisper_model_class()(
             str(self.folder), device="cpu", compute_type="int8",
             cpu_threads=self.cpu_threads, num_workers=self.num_workers,
             local_files_only=True,
         )
+        self._model.skip_final_reread = self.skip_final_reread
         if self.quick_transcriber is not None:
             self.quick_transcriber.load()
         return time.perf_counter() - started
 
     def transcribe(self, audio: FloatArray, initial_prompt: str | None = None,
-                   beam_size: int | None = None) -> Transcript:
-        """Transcribe 16 kHz mono audio (``beam_size`` overrides the model's for one call)."""
+                   beam_size: int | None = None,
+                   cancel: threading.Event | None = None) -> Transcript:
+        """Transcribe 16 kHz mono audio (``beam_size`` overrides the model's for one call).
+
+        Raises:
+            TranscriptionCancelled: ``cancel`` was set; the call stops at the model's next step
+                (an encoder run, decoding or word alignment already under way finishes first).
+        """
         load_s = self.load()
         started = time.perf_counter()
-        segments, info = self._model.transcribe(
-            np.asarray(audio, dtype=np.float32),
-            language="en",
-            beam_size=beam_size or self.beam_size,
-            vad_filter=True,
-            word_timestamps=True,
-            condition_on_previous_text=False,
-            initial_prompt=initial_prompt,
-        )
         words: list[Word] = []
         texts: list[str] = []
-        for segment in segments:  # a generator: decoding happens while iterating
-            texts.append(segment.text.strip())
-            for w in segment.words or ():
-                words.append(Word(w.word.strip(), float(w.start), float(w.end),
-                                  float(w.probability)))
+        _call.cancel = cancel
+        try:
+            _check_cancelled()
+            segments, info = self._model.transcribe(
+                np.asarray(audio, dtype=np.float32),
+                language="en",
+                beam_size=beam_size or self.beam_size,
+                vad_filter=True,
+                word_timestamps=True,
+                condition_on_previous_text=False,
+                initial_prompt=initial_prompt,
+            )
+            for segment in segments:  # a generator: decoding happens while iterating
+                texts.append(segment.text.strip())
+                for w in segment.words or ():
+                    words.append(Word(w.word.strip(), float(w.start), float(w.end),
+                                      float(w.probability)))
+        finally:
+            _call.cancel = None
         return Transcript(
             text=" ".join(t for t in texts if t),
             words=words,
