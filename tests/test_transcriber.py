@@ -132,13 +132,17 @@ def test_a_short_clip_costs_one_encoder_run_and_keeps_its_words(
     stock_words = [w.word.strip() for s in segments for w in s.words or ()]
     assert [w.word for w in ours.words] == stock_words
     assert len(stock_runs) == 2, "faster-whisper changed: is the override still needed?"
-    # The main model is our subclass too (for cancelling) and keeps the stock re-read.
-    main = WhisperTranscriber(transcriber.name, num_workers=1)
-    main.load()
+    # The main model (the session's loaded one) is our subclass too, for cancelling, and
+    # keeps the stock re-read.
+    transcriber.load()
+    main = transcriber._model
     main_runs: list[int] = []
-    main_encode = main._model.encode
-    main._model.encode = lambda features: (main_runs.append(1), main_encode(features))[1]
-    same = main.transcribe(audio, initial_prompt=FILLER_PROMPT, beam_size=1)
+    main_encode = main.encode
+    main.encode = lambda features: (main_runs.append(1), main_encode(features))[1]
+    try:
+        same = transcriber.transcribe(audio, initial_prompt=FILLER_PROMPT, beam_size=1)
+    finally:
+        del main.encode
     assert len(main_runs) == 2 and [w.word for w in same.words] == stock_words
 
 

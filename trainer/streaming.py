@@ -351,8 +351,7 @@ class StreamingTranscriber:
         self._texts: list[str] = []
         self._partial: _Partial | None = None
         self._partial_mark = 0  # global sample count when the last partial was taken
-        self._running_kind: str | None = None  # the pass the worker is on, if any
-        self._running_job: _Job | None = None
+        self._running_job: _Job | None = None  # the pass the worker is on, if any
         self._abandoned = False  # the pass in hand was superseded by a tail run at Stop
         self._own_tail = False  # finish() runs the tail itself; the worker stands down
         self._finishing = False
@@ -479,8 +478,12 @@ class StreamingTranscriber:
         return int(getattr(self.quick_transcriber, "concurrent_calls", 1)) >= 2
 
     @property
+    def _running_kind(self) -> str | None:
+        return self._running_job.kind if self._running_job is not None else None
+
+    @property
     def _busy(self) -> bool:
-        return self._running_kind is not None
+        return self._running_job is not None
 
     def _cancel_running(self) -> None:
         """Ask the pass in hand to stop at the model's next step (its result is not wanted)."""
@@ -532,14 +535,12 @@ class StreamingTranscriber:
                     job = self._next_job()
                 if job is None:
                     return
-                self._running_kind = job.kind
                 self._running_job = job
             started = self.clock()
             try:
                 transcript = self._transcribe(job)
             except TranscriptionCancelled:  # superseded by the tail at Stop, or closed
                 with self._cond:
-                    self._running_kind = None
                     self._running_job = None
                     if self._abandoned:
                         self.stats.dropped_passes += 1
@@ -548,13 +549,11 @@ class StreamingTranscriber:
             except BaseException as exc:  # reported to whoever calls finish()
                 with self._cond:
                     self._error = exc
-                    self._running_kind = None
                     self._running_job = None
                     self._cond.notify_all()
                 return
             finished = self.clock()
             with self._cond:
-                self._running_kind = None
                 self._running_job = None
                 if self._abandoned:  # finish() ran one tail over this pass's audio too
                     self.stats.dropped_passes += 1
