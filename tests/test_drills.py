@@ -58,6 +58,8 @@ def _rewrite(path: Path, old: str, new: str) -> None:
         ("pass_threshold = 70", "pass_threshold = 170", "agenda.toml: key 'pass_threshold'"),
         ('id = "time_check"', 'id = "purpose"', "agenda.toml: key 'criteria[1].id' repeats"),
         ("weight = 15", 'weight = "heavy"', "agenda.toml: key 'criteria[1].weight'"),
+        ("weight = 15", 'weight = 15\nnear_misses = "not a list"',
+         "agenda.toml: key 'criteria[1].near_misses' must be a list of strings"),
         ('"\\\\bhard stop\\\\b",', '"(unclosed",', "agenda.toml: key 'criteria[1].cues[1]'"),
         ('detector = "enumeration"', 'detector = "magic"',
          "agenda.toml: key 'criteria[2].detector'"),

@@ -1,11 +1,11 @@
 """The judges measured on the labelled corpus: floors a little below what we reach.
 
 Figures reached (held-out part, ``uv run python -m trainer.bench rubric``): pooled balanced
-accuracy 0.892 over 769 judgements, objection included (lowest drill: vision 0.79; lowest
-criterion: vision/specific_use 0.70), feature/benefit accuracy 0.927 on 55 statements. The
-floors below leave a small margin for harmless changes and fail on a real regression. (The
-issue's targets, 0.90 overall and 0.80 per criterion, are not reached yet; the feature/benefit
-target of 0.90 is.)
+accuracy 0.906 over 1,771 judgements, objection included (lowest drill: client_story and
+vision 0.87; lowest criterion: vision/specific_use 0.79), feature/benefit accuracy 0.927 on 55
+statements. The floors below leave a small margin for harmless changes and fail on a real
+regression. (The issue's 0.80 per criterion is not reached by vision/specific_use yet; its
+0.90 overall and the feature/benefit target of 0.90 are.)
 """
 
 from __future__ import annotations
@@ -25,9 +25,9 @@ from trainer.errors import EmptyTranscript
 from trainer.evaluation import CORPUS_DIR, expected_split, load_corpus
 from trainer.scoring import normalise, score_transcript
 
-# Items added after the split: tuning batches "-wNNN", "-xNNN", "-yNNN", "-zNNN" (never held
+# Items added after the split: tuning batches "-vNNN" ... "-zNNN" (never held
 # out) and "-hNNN", written for measuring only (always held out).
-_ADDED = re.compile(r"-[wxyzh]\d+$")
+_ADDED = re.compile(r"-[vwxyzh]\d+$")
 
 CONTRACT = {
     "agenda": ["purpose", "time_check", "topics", "invite_input", "outcome"],
@@ -93,9 +93,9 @@ def test_held_out_accuracy_floors() -> None:
     report, fb_accuracy, fb_count = rubric_report("heldout")
     overall = report.overall()
     assert overall.total >= 450
-    assert overall.balanced_accuracy >= 0.88
+    assert overall.balanced_accuracy >= 0.89
     for drill, confusion in report.per_drill().items():
-        assert confusion.balanced_accuracy >= 0.75, drill
+        assert confusion.balanced_accuracy >= 0.82, drill
     assert fb_count >= 50 and fb_accuracy >= 0.90
 
 

@@ -162,6 +162,7 @@ def test_split_rule_keeps_added_tuning_items_out_of_the_held_out_part() -> None:
     assert expected_split("vision-x003") == "tune"
     assert expected_split("vision-z003") == "tune"
     assert expected_split("vision-w003") == "tune"
+    assert expected_split("vision-v003") == "tune"
     assert expected_split("vision-h003") == "heldout"  # written for measuring only
     assert expected_split("objection-012") == "heldout"
 
@@ -177,6 +178,42 @@ def test_fitted_logistic_model_is_deterministic_and_separates() -> None:
     assert first == second
     assert first.logit([1.0, 0.9]) > 0 > first.logit([0.0, 0.1])
     assert first.best_window([[0.1], [0.9], [0.5]]) == 1  # window rows: the features after "rule"
+
+
+def test_regularisation_is_the_most_regularised_within_one_standard_error_of_the_best() -> None:
+    from trainer.calibration import choose_lambda
+
+    # 2,500 judgements at 0.95: one standard error is about 0.0044.
+    assert choose_lambda({0.3: 0.951, 1.0: 0.952, 3.0: 0.950, 10.0: 0.949}, 2500) == 10.0
+    assert choose_lambda({0.3: 0.951, 1.0: 0.952, 3.0: 0.950, 10.0: 0.940}, 2500) == 3.0
+    assert choose_lambda({0.3: 0.960, 1.0: 0.952, 3.0: 0.950, 10.0: 0.949}, 2500) == 0.3
+    assert choose_lambda({0.3: 0.90, 1.0: 0.90}, 100) == 1.0  # ties go to the simpler model
+
+
+def test_contrast_is_positive_near_a_real_use_and_negative_near_a_near_miss() -> None:
+    from trainer.calibration import FEATURES
+    from trainer.embeddings import Embedder
+    from trainer.scoring import judge_features
+
+    library = DrillLibrary()
+    vision = library.drill("vision")
+    specific = vision.criterion("specific_use")
+    assert specific.near_misses and specific.meets  # read from drills/vision.toml
+    column = FEATURES.index("contrast") - 1  # window rows hold the features after "rule"
+    embedder = Embedder()
+
+    def contrast(text: str) -> float:
+        _, rows = judge_features(vision, text, library.scenario("brightline-retail"),
+                                 embedder)["specific_use"]
+        return max(row[column] for row in rows)
+
+    use = ("every friday at noon your store manager gets the list of shelves running low and "
+           "sends an associate to the back room to fill them")
+    access = "your store teams would have visibility into everything and could log in any time"
+    assert contrast(use) > 0 > contrast(access)
+    # A criterion without near misses carries no contrast at all.
+    _, rows = judge_features(vision, use, None, embedder)["future_state"]
+    assert all(row[column] == 0.0 for row in rows)
 
 
 def test_learned_layer_credits_a_paraphrase_with_a_verbatim_quote() -> None:

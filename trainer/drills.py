@@ -50,6 +50,12 @@ class Criterion:
     exclude: tuple[str, ...] = ()
     exemplars: tuple[str, ...] = ()
     similarity: float = 0.6
+    # For the learned layer only (the plain rules never read them): sentences that meet the
+    # criterion, and near misses that sound close without meeting it (access rather than a
+    # use, a rollout rather than a result). It weighs how much closer a window is to the
+    # first (with the exemplars and the example) than to the second.
+    meets: tuple[str, ...] = ()
+    near_misses: tuple[str, ...] = ()
     scenario_fields: tuple[str, ...] = ()
     like: str | None = None
     needs: tuple[str, ...] = ()  # at least one of these other criteria must be met too
@@ -191,6 +197,8 @@ def parse_drill(data: Mapping[str, Any], path: Path) -> Drill:
             )
         cues = _patterns(raw.get("cues", []), where + "cues", path)
         exemplars = _strings(raw.get("exemplars", []), where + "exemplars", path)
+        meets = _strings(raw.get("meets", []), where + "meets", path)
+        near_misses = _strings(raw.get("near_misses", []), where + "near_misses", path)
         fields = _strings(raw.get("scenario_fields", []), where + "scenario_fields", path)
         for j, name in enumerate(fields):
             if name not in SCENARIO_FIELDS:
@@ -237,6 +245,8 @@ def parse_drill(data: Mapping[str, Any], path: Path) -> Drill:
                 exclude=_patterns(raw.get("exclude", []), where + "exclude", path),
                 exemplars=exemplars,
                 similarity=float(similarity),
+                meets=meets,
+                near_misses=near_misses,
                 scenario_fields=fields,
                 like=like if isinstance(like, str) else None,
                 needs=_strings(raw.get("needs", []), where + "needs", path),

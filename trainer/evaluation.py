@@ -1,8 +1,8 @@
 """Measure the rubric judge against labelled transcripts (``tests/data/rubric/*.jsonl``).
 
 The corpus was written and labelled from the criterion definitions alone, then split once:
-item ``<drill>-N`` is held out when N % 3 == 0. Items added later for tuning carry a ``w``, ``x``,
-``y`` or ``z`` in their number (``<drill>-x001``) and always belong to the ``tune`` part, so
+item ``<drill>-N`` is held out when N % 3 == 0. Items added later for tuning carry a letter from
+``v`` to ``z`` in their number (``<drill>-x001``) and always belong to the ``tune`` part, so
 adding them never changes the held-out set. A later batch written only to measure with, and
 never scored before it was added, carries an ``h`` (``<drill>-h001``) and is always held out.
 Tuning looks only at the ``tune`` part; the figures we quote come from the ``heldout`` part.

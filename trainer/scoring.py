@@ -353,6 +353,22 @@ class _Judge:
             best[changed] = np.minimum(best[changed], blanked)
         return [float(x) for x in best]
 
+    def _contrast(self, criterion: Criterion) -> list[float]:
+        """Each window's best cosine with sentences that meet the criterion (``meets``, the
+        exemplars and the example) minus its best cosine with the criterion's near misses: above
+        zero when the window is closer to meeting it than to the ways of sounding close without
+        meeting it. Zero for a criterion without near misses."""
+        embedder = self.context.embedder
+        positives = [*criterion.meets, *criterion.exemplars,
+                     *([criterion.example] if criterion.example else [])]
+        if embedder is None or not criterion.near_misses or not positives or not self.windows:
+            return [0.0] * len(self.windows)
+        if self._vectors is None:
+            self._vectors = embedder.embed([w.text for w in self.windows])
+        near = (self._vectors @ embedder.embed(list(criterion.near_misses)).T).max(axis=1)
+        best = (self._vectors @ embedder.embed(positives).T).max(axis=1)
+        return [float(x) for x in best - near]
+
     def _scenario_similar(self, fields: tuple[str, ...]) -> list[float]:
         """Each window's best cosine with a scenario value (a pain, the alternative...)."""
         embedder = self.context.embedder
@@ -367,7 +383,8 @@ class _Judge:
                         ) -> list[tuple[float, ...]]:
         """Per window, what each detector sees (``WINDOW_FEATURES`` in ``trainer.calibration``):
         a cue, the scenario's words, the exemplars' meaning, the scenario's meaning (where the
-        sentence also meets ``require``), and whether a vague or excluded phrase is there."""
+        sentence also meets ``require``), whether a vague or excluded phrase is there, and how
+        much closer the window is to the exemplars than to the near misses."""
         if criterion.detector == "like" and criterion.like:
             target = self.drill.criterion(criterion.like)
             return self.window_features(target, extra_vague + criterion.vague)
@@ -379,9 +396,10 @@ class _Judge:
         exclude = _compiled(criterion.exclude, self.context)
         similarities = self._similar(criterion, extra_vague)
         scenario = self._scenario_similar(criterion.scenario_fields)
+        contrast = self._contrast(criterion)
         rows: list[tuple[float, ...]] = []
-        for window, similarity, meaning in zip(self.windows, similarities, scenario,
-                                               strict=True):
+        for window, similarity, meaning, closer in zip(self.windows, similarities, scenario,
+                                                       contrast, strict=True):
             masked = _mask(window.text, vague)
             excluded = any(p.search(masked) for p in exclude)
             required = not require or any(p.search(masked) for p in require)
@@ -391,7 +409,7 @@ class _Judge:
                 masked, self.context, criterion.scenario_fields)
             rows.append((float(cue), float(overlap), similarity, meaning if ok else 0.0,
                          float(any(p.search(window.text) for p in own_vague)),
-                         float(excluded)))
+                         float(excluded), closer))
         return rows
 
     def evidence(self, criterion: Criterion, extra_vague: tuple[str, ...] = ()) -> str | None:
