@@ -1,11 +1,11 @@
 """The judges measured on the labelled corpus: floors a little below what we reach.
 
 Figures reached (held-out part, ``uv run python -m trainer.bench rubric``): pooled balanced
-accuracy 0.906 over 1,771 judgements, objection included (lowest drill: client_story and
-vision 0.87; lowest criterion: vision/specific_use 0.79), feature/benefit accuracy 0.927 on 55
-statements. The floors below leave a small margin for harmless changes and fail on a real
-regression. (The issue's 0.80 per criterion is not reached by vision/specific_use yet; its
-0.90 overall and the feature/benefit target of 0.90 are.)
+accuracy 0.905 over 2,407 judgements, objection included (lowest drills: client_story and
+vision 0.87 and 0.86; lowest criterion: client_story/action 0.81), feature/benefit accuracy
+0.927 on 55 statements. The issue's targets (0.90 overall, 0.80 for every criterion, 0.90 for
+feature/benefit) are met, narrowly; the floors below leave a small margin for harmless changes
+and fail on a real regression.
 """
 
 from __future__ import annotations
@@ -96,6 +96,8 @@ def test_held_out_accuracy_floors() -> None:
     assert overall.balanced_accuracy >= 0.89
     for drill, confusion in report.per_drill().items():
         assert confusion.balanced_accuracy >= 0.82, drill
+    for criterion, confusion in report.per_criterion.items():
+        assert confusion.balanced_accuracy >= 0.75, criterion
     assert fb_count >= 50 and fb_accuracy >= 0.90
 
 
