@@ -263,3 +263,40 @@ def test_relief_said_as_nobody_doing_the_old_chore_connects_to_the_pain() -> Non
         "agency", library.scenario("mercy-health"))
     relief = next(c for c in card.criteria if c.id == "pain_relief")
     assert relief.met and "nobody's calling the agency" in (relief.evidence or "")
+
+
+def test_a_sentence_embeds_the_same_alone_or_among_others() -> None:
+    from trainer.embeddings import Embedder
+
+    sentence = "every monday your planner opens the risk list and books the repair"
+    others = ["we have thirty minutes today",
+              "um so like the close takes twelve days and its all in spreadsheets honestly and "
+              "the auditors keep asking for the backup every single quarter"]
+    alone = Embedder().embed([sentence])[0]
+    among = Embedder().embed([others[0], sentence, others[1]])[1]
+    # Sentences are sorted by length and batched with neighbours: padding must not leak in.
+    assert float(alone @ among) > 0.99999
+
+
+def test_a_run_on_window_means_what_the_whole_window_means() -> None:
+    import numpy as np
+
+    from trainer.embeddings import Embedder
+    from trainer.scoring import Context, _Judge, split_sentences
+
+    embedder = Embedder()
+    library = DrillLibrary()
+    run_on = normalise(
+        "yeah so um picture it six months from now right your nurse managers open the app on "
+        "sunday night and the schedule is already built from the requests the nurses put in "
+        "and theyre just approving swaps with one tap instead of spending ten hours on a "
+        "spreadsheet and when somebody calls out at five am the open shift goes to your own "
+        "per diem nurses first so you're not paying agency rates for it and the units arent "
+        "short in the morning which is the thing you told me keeps you up at night")
+    judge = _Judge(library.drill("vision"), split_sentences(run_on),
+                   Context(library.scenario("mercy-health"), embedder))
+    assert len(judge.windows) >= 4  # a run-on, cut into overlapping windows
+    whole = embedder.embed([w.text for w in judge.windows])
+    from_halves = judge._window_vectors()
+    cosines = np.sum(whole * from_halves, axis=1)
+    assert float(cosines.min()) > 0.85, cosines
