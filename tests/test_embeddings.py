@@ -1,0 +1,50 @@
+"""The sentence model the judge runs: the re-quantised asset, checked against the packaged one."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import trainer.embeddings as embeddings
+from trainer.embeddings import Embedder, locate_files, package_model
+
+SENTENCES = [
+    "Every Monday your planner opens the risk list and books the repair into the weekend.",
+    "We have thirty minutes today; does that still work for you?",
+    "um so like the close takes twelve days and its all in spreadsheets honestly",
+    "Their managers got their Sunday nights back and agency shifts dropped by a third.",
+    "We're just more innovative than they are.",
+]
+
+
+def test_the_app_runs_the_int8_arithmetic_model_from_its_assets() -> None:
+    model, tokenizer = locate_files()
+    assert model.name == "minilm-l6-int8-dynamic.onnx" and model.is_file()
+    assert tokenizer.name == "tokenizer.json"
+
+
+def test_the_asset_means_what_the_packaged_model_means(monkeypatch: pytest.MonkeyPatch) -> None:
+    fast = Embedder().embed(SENTENCES)
+    monkeypatch.setattr(embeddings, "locate_files",
+                        lambda: (package_model(), locate_files()[1]))
+    packaged = Embedder().embed(SENTENCES)
+    agreement = np.sum(fast * packaged, axis=1)
+    assert float(agreement.min()) > 0.98, agreement
+    # The judge reads similarities, so they must keep their order too.
+    pairs = np.triu_indices(len(SENTENCES), 1)
+    fast_sims = (fast @ fast.T)[pairs]
+    packaged_sims = (packaged @ packaged.T)[pairs]
+    assert float(np.abs(fast_sims - packaged_sims).max()) < 0.04
+
+
+def test_without_the_asset_the_packaged_model_is_used(monkeypatch: pytest.MonkeyPatch,
+                                                      tmp_path: object) -> None:
+    from pathlib import Path
+
+    from trainer import paths
+
+    monkeypatch.setattr(paths, "assets_dir", lambda: Path(str(tmp_path)))
+    model, _ = locate_files()
+    assert model == package_model()
+    vector = Embedder().embed([SENTENCES[0]])
+    assert vector.shape == (1, embeddings.DIMENSIONS)
