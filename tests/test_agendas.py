@@ -81,7 +81,10 @@ def test_a_paraphrase_is_covered_by_meaning(embedder: Embedder) -> None:
     peers = agenda_coverage("How peer finance groups tackled it", [w["word"] for w in WORDS],
                             embedder).items[0]
     assert peers.covered and peers.how == "meaning"
-    assert peers.quote == "look at how other finance teams solved them."
+    # The window that says it (which of two overlapping windows wins depends on the model's
+    # last decimals; both quote the paraphrase verbatim).
+    assert peers.quote is not None and peers.quote in SPOKEN
+    assert "how other finance teams solved them." in peers.quote
     assert peers.start_s is None  # plain strings carry no times
     additions = agenda_coverage("Questions or additions from you", WORDS, embedder).items[0]
     assert additions.covered and additions.how == "meaning"

@@ -48,3 +48,21 @@ def test_without_the_asset_the_packaged_model_is_used(monkeypatch: pytest.Monkey
     assert model == package_model()
     vector = Embedder().embed([SENTENCES[0]])
     assert vector.shape == (1, embeddings.DIMENSIONS)
+
+
+def test_prefetched_and_concurrent_sentences_come_back_the_same() -> None:
+    import threading
+
+    reference = Embedder(workers=1).embed(SENTENCES)
+    embedder = Embedder()
+    embedder.prefetch(SENTENCES[:3])  # returns at once; the workers carry on
+    results: list[np.ndarray] = []
+    threads = [threading.Thread(target=lambda: results.append(embedder.embed(SENTENCES)))
+               for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(results) == 3
+    for vectors in results:
+        assert np.array_equal(vectors, reference)

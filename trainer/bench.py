@@ -113,20 +113,29 @@ def bench_models(models: list[str], threads: list[int]) -> int:
 
 
 def bench_scoring(repeats: int) -> int:
+    """Per drill: 250-word transcripts (corpus words, in order) each scored once, with the
+    sentence model loaded; a transcript scored again would find its sentences cached."""
     from trainer.drills import DrillLibrary
+    from trainer.embeddings import Embedder
+    from trainer.evaluation import load_corpus
     from trainer.scoring import score_transcript
 
-    drill = DrillLibrary().drill("agenda")
-    text = (SPEECH / "agenda_good.txt").read_text()
-    long_text = " ".join([text] * 3)  # ~280 words, a long agenda
-    for label, sample in (("agenda (~95 words)", text), ("long (~280 words)", long_text)):
+    embedder = Embedder()
+    print(f"sentence model load {embedder.load():.2f} s")
+    library = DrillLibrary()
+    for drill_id in RUBRIC_DRILLS:
+        items = load_corpus(drill_id)
+        words = [w for item in items for w in item["transcript"].split()]
+        count = min(repeats, len(words) // 250)
+        texts = [" ".join(words[i * 250:(i + 1) * 250]) for i in range(count)]
+        scenario = library.scenario(items[0]["scenario"])
         times = []
-        for _ in range(repeats):
+        for text in texts:
             started = time.perf_counter()
-            score_transcript(drill, sample)
+            score_transcript(library.drill(drill_id), text, scenario, embedder)
             times.append((time.perf_counter() - started) * 1000)
-        print(f"score {label}: median {statistics.median(times):.2f} ms, "
-              f"max {max(times):.2f} ms over {repeats} runs")
+        print(f"{drill_id:16} 250 words: median {statistics.median(times):5.1f} ms, "
+              f"max {max(times):5.1f} ms over {count} transcripts never scored before")
     return 0
 
 
@@ -234,8 +243,8 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("models", help="load time, speed, accuracy and memory of each model")
     p.add_argument("--model", action="append", help="limit to these models")
     p.add_argument("--threads", default="1,2", help="comma-separated cpu_threads to try")
-    p = sub.add_parser("scoring", help="time to score a transcript")
-    p.add_argument("--repeats", type=int, default=200)
+    p = sub.add_parser("scoring", help="time to score a 250-word transcript, per drill")
+    p.add_argument("--repeats", type=int, default=30, help="transcripts per drill")
     p = sub.add_parser("rubric", help="accuracy of the rubric and feature/benefit judges")
     p.add_argument("--split", choices=("heldout", "tune", "all"), default="heldout")
     p.add_argument("--mistakes", action="store_true", help="list every wrong judgement")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import importlib.util
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -86,6 +86,8 @@ class Embedder:
         self._lock = threading.Lock()
         self._pool: ThreadPoolExecutor | None = None
         self._cache: dict[str, npt.NDArray[np.float32]] = {}
+        self._pending: dict[str, Future[npt.NDArray[np.float32]]] = {}
+        self._cache_lock = threading.Lock()
         self.load_s = 0.0
 
     def load(self) -> float:
@@ -112,19 +114,34 @@ class Embedder:
             self.load_s = time.perf_counter() - started
             return self.load_s
 
+    def prefetch(self, sentences: list[str]) -> None:
+        """Start embedding ``sentences`` on the workers and return at once, so the caller's
+        own work (the rubric's patterns) overlaps the model's; ``embed`` collects them."""
+        self.load()
+        if self._pool is None:
+            return
+        with self._cache_lock:
+            for sentence in dict.fromkeys(sentences):
+                if sentence not in self._cache and sentence not in self._pending:
+                    self._pending[sentence] = self._pool.submit(self._run_one, sentence)
+
     def embed(self, sentences: list[str]) -> Vectors:
         """Unit vectors, one row per sentence (cached per distinct sentence)."""
         self.load()
-        missing = [s for s in dict.fromkeys(sentences) if s not in self._cache]
-        if self._pool is not None and len(missing) > 1:
-            vectors = list(self._pool.map(self._run_one, missing))
-        else:
-            vectors = [self._run_one(s) for s in missing]
-        for sentence, vector in zip(missing, vectors, strict=True):
-            self._cache[sentence] = vector
+        self.prefetch(sentences)
+        for sentence in dict.fromkeys(sentences):
+            with self._cache_lock:
+                if sentence in self._cache:
+                    continue
+                pending = self._pending.get(sentence)
+            vector = pending.result() if pending is not None else self._run_one(sentence)
+            with self._cache_lock:
+                self._cache[sentence] = vector
+                self._pending.pop(sentence, None)
         if not sentences:
             return np.zeros((0, DIMENSIONS), dtype=np.float32)
-        return np.stack([self._cache[s] for s in sentences])
+        with self._cache_lock:
+            return np.stack([self._cache[s] for s in sentences])
 
     def _run_one(self, sentence: str) -> npt.NDArray[np.float32]:
         ids = np.array([self._tokenizer.encode(sentence).ids], dtype=np.int64)

@@ -300,9 +300,12 @@ _GENERIC_WORDS = frozenset(
 )
 
 
-def _match_words(text: str) -> set[str]:
-    """``content_words`` with a final ``e`` dropped, so "close" and "closing" meet."""
-    return {w[:-1] if len(w) > 4 and w.endswith("e") else w for w in content_words(text)}
+@lru_cache(maxsize=8192)
+def _match_words(text: str) -> frozenset[str]:
+    """``content_words`` with a final ``e`` dropped, so "close" and "closing" meet. Cached: a
+    scenario's values are matched against every window."""
+    return frozenset(w[:-1] if len(w) > 4 and w.endswith("e") else w
+                     for w in content_words(text))
 
 
 def _scenario_overlap(text: str, context: Context, fields: tuple[str, ...]) -> bool:
@@ -316,9 +319,9 @@ def _scenario_overlap(text: str, context: Context, fields: tuple[str, ...]) -> b
         for value in context.field_values(field):
             wanted = _match_words(value)
             if field == "prospect.alternative":
-                wanted -= _match_words(" ".join(_GENERIC_WORDS)) | _match_words(" ".join(
+                wanted = wanted - (_match_words(" ".join(_GENERIC_WORDS)) | _match_words(" ".join(
                     v for f in ("company.offering", "company.value_points",
-                                "company.differentiators") for v in context.field_values(f)))
+                                "company.differentiators") for v in context.field_values(f))))
                 if wanted & words:
                     return True
                 continue
@@ -342,6 +345,18 @@ class _Judge:
         self._halves = [halves for _, halves in cut]
         self.context = context
         self._vectors: Any = None
+
+    def prefetch(self) -> None:
+        """Start embedding the windows' pieces when some criterion will read meanings, so the
+        patterns run while the model works."""
+        embedder = self.context.embedder
+        if embedder is None or not hasattr(embedder, "prefetch"):
+            return
+        from trainer.calibration import models_for
+
+        if any(c.exemplars or c.scenario_fields for c in self.drill.criteria) or models_for(
+                self.drill):
+            embedder.prefetch([text for halves in self._halves for text in halves])
 
     def _window_vectors(self) -> Any:
         """One unit vector per window: a sentence's own, or the normalised sum of its two
@@ -601,6 +616,7 @@ def score_transcript(drill: Drill, transcript: str, scenario: Scenario | None = 
     if not re.search(r"\w", text):
         raise EmptyTranscript("The transcript is empty, so there is nothing to score.")
     judge_ = _Judge(drill, split_sentences(text), Context(scenario, embedder))
+    judge_.prefetch()
     found = {c.id: judge_.evidence(c) for c in drill.criteria}
     if embedder is not None:  # the learned layer was fitted with the embedder's features
         from trainer.calibration import models_for
