@@ -12,8 +12,9 @@ on the *tuning* part of the labelled corpus only:
     scenario  the best cosine between a window (one that meets ``require``) and a scenario value
     vague     a vague phrase of the criterion was said
     excluded  an excluded phrase was said
-    contrast  how much closer a window is to the exemplars than to the criterion's near misses
-              (sentences that sound close but do not meet it); 0 without near misses
+    contrast  how much closer a window is to sentences that meet the criterion (its ``meets``,
+              exemplars and example) than to its near misses (sentences that sound close but
+              do not meet it); 0 without near misses
 
 Every window feature is max-pooled over the transcript; the model is a logistic regression on
 the standardised features (L2-regularised, class-balanced, fitted by Newton's method: no

@@ -253,8 +253,8 @@ def windows(sentences: list[Sentence]) -> list[Sentence]:
 def _windows_and_halves(sentences: list[Sentence]) -> list[tuple[Sentence, tuple[str, ...]]]:
     """Each window, with the texts its meaning is computed from: the sentence itself, or for
     a window cut from a run-on, its two halves. Windows overlap by half, so every half is
-    shared by two windows and is embedded once: half the model time of embedding each window
-    whole, and the bulk of a scorecard's time is that model time."""
+    shared by two windows and embedded once, where embedding each window whole runs every word
+    through the model twice (the model's time is most of a scorecard's)."""
     out: list[tuple[Sentence, tuple[str, ...]]] = []
     for sentence in sentences:
         words = list(re.finditer(r"\S+", sentence.text))
@@ -433,7 +433,7 @@ class _Judge:
 
     def window_features(self, criterion: Criterion, extra_vague: tuple[str, ...] = ()
                         ) -> list[tuple[float, ...]]:
-        """Per window, what each detector sees (``WINDOW_FEATURES`` in ``trainer.calibration``):
+        """Per window, what each detector sees (``FEATURES[1:]`` in ``trainer.calibration``):
         a cue, the scenario's words, the exemplars' meaning, the scenario's meaning (where the
         sentence also meets ``require``), whether a vague or excluded phrase is there, and how
         much closer the window is to the exemplars than to the near misses."""
