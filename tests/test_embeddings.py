@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -38,12 +40,10 @@ def test_the_asset_means_what_the_packaged_model_means(monkeypatch: pytest.Monke
 
 
 def test_without_the_asset_the_packaged_model_is_used(monkeypatch: pytest.MonkeyPatch,
-                                                      tmp_path: object) -> None:
-    from pathlib import Path
-
+                                                      tmp_path: Path) -> None:
     from trainer import paths
 
-    monkeypatch.setattr(paths, "assets_dir", lambda: Path(str(tmp_path)))
+    monkeypatch.setattr(paths, "assets_dir", lambda: tmp_path)
     model, _ = locate_files()
     assert model == package_model()
     vector = Embedder().embed([SENTENCES[0]])

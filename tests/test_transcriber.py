@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -112,38 +115,36 @@ def test_a_short_clip_costs_one_encoder_run_and_keeps_its_words(
     quick = WhisperTranscriber(transcriber.name, cpu_threads=2, num_workers=1,
                                skip_final_reread=True)  # as the app's quick model is made
     quick.load()
-    model = quick._model
-    runs: list[int] = []
-    real_encode = model.encode
-    model.encode = lambda features: (runs.append(1), real_encode(features))[1]
-    try:
+    with _encoder_runs(quick._model) as runs:
         ours = quick.transcribe(audio, initial_prompt=FILLER_PROMPT, beam_size=1)
-    finally:
-        del model.encode
     assert len(runs) == 1
     stock = WhisperModel(str(transcriber.folder), device="cpu", compute_type="int8",
                          cpu_threads=1, local_files_only=True)
-    stock_runs: list[int] = []
-    stock_encode = stock.encode
-    stock.encode = lambda features: (stock_runs.append(1), stock_encode(features))[1]
-    segments, _ = stock.transcribe(audio, language="en", beam_size=1, vad_filter=True,
-                                   word_timestamps=True, condition_on_previous_text=False,
-                                   initial_prompt=FILLER_PROMPT)
-    stock_words = [w.word.strip() for s in segments for w in s.words or ()]
+    with _encoder_runs(stock) as stock_runs:
+        segments, _ = stock.transcribe(audio, language="en", beam_size=1, vad_filter=True,
+                                       word_timestamps=True, condition_on_previous_text=False,
+                                       initial_prompt=FILLER_PROMPT)
+        stock_words = [w.word.strip() for s in segments for w in s.words or ()]
     assert [w.word for w in ours.words] == stock_words
     assert len(stock_runs) == 2, "faster-whisper changed: is the override still needed?"
     # The main model (the session's loaded one) is our subclass too, for cancelling, and
     # keeps the stock re-read.
     transcriber.load()
-    main = transcriber._model
-    main_runs: list[int] = []
-    main_encode = main.encode
-    main.encode = lambda features: (main_runs.append(1), main_encode(features))[1]
-    try:
+    with _encoder_runs(transcriber._model) as main_runs:
         same = transcriber.transcribe(audio, initial_prompt=FILLER_PROMPT, beam_size=1)
-    finally:
-        del main.encode
     assert len(main_runs) == 2 and [w.word for w in same.words] == stock_words
+
+
+@contextlib.contextmanager
+def _encoder_runs(model: Any) -> Iterator[list[int]]:
+    """Counts ``model``'s encoder runs inside the block (one entry per run)."""
+    runs: list[int] = []
+    real_encode = model.encode
+    model.encode = lambda features: (runs.append(1), real_encode(features))[1]
+    try:
+        yield runs
+    finally:
+        del model.encode
 
 
 def test_a_cancelled_call_stops_at_the_next_step_and_the_next_call_is_whole(

@@ -112,6 +112,15 @@ def bench_models(models: list[str], threads: list[int]) -> int:
     return 0
 
 
+def _fresh_texts(drill_id: str, count: int) -> list[str]:
+    """Up to ``count`` different 250-word texts from a drill's corpus words, in order: each is
+    new to the sentence cache, which would make a repeated text nearly free to score."""
+    from trainer.evaluation import load_corpus
+
+    words = [w for item in load_corpus(drill_id) for w in item["transcript"].split()]
+    return [" ".join(words[i * 250:(i + 1) * 250]) for i in range(min(count, len(words) // 250))]
+
+
 def bench_scoring(repeats: int) -> int:
     """Per drill: 250-word transcripts (corpus words, in order) each scored once, with the
     sentence model loaded; a transcript scored again would find its sentences cached."""
@@ -124,18 +133,15 @@ def bench_scoring(repeats: int) -> int:
     print(f"sentence model load {embedder.load():.2f} s")
     library = DrillLibrary()
     for drill_id in RUBRIC_DRILLS:
-        items = load_corpus(drill_id)
-        words = [w for item in items for w in item["transcript"].split()]
-        count = min(repeats, len(words) // 250)
-        texts = [" ".join(words[i * 250:(i + 1) * 250]) for i in range(count)]
-        scenario = library.scenario(items[0]["scenario"])
+        texts = _fresh_texts(drill_id, repeats)
+        scenario = library.scenario(load_corpus(drill_id)[0]["scenario"])
         times = []
         for text in texts:
             started = time.perf_counter()
             score_transcript(library.drill(drill_id), text, scenario, embedder)
             times.append((time.perf_counter() - started) * 1000)
         print(f"{drill_id:16} 250 words: median {statistics.median(times):5.1f} ms, "
-              f"max {max(times):5.1f} ms over {count} transcripts never scored before")
+              f"max {max(times):5.1f} ms over {len(texts)} transcripts never scored before")
     return 0
 
 
@@ -207,8 +213,7 @@ def bench_rubric(split: str, show_mistakes: bool) -> int:
         for m in report.mistakes:
             print(f"  miss {m['id']} {m['criterion']}: truth={m['truth']} evidence={m['evidence']}")
 
-    # Speed: embedding model load, then 30 different 250-word transcripts, each scored once
-    # (the embedder caches sentences it has seen, so a repeated text would flatter the time).
+    # Speed: embedding model load, then 30 different 250-word transcripts, each scored once.
     from trainer.evaluation import load_corpus
 
     embedder = Embedder()
@@ -216,8 +221,7 @@ def bench_rubric(split: str, show_mistakes: bool) -> int:
     library = DrillLibrary()
     drill = library.drill("value_prop")
     scenario = library.scenario("northwind-finance")
-    words = [w for item in load_corpus("value_prop") for w in item["transcript"].split()]
-    texts = [" ".join(words[i * 250:(i + 1) * 250]) for i in range(min(30, len(words) // 250))]
+    texts = _fresh_texts("value_prop", 30)
     times = []
     for text in texts:
         started = time.perf_counter()

@@ -245,14 +245,10 @@ def _compiled(patterns: Iterable[str], context: Context) -> list[re.Pattern[str]
     return [p for p in (_compile(x, values) for x in patterns) if p is not None]
 
 
-def windows(sentences: list[Sentence]) -> list[Sentence]:
-    """Sentences, with long run-ons (common in speech-recognition text) cut into windows."""
-    return [window for window, _ in _windows_and_halves(sentences)]
-
-
 def _windows_and_halves(sentences: list[Sentence]) -> list[tuple[Sentence, tuple[str, ...]]]:
-    """Each window, with the texts its meaning is computed from: the sentence itself, or for
-    a window cut from a run-on, its two halves. Windows overlap by half, so every half is
+    """Sentences, with long run-ons (common in speech-recognition text) cut into windows; each
+    window with the texts its meaning is computed from: the sentence itself, or for a window
+    cut from a run-on, its two halves. Windows overlap by half, so every half is
     shared by two windows and embedded once, where embedding each window whole runs every word
     through the model twice (the model's time is most of a scorecard's)."""
     out: list[tuple[Sentence, tuple[str, ...]]] = []
@@ -346,16 +342,14 @@ class _Judge:
         self.context = context
         self._vectors: Any = None
 
-    def prefetch(self) -> None:
-        """Start embedding the windows' pieces when some criterion will read meanings, so the
-        patterns run while the model works."""
+    def prefetch(self, learned: bool) -> None:
+        """Start embedding the windows' pieces when some criterion will read meanings (the
+        rules', or the learned layer's when ``learned``), so the patterns run while the model
+        works."""
         embedder = self.context.embedder
         if embedder is None or not hasattr(embedder, "prefetch"):
             return
-        from trainer.calibration import models_for
-
-        if any(c.exemplars or c.scenario_fields for c in self.drill.criteria) or models_for(
-                self.drill):
+        if learned or any(c.exemplars or c.scenario_fields for c in self.drill.criteria):
             embedder.prefetch([text for halves in self._halves for text in halves])
 
     def _window_vectors(self) -> Any:
@@ -616,14 +610,15 @@ def score_transcript(drill: Drill, transcript: str, scenario: Scenario | None = 
     if not re.search(r"\w", text):
         raise EmptyTranscript("The transcript is empty, so there is nothing to score.")
     judge_ = _Judge(drill, split_sentences(text), Context(scenario, embedder))
-    judge_.prefetch()
-    found = {c.id: judge_.evidence(c) for c in drill.criteria}
+    models: dict[str, Any] = {}
     if embedder is not None:  # the learned layer was fitted with the embedder's features
         from trainer.calibration import models_for
 
         models = models_for(drill)
-        if models:
-            found = _calibrated(judge_, found, models)
+    judge_.prefetch(learned=bool(models))
+    found = {c.id: judge_.evidence(c) for c in drill.criteria}
+    if models:
+        found = _calibrated(judge_, found, models)
     results = []
     for criterion in drill.criteria:
         evidence = found[criterion.id]
