@@ -33,6 +33,7 @@ import numpy as np
 from trainer import paths
 from trainer.embeddings import Embedder
 from trainer.errors import EmptyTranscript
+from trainer.textnorm import clean_text
 
 _BENEFIT_CUES = (
     r"\b(?:you|your|you're|you'll|you'd|they|their|teams?|managers?|customers?)\b[^.]{0,60}\b(?:"
@@ -173,7 +174,7 @@ class FeatureBenefitJudge:
         ]
 
     def classify(self, text: str, context: str | None = None) -> Verdict:
-        clean = " ".join(text.split())
+        clean = " ".join(clean_text(text).split())  # invisible characters removed (issue 14)
         if not re.search(r"\w", clean):
             raise EmptyTranscript("The statement is empty, so there is nothing to classify.")
         benefit_hits = [m.group(0) for p in _BENEFIT_CUES

@@ -34,6 +34,7 @@ import numpy as np
 
 from trainer.drills import Criterion, Drill, Scenario
 from trainer.errors import EmptyTranscript
+from trainer.textnorm import clean_text
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 _MAX_EVIDENCE_WORDS = 32
@@ -125,6 +126,7 @@ def _restore_apostrophe(match: re.Match[str]) -> str:
 def normalise(text: str) -> str:
     """Typographic quotes to ASCII, apostrophes restored where recognition dropped them
     ("dont" -> "don't"), runs of spaces folded; otherwise keeps words as spoken."""
+    text = clean_text(text)  # invisible characters must not change a verdict (issue 14)
     text = text.replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"')
     text = text.replace("\u201d", '"').replace("\u2014", " - ").replace("\u2013", " - ")
     text = _CONTRACTION.sub(_restore_apostrophe, text)
