@@ -24,7 +24,9 @@ from tests.fakes import FakeSoundDevice
 from tests.test_ui import AGENDA_WAV, FAST, Answers, ScriptedTranscriber, record_whole_clip
 from trainer import certification as cert
 from trainer.company import load_company
+from trainer.compare import compare_takes
 from trainer.drills import DrillLibrary
+from trainer.formatting import format_score
 from trainer.store import Store
 from trainer.stories import search_stories
 from trainer.ui.main_window import MainWindow, State
@@ -195,7 +197,8 @@ def test_a_certification_one_on_one_end_to_end(qtbot: QtBot, host: MainWindow,
         qtbot.mouseClick(row.met_box, Qt.MouseButton.LeftButton)
     new = changed.args[0]
     assert new.score > review.score and new.app_score == review.score
-    assert f"{new.score:g} (app {review.score:g})" in panel.score_label.text()
+    assert (f"{new.score_text} with your judgements (the app scored {new.app_score_text})"
+            in panel.score_label.text())
     qtbot.mouseClick(panel.certify_button, Qt.MouseButton.LeftButton)  # no comment yet
     assert "why you changed the app's judgement" in panel.banner.label.text()
     qtbot.keyClicks(row.comment, "Named Harbor's eleven-to-six days in the role-play")
@@ -239,7 +242,7 @@ def test_a_certification_one_on_one_end_to_end(qtbot: QtBot, host: MainWindow,
                                  headers.index("Deliver the value proposition"))
     status = "certified" if record.passed else "not yet"
     assert cell.data(Qt.ItemDataRole.UserRole) == status
-    assert f"{record.score:g}" in cell.text()
+    assert f"\u00b7 {format_score(record.score, 70)}" in cell.text()
     bars = {b.label: b for b in panel.chart.bars}
     assert [b.benchmark for b in panel.chart.bars] == [0.41, 0.44, 0.50, 0.53, 0.57]
     assert bars["Clear value proposition"].takes == 1
@@ -281,10 +284,82 @@ def test_a_certification_one_on_one_end_to_end(qtbot: QtBot, host: MainWindow,
     text = pdf_text(pdf)
     for expected_text in (
             "Certification 1:1 \u2014 Ben Okafor", "Manager: Maria Chen",
-            "Deliver the value proposition", f"Score {record.score:g} (app {review.score:g})",
+            "Deliver the value proposition",
+            f"Manager's score {new.score_text} (app's score {new.app_score_text})",
             "pass mark 70", "PASS" if record.passed else "NOT YET",
-            "Backs it with proof 15 Missed Met (changed) Named Harbor's eleven-to-six days",
+            "Backs it with proof 13 Missed Met (changed) Named Harbor's eleven-to-six days",
             "Solid; tie it to Dana next time", "Rehearse the Harbor story twice Ben Okafor",
             "How was this 1:1 \u2014 useful? What should we keep or change?",
             "Useful. Keep the role-play; start with my deals."):
         assert expected_text in text, expected_text
+
+
+def test_one_score_rounding_and_one_weight_display_everywhere(
+        qtbot: QtBot, host: MainWindow, make_panel: Any, store: Store, library: DrillLibrary,
+        tmp_path: Path) -> None:
+    """A take the app scored 69.6 against a pass mark of 70 (NOT YET) reads 69.6 on every
+    screen and in the PDF, never "70 NOT YET"; weights read as the brief's points out of 100
+    (22/13/22/13/17/13), never the file's 25/15/25/15/20/15."""
+    from tests.test_certification import take
+
+    session = cert.start_one_on_one(store, "Ben Okafor", "Maria Chen")
+    in_one_on_one = take(store, library, session.seller, session.context)
+    take(store, library, session.seller, None)  # the same answer, practised
+    assert store.attempt(in_one_on_one).score == 69.6
+
+    # The practice window: brief, history, its scorecard, progress.
+    host.drill_combo.setCurrentIndex(host.drill_combo.findData("value_prop"))
+    brief_points = [int(p) for p in re.findall(r"(\d+) pts", host.brief.criteria.text())]
+    assert brief_points == [22, 13, 22, 13, 17, 13]
+    host.name_edit.setText("Ben Okafor")
+    host.tabs.setCurrentIndex(1)
+    table = host.history_table
+    assert table.rowCount() == 2
+    for row in range(2):
+        assert (table.item(row, 3).text(), table.item(row, 4).text()) == ("69.6", "NOT YET")
+    table.selectRow(0)
+    card = host.history_view
+    assert (card.score_label.text(), card.verdict_label.text()) == ("69.6", "NOT YET")
+    host.refresh_progress()
+    assert host.progress_view.row_of("value_prop")[2:] == ["69.6", "69.6", "69.6"]
+    scorecard = store.attempt(in_one_on_one).scorecard
+    assert scorecard is not None
+    comparison = compare_takes(scorecard, scorecard)
+    host.compare_view.show_comparison(comparison, scorecard, scorecard)
+    assert host.compare_view.summary.text().startswith("Score 69.6 \u2192 69.6 (unchanged)")
+    assert [host.compare_view.table.item(0, c).text() for c in (1, 2)] == ["69.6", "69.6"]
+
+    # The manager's review of the same take: the same number, the same points.
+    panel = make_panel(host)
+    panel.session = session
+    panel._on_attempt_scored(in_one_on_one, session.context)
+    assert panel.score_label.text() == (
+        "Deliver the value proposition: 69.6 \u2014 NOT YET (pass mark 70)")
+    shown_points = [int(re.search(r"\((\d+) pts\)", r.name.text()).group(1))
+                    for r in panel.override_rows.values()]
+    assert shown_points == brief_points
+    # The manager credits the proof: each score says whose it is, in the same rounding.
+    panel.override_rows["proof"].met_box.setChecked(True)
+    assert panel.score_label.text() == (
+        "Deliver the value proposition: 83 with your judgements (the app scored 69.6) "
+        "\u2014 PASS (pass mark 70)")
+    panel.override_rows["proof"].met_box.setChecked(False)
+    panel.certify()
+    assert panel.cert_result.text() == "Not yet: 69.6 against a pass mark of 70; recorded."
+    with qtbot.waitSignal(panel.team_refreshed, timeout=5000):
+        panel.show_view(3)
+    headers = [panel.team_table.horizontalHeaderItem(c).text()
+               for c in range(panel.team_table.columnCount())]
+    cell = panel.team_table.item(0, headers.index("Deliver the value proposition"))
+    assert cell.text() == "Not yet \u00b7 69.6" and cell.toolTip() == "Scores: 69.6"
+
+    # The PDF: the same score and the brief's points.
+    panel.show_view(2)
+    with qtbot.waitSignal(panel.exported, timeout=10000) as done:
+        panel.export_pdf()
+    text = pdf_text(Path(done.args[0]))
+    assert "Manager's score 69.6 (app's score 69.6) \u00b7 pass mark 70 \u00b7 NOT YET" in text
+    for name, points in (("Says what you do", 22), ("Backs it with proof", 13),
+                         ("Makes it about them", 17), ("Delivers it engagingly", 13)):
+        assert re.search(rf"{name} {points} (Met|Missed)", text), (name, text)
+    assert " 25 " not in text and " 115" not in text

@@ -17,6 +17,7 @@ from typing import Any, TextIO
 from trainer import paths
 from trainer.drills import DrillLibrary, Scenario, load_scenario, parse_scenario
 from trainer.errors import ScenarioError, TrainerError
+from trainer.formatting import format_score
 from trainer.practice import build_scorecard, default_embedder, score_audio
 from trainer.scoring import score_transcript
 from trainer.transcriber import DEFAULT_MODEL, KNOWN_MODELS, LIVE_QUICK, WhisperTranscriber
@@ -267,8 +268,9 @@ def _score_batch(library: DrillLibrary, source: str) -> int:
 
 def _print_card(card: dict[str, Any]) -> None:
     verdict = "PASS" if card["passed"] else "NOT YET"
-    print(f"{card['drill']}: {card['score']:.0f}/100  {verdict} "
-          f"(pass mark {card.get('pass_threshold', 0):.0f})")
+    mark = float(card.get("pass_threshold", 0))
+    print(f"{card['drill']}: {format_score(float(card['score']), mark)}/100  {verdict} "
+          f"(pass mark {mark:g})")
     for c in card["criteria"]:
         mark = "+" if c["met"] else "-"
         print(f"  [{mark}] {c['name']}")

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from trainer.delivery import METRIC_ORDER
+from trainer.formatting import format_score
 
 _BAND_RANK = {"fix": 0, "watch": 1, "good": 2}
 
@@ -64,6 +65,7 @@ class Comparison:
     delivery: tuple[MetricChange, ...]
     agenda_before: float | None = None
     agenda_after: float | None = None
+    pass_mark: float | None = None  # the drill's, so scores read as on the scorecard
 
     @property
     def score_change(self) -> float:
@@ -80,9 +82,11 @@ class Comparison:
     def summary(self) -> str:
         """One sentence: the score change and the criteria gained and lost."""
         delta = self.score_change
-        moved = (f"up {delta:.0f} points" if delta > 0 else
-                 f"down {-delta:.0f} points" if delta < 0 else "unchanged")
-        parts = [f"Score {self.score_before:.0f} \u2192 {self.score_after:.0f} ({moved})"]
+        step = format_score(abs(delta)) if abs(delta) >= 0.5 else f"{abs(delta):g}"
+        moved = (f"up {step} points" if delta > 0 else
+                 f"down {step} points" if delta < 0 else "unchanged")
+        parts = [f"Score {format_score(self.score_before, self.pass_mark)} \u2192 "
+                 f"{format_score(self.score_after, self.pass_mark)} ({moved})"]
         if self.gained:
             parts.append("gained: " + ", ".join(c.name for c in self.gained))
         if self.lost:
@@ -143,4 +147,5 @@ def compare_takes(before: Mapping[str, Any], after: Mapping[str, Any]) -> Compar
         delivery=tuple(delivery),
         agenda_before=_number(agenda_a),
         agenda_after=_number(agenda_b),
+        pass_mark=_number(after.get("pass_threshold")),
     )

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from trainer.compare import Comparison
+from trainer.formatting import format_score
 from trainer.ui.widgets import AMBER, GREEN, INK, MUTED, RED, _label, base_point_size
 
 CHANGE_TEXT = {"gained": "\u2191 gained", "lost": "\u2193 lost", "kept": "kept",
@@ -77,7 +78,8 @@ class CompareView(QWidget):
         self.comparison = comparison
         self.summary.setText(comparison.summary())
         rows: list[tuple[str, str, str, str]] = [
-            ("Score", f"{comparison.score_before:.0f}", f"{comparison.score_after:.0f}",
+            ("Score", format_score(comparison.score_before, comparison.pass_mark),
+             format_score(comparison.score_after, comparison.pass_mark),
              "gained" if comparison.score_change > 0 else
              "lost" if comparison.score_change < 0 else "same"),
         ]

@@ -60,6 +60,7 @@ from trainer.company import CompanyProfile, apply_company, usable_company
 from trainer.compare import compare_takes
 from trainer.drills import Drill, DrillLibrary, Scenario, parse_scenario
 from trainer.errors import StorageError, TrainerError
+from trainer.formatting import format_score
 from trainer.live import LiveTake
 from trainer.mictest import MicCheck, MicTest
 from trainer.playback import Player, quote_start, word_at
@@ -372,7 +373,8 @@ class MainWindow(QMainWindow):
         # Practice and History keep indices 0 and 1 (Ctrl+H toggles between them).
         self.add_panel(self._build_practice(base), "Practice", "Ctrl+1")
         self.add_panel(self._build_history(base), "History", "Ctrl+H", bind=False)
-        self.progress_view = ProgressView()
+        self.progress_view = ProgressView(
+            pass_marks={d.id: d.pass_threshold for d in self.library.drills()})
         self.add_panel(self.progress_view, "Progress", "Ctrl+G")
         self.agenda_editor = AgendaEditor()
         self.agenda_editor.save_requested.connect(self.save_written_agenda)
@@ -1605,7 +1607,9 @@ class MainWindow(QMainWindow):
         except TrainerError:
             drill_title = attempt.drill_id
         scenario_title, _ = self._scenario_names(attempt)
-        score = f"{attempt.score:.0f}" if attempt.score is not None else "\u2014"
+        mark = (attempt.scorecard or {}).get("pass_threshold")
+        score = (format_score(attempt.score, float(mark) if mark is not None else None)
+                 if attempt.score is not None else "\u2014")
         result = ("PASS" if attempt.passed else "NOT YET") if attempt.passed is not None \
             else "\u2014"
         status = STATUS_TEXT.get(attempt.status, attempt.status)

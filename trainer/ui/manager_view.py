@@ -64,6 +64,7 @@ from trainer import stories
 from trainer.company import load_company, make_profile, save_company
 from trainer.drills import DrillLibrary
 from trainer.errors import TrainerError
+from trainer.formatting import format_score
 from trainer.store import Store
 from trainer.ui.pdf_export import write_session_pdf
 from trainer.ui.tasks import Pool, run_in_background
@@ -196,7 +197,8 @@ class OverrideRow(QFrame):
         self.setStyleSheet("#override { border-bottom: 1px solid #e3e7ec; }")
         grid = QGridLayout(self)
         grid.setContentsMargins(4, 6, 4, 6)
-        self.name = _label(f"{c.name} ({c.weight:g})", size=base * 1.1, bold=True)
+        # Points out of 100, as the drill brief shows the weights (not the file's raw weight).
+        self.name = _label(f"{c.name} ({c.points} pts)", size=base * 1.1, bold=True)
         self.app = _label(f"App: {'Met' if c.app_met else 'Missed'}",
                           color=GREEN if c.app_met else RED, bold=True)
         detail = c.evidence if c.app_met else c.tip
@@ -895,8 +897,11 @@ class ManagerPanel(QWidget):
 
     def _show_score(self, review: cert.Review) -> None:
         verdict = "PASS" if review.passed else "NOT YET"
-        app = (f" (app {review.app_score:g})" if review.app_score != review.score else "")
-        self.score_label.setText(f"{review.drill_title}: {review.score:g}{app} \u2014 "
+        # The verdict is on the manager's score; the app's own score is named as such.
+        score = (f"{review.score_text} with your judgements (the app scored "
+                 f"{review.app_score_text})" if review.app_score != review.score
+                 else review.score_text)
+        self.score_label.setText(f"{review.drill_title}: {score} \u2014 "
                                  f"{verdict} (pass mark {review.pass_threshold:g})")
         self.score_label.setStyleSheet(f"color: {GREEN if review.passed else RED};")
 
@@ -926,14 +931,15 @@ class ManagerPanel(QWidget):
             comments=self.cert_comments.text(), valid_days=self.valid_spin.value()))
         if record is None:
             return
+        mark = self.current_review.pass_threshold if self.current_review else None
+        shown = format_score(record.score, mark)
         if record.passed:
-            self.cert_result.setText(f"Certified: {record.score:g} \u2014 re-certify by "
+            self.cert_result.setText(f"Certified: {shown} \u2014 re-certify by "
                                      f"{_date(record.due_at)}.")
             self.cert_result.setStyleSheet(f"color: {GREEN};")
         else:
-            self.cert_result.setText(f"Not yet: {record.score:g} against a pass mark of "
-                                     f"{self.current_review.pass_threshold:g}; recorded."
-                                     if self.current_review else "Not yet; recorded.")
+            self.cert_result.setText(f"Not yet: {shown} against a pass mark of {mark:g}; "
+                                     "recorded." if mark is not None else "Not yet; recorded.")
             self.cert_result.setStyleSheet(f"color: {RED};")
         self.banner.clear()
         self.certified.emit(record)
@@ -1058,19 +1064,21 @@ class ManagerPanel(QWidget):
         table.setHorizontalHeaderLabels([title for _, title in drills])
         table.setVerticalHeaderLabels(sellers)
         col_of = {drill_id: i for i, (drill_id, _) in enumerate(drills)}
+        mark_of = {d.id: d.pass_threshold for d in self.library.drills()}
         due: list[str] = []
         for r in rows:
             text = STATUS_TEXT[r.status]
             if r.status in ("certified", "due"):
                 text += f" (to {_date(r.due_at)})"
+            mark = mark_of.get(r.drill_id)
             if r.score is not None:
-                text += f" \u00b7 {r.score:g}"
+                text += f" \u00b7 {format_score(r.score, mark)}"
             text += TREND_MARK[r.trend_word]
             cell = QTableWidgetItem(text)
             cell.setForeground(QColor(STATUS_COLOUR[r.status]))
             cell.setData(Qt.ItemDataRole.UserRole, r.status)
-            cell.setToolTip(("Scores: " + ", ".join(f"{s:g}" for s in r.trend)) if r.trend
-                            else "No certification takes yet")
+            cell.setToolTip(("Scores: " + ", ".join(format_score(s, mark) for s in r.trend))
+                            if r.trend else "No certification takes yet")
             table.setItem(sellers.index(r.seller.name), col_of[r.drill_id], cell)
             if r.status in ("due", "expired"):
                 due.append(f"{r.seller.name} ({r.drill_title}, {STATUS_TEXT[r.status].lower()})")

@@ -43,8 +43,9 @@ def _verdict(take: SessionTake) -> str:
         status = "recorded as not yet"
     else:
         status = "not certified in this 1:1"
-    return (f"<p><b>Score {r.score:g}</b> (app {r.app_score:g}) \u00b7 pass mark "
-            f"{r.pass_threshold:g} \u00b7 <b>{verdict}</b> \u2014 {status} \u00b7 "
+    # The verdict is on the manager's score; the app's own score is named beside it.
+    return (f"<p><b>Manager's score {r.score_text}</b> (app's score {r.app_score_text}) "
+            f"\u00b7 pass mark {r.pass_threshold:g} \u00b7 <b>{verdict}</b> \u2014 {status} \u00b7 "
             f"attempt{'s' if take.attempts_used != 1 else ''} used: {take.attempts_used}</p>")
 
 
@@ -56,12 +57,12 @@ def _take_html(take: SessionTake) -> str:
         mgr = "Met" if c.met else "Missed"
         if c.overridden:
             mgr = f"<b>{mgr} (changed)</b>"
-        rows.append(f"<tr><td>{_e(c.name)}</td><td>{c.weight:g}</td><td>{app}</td>"
+        rows.append(f"<tr><td>{_e(c.name)}</td><td>{c.points}</td><td>{app}</td>"
                     f"<td>{mgr}</td><td>{_e(c.comment)}</td></tr>")
     comments = take.certificate.comments if take.certificate else ""
     return (f"<h2>{_e(r.drill_title)}</h2>{_verdict(take)}"
             "<table border='1' cellspacing='0' cellpadding='3' width='100%'>"
-            "<tr><th align='left'>Criterion</th><th>Weight</th><th>App</th><th>Manager</th>"
+            "<tr><th align='left'>Criterion</th><th>Points</th><th>App</th><th>Manager</th>"
             "<th align='left'>Manager's comment</th></tr>" + "".join(rows) + "</table>"
             + (f"<p><b>Manager's comments:</b> {_e(comments)}</p>" if comments else ""))
 

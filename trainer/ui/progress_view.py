@@ -8,6 +8,8 @@ a day's ten takes into one point.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import (
@@ -21,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from trainer.formatting import format_score
 from trainer.progress import Progress, SkillProgress
 from trainer.ui.widgets import INK, MUTED, _label, base_point_size
 
@@ -34,8 +37,10 @@ SKILL_COLORS = {
 }
 
 
-def _score(value: float | None) -> str:
-    return "\u2014" if value is None else f"{value:.0f}"
+def _score(value: float | None, pass_mark: float | None = None) -> str:
+    # The History tab's rounding (``format_score``): 69.6 on a pass mark of 70 reads 69.6
+    # here too, never 70.
+    return "\u2014" if value is None else format_score(value, pass_mark)
 
 
 class ProgressChart(QWidget):
@@ -122,8 +127,12 @@ class ProgressView(QWidget):
 
     COLUMNS = ("Skill", "Takes", "First", "Best", "Latest")
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None,
+                 pass_marks: Mapping[str, float] | None = None) -> None:
+        """``pass_marks``: each drill's pass mark by id, so a score reads as on its
+        scorecard."""
         super().__init__(parent)
+        self.pass_marks = dict(pass_marks or {})
         base = base_point_size(self)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 8, 0, 0)
@@ -165,8 +174,9 @@ class ProgressView(QWidget):
         skills = list(progress.skills) if progress is not None else []
         self.table.setRowCount(len(skills))
         for row, skill in enumerate(skills):
-            cells = (skill.label, str(skill.count), _score(skill.first), _score(skill.best),
-                     _score(skill.latest))
+            mark = self.pass_marks.get(skill.skill)
+            cells = (skill.label, str(skill.count), _score(skill.first, mark),
+                     _score(skill.best, mark), _score(skill.latest, mark))
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if col:
