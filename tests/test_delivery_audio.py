@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -310,3 +311,114 @@ def test_recorded_take_gets_engaging_delivery_with_numbers_as_evidence() -> None
     met, evidence, tip = delivery_verdict(card["delivery"], drill.delivery)
     assert (met, evidence) == (delivery["met"], delivery["evidence"])
     assert met or tip == delivery["tip"]
+
+
+# -- pauses and stretches: one rule, no contradictions --------------------------------------
+# The rule (drills/delivery.toml): "longest pause" judges how long the longest silence of a
+# second or more is, and a take with none is never good; "longest stretch without a beat"
+# judges how often the seller stops. Every pause is also a beat, so a take that runs on
+# without a beat has no pause either, and both say so.
+@pytest.mark.parametrize(
+    ("metric", "value", "band", "advice"),
+    [
+        ("pauses", 0.0, "watch", "watch_low"),  # no pause at all: not "well placed"
+        ("pauses", 0.99, "good", "good"),  # a pause counted a frame short of a second
+        ("pauses", 1.5, "good", "good"),
+        ("pauses", 2.5, "good", "good"),
+        ("pauses", 3.0, "watch", "watch_high"),
+        ("pauses", 5.0, "fix", "fix_high"),
+        ("longest_stretch_s", 6.0, "good", "good"),
+        ("longest_stretch_s", 15.0, "good", "good"),
+        ("longest_stretch_s", 18.0, "watch", "watch_high"),
+        ("longest_stretch_s", 22.0, "fix", "fix_high"),  # "22 s without a beat" is not good
+        ("longest_stretch_s", 40.0, "fix", "fix_high"),
+    ],
+)
+def test_pause_and_stretch_values_map_to_verdict_and_advice(
+        metric: str, value: float, band: str, advice: str) -> None:
+    for profile in load_bands().profiles:
+        judged = load_bands().for_profile(profile)[metric]
+        assert judged.judge(value) == (band, judged.advice[advice]), profile
+    assert "placed" not in load_bands().metrics["pauses"].advice["good"]  # length, not place
+
+
+def _take(spans: list[tuple[float, float]]) -> list[Word]:
+    """Words of 0.3 s with 0.1 s between them, spoken in each (start, end) span."""
+    words = []
+    for start, end in spans:
+        t = start
+        while t + 0.3 <= end + 1e-9:
+            words.append(Word("word", t, t + 0.3))
+            t += 0.4
+    return words
+
+
+@pytest.mark.parametrize(
+    ("name", "spans", "pause", "stretch"),
+    [
+        # 22 s straight through: no pause and no beat, and both verdicts say so.
+        ("runs on", [(0.0, 22.0)], ("watch", "watch_low"), ("fix", "fix_high")),
+        # A 1.5 s pause after every 8 s: both good.
+        ("paced", [(0.0, 8.0), (9.5, 17.5), (19.0, 27.0)], ("good", "good"),
+         ("good", "good")),
+        # Half-second beats every 6 s but never a full pause: beats good, no pause to land on.
+        ("beats only", [(0.0, 6.0), (6.7, 12.7), (13.4, 19.4)], ("watch", "watch_low"),
+         ("good", "good")),
+        # One 5 s stall between two 12 s runs.
+        ("stall", [(0.0, 12.0), (17.0, 29.0)], ("fix", "fix_high"), ("good", "good")),
+    ],
+)
+def test_pause_and_stretch_verdicts_agree_on_a_take(
+        name: str, spans: list[tuple[float, float]], pause: tuple[str, str],
+        stretch: tuple[str, str]) -> None:
+    bands = load_bands()
+    block = delivery_metrics(_take(spans), spans[-1][1], (20, 60), text="A question?")
+    for key, (band, advice) in (("pauses", pause), ("longest_stretch_s", stretch)):
+        assert (block[key]["band"], block[key]["advice"]) == (
+            band, bands.metrics[key].advice[advice]), (name, key, block[key])
+    no_beat = block["longest_stretch_s"]["value"] >= block["talk_time_s"]["value"] - 0.5
+    if no_beat:  # running on without a beat never sits beside "good" pauses
+        assert block["pauses"]["count"] == 0 and block["pauses"]["band"] != "good"
+
+
+def test_a_take_without_a_pause_says_none_not_zero_seconds(qtbot: object) -> None:
+    from PySide6.QtWidgets import QLabel
+
+    from trainer.ui.delivery_view import DeliveryCard
+
+    library = DrillLibrary()
+    drill = library.drill("agenda")
+    block = delivery_metrics(_take([(0.0, 22.0)]), 22.0, (20, 60), text="Shall we?")
+    _, evidence, _ = delivery_verdict(block, drill.delivery)
+    assert "Longest pause none (watch)" in evidence and "Longest pause 0" not in evidence
+    card = DeliveryCard()
+    qtbot.addWidget(card)  # type: ignore[attr-defined]
+    card.show_delivery(block)
+    assert card.rows["pauses"].text() == "watch"
+    assert card.advice["pauses"].text().startswith("No pause of a second or more")
+    assert card.rows["longest_stretch_s"].text() == "fix"
+    labels = [w.text() for w in card.findChildren(QLabel)]
+    assert "Longest pause: none" in labels and "Longest pause: 0.0 s" not in labels
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda d: d["settings"].update(stretch_pause_s=1.5),
+         "delivery.toml: key 'settings.stretch_pause_s' must not be longer than "
+         "settings.pause_s"),
+        (lambda d: d["metrics"]["pauses"].update(good=[0, 2.5]),
+         "delivery.toml: key 'metrics.pauses.good' must start above 0"),
+        (lambda d: d["profiles"]["pitch"].update(pauses={"good": [0, 2], "watch": [0, 4]}),
+         "delivery.toml: key 'profiles.pitch.pauses.good' must start above 0"),
+    ],
+)
+def test_bands_that_would_contradict_are_refused(edit: object, message: str) -> None:
+    import tomllib
+
+    from trainer.delivery import bands_path
+
+    data = tomllib.loads(bands_path().read_text())
+    edit(data)  # type: ignore[operator]
+    with pytest.raises(DrillFileError, match="^" + re.escape(message)):
+        parse_bands(data, bands_path())

@@ -8,6 +8,11 @@ advice and where the numbers come from are content in ``drills/delivery.toml`` (
 here, errors name the file and the key). ``delivery_verdict`` turns the bands into the
 ``engaging_delivery`` criterion of a scorecard.
 
+Pauses and stretches never contradict each other (checked when the bands load): "longest
+pause" judges how long the longest silence is, and a take with none is never good; "longest
+stretch without a beat" judges how often the seller stops, and every pause is also a beat, so
+a take that runs on without a beat has no pause either and both metrics say so.
+
 Also the silence check that runs before any scoring: Whisper invents short phrases ("you",
 "thank you") on silence and noise, so a take with too little speech energy, or too few
 recognised words, is reported as "we didn't hear you" and never scored.
@@ -245,6 +250,11 @@ def parse_bands(data: Mapping[str, Any], path: Path) -> DeliveryBands:
         if metric not in METRIC_ORDER:
             raise _fail(path, f"metrics.{metric}",
                         f"is not a known metric ({', '.join(METRIC_ORDER)})")
+    settings = DeliverySettings(**values)
+    if settings.stretch_pause_s > settings.pause_s:
+        # A pause that is not a beat would let "good pauses" sit beside "no beat at all".
+        raise _fail(path, "settings.stretch_pause_s", "must not be longer than settings.pause_s "
+                    "(every pause is also a beat)")
     raw_profiles = data.get("profiles", {})
     if not isinstance(raw_profiles, dict):
         raise _fail(path, "profiles", "must be a table")
@@ -260,7 +270,21 @@ def parse_bands(data: Mapping[str, Any], path: Path) -> DeliveryBands:
             profile[metric] = _band(metric, raw, path, f"profiles.{name}.{metric}",
                                     metrics[metric])
         profiles[name] = profile
-    return DeliveryBands(DeliverySettings(**values), metrics, profiles, path)
+    for name, profile in profiles.items():
+        _check_pauses(profile.get("pauses", metrics["pauses"]), settings, path,
+                      f"profiles.{name}.pauses" if "pauses" in profile else "metrics.pauses")
+    return DeliveryBands(settings, metrics, profiles, path)
+
+
+def _check_pauses(band: Band, settings: DeliverySettings, path: Path, key: str) -> None:
+    """A take with no pause (0 s) is never good, and every pause that is counted can be.
+
+    The upper end is below ``pause_s`` rather than at it because a silence is counted from
+    whole analysis frames and may measure a frame short of ``pause_s``.
+    """
+    if not 0 < band.good[0] < settings.pause_s:
+        raise _fail(path, f"{key}.good", f"must start above 0 (no pause at all is not good "
+                    f"pausing) and below settings.pause_s ({settings.pause_s:g} s)")
 
 
 def bands_path() -> Path:
@@ -497,9 +521,11 @@ def delivery_metrics(words: Sequence[Word], duration_s: float,
     return block
 
 
-def _format(metric: dict[str, Any]) -> str:
+def _format(key: str, metric: dict[str, Any]) -> str:
     value = float(metric["value"])
     unit = str(metric.get("unit", ""))
+    if key == "pauses" and metric.get("count") == 0:
+        return f"{metric.get('label', '')} none".strip()  # not "0.0 s": there was no pause
     shown = f"{value:.0f}" if abs(value) >= 20 or value == int(value) else f"{value:.1f}"
     return f"{metric.get('label', '')} {shown}{(' ' + unit) if unit else ''}".strip()
 
@@ -512,11 +538,12 @@ def delivery_verdict(block: Mapping[str, Any], criterion: Criterion
     evidence is the numbers, each with its band; the tip, when missed, is the advice of the
     metric that most needs work.
     """
-    metrics = [block[m] for m in METRIC_ORDER if isinstance(block.get(m), dict)]
+    keyed = [(m, block[m]) for m in METRIC_ORDER if isinstance(block.get(m), dict)]
+    metrics = [m for _, m in keyed]
     fixes = [m for m in metrics if m["band"] == "fix"]
     watches = [m for m in metrics if m["band"] == "watch"]
     met = not fixes and len(watches) <= criterion.max_watch
-    evidence = "; ".join(f"{_format(m)} ({m['band']})" for m in metrics)
+    evidence = "; ".join(f"{_format(k, m)} ({m['band']})" for k, m in keyed)
     worst = (fixes or watches or [None])[0]
     tip = None if met else (str(worst["advice"]) if worst else criterion.tip)
     return met, evidence, tip

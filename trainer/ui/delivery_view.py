@@ -42,6 +42,8 @@ def metric_text(key: str, metric: dict[str, Any]) -> str:
     """"Pace: 142 words/min" from a metric's JSON."""
     fallback = next((m for m in METRICS if m[0] == key), (key, key, "{:.1f}", ""))
     label = str(metric.get("label") or fallback[1])
+    if key == "pauses" and metric.get("count") == 0:
+        return f"{label}: none"  # "0.0 s" read as a pause, and a well-judged one
     unit = str(metric.get("unit", fallback[3]))
     try:
         value = fallback[2].format(float(metric.get("value", 0.0)))
