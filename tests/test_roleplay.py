@@ -177,7 +177,8 @@ def test_a_missed_time_check_gets_the_hard_stop(library: DrillLibrary, script: S
     line = conv.record(AGENDA_NO_TIME, card)
     assert line.text == "Just so you know, I have a hard stop in twenty minutes."
     assert (line.kind, line.reaction, line.because) == ("reaction", "hard_stop", "time_check")
-    assert conv.rubric().id == "objection"  # the answer to a reaction is objection handling
+    # "I have a hard stop" asks about time: the answer is judged on the time check alone.
+    assert conv.rubric().id == "agenda" and conv.asked_for() == ("time_check",)
 
 
 def test_placeholders_are_filled_from_the_scenario(library: DrillLibrary, script: Script,
@@ -197,7 +198,7 @@ def test_placeholders_are_filled_from_the_scenario(library: DrillLibrary, script
 def _corpus_cases() -> list[tuple[str, str]]:
     script = load_script()
     cases = [(drill, r.id) for drill, reactions in script.reactions.items() for r in reactions]
-    return cases + [("objection", r.id) for r in script.followups]
+    return cases + [(r.after, r.id) for r in script.followups]
 
 
 @pytest.mark.parametrize(("drill", "reaction_id"), _corpus_cases())
@@ -205,8 +206,9 @@ def test_every_reaction_fires_for_a_miss_and_not_for_a_hit(
         library: DrillLibrary, script: Script, embedder: Embedder | None, drill: str,
         reaction_id: str) -> None:
     """Each reaction, on labelled answers from the rubric corpus the judge gets right."""
-    reactions = script.followups if drill == "objection" else script.reactions[drill]
+    reactions = [*script.followups, *script.reactions[drill]]
     reaction = next(r for r in reactions if r.id == reaction_id)
+    first = reaction.kind == "reaction"  # a follow-up reacts to a later answer
     persona = reaction.personas[0]
     conv = conversation(library, script, drill, persona)
     rubric = conv.rubric()
@@ -225,8 +227,8 @@ def test_every_reaction_fires_for_a_miss_and_not_for_a_hit(
         if truth and meet is None:
             meet = (item["transcript"], card)
     assert miss is not None and meet is not None
-    assert reaction_id in {r.id for r in conv.candidates(miss[1], miss[0], rubric)}
-    assert reaction_id not in {r.id for r in conv.candidates(meet[1], meet[0], rubric)}
+    assert reaction_id in {r.id for r in conv.candidates(miss[1], miss[0], rubric, first)}
+    assert reaction_id not in {r.id for r in conv.candidates(meet[1], meet[0], rubric, first)}
 
 
 # == determinism and personas ============================================================
@@ -296,19 +298,94 @@ def test_personas_differ_in_wording_pace_turns_and_reactions(
     assert lengths == {"busy": 2, "friendly": 3, "skeptical": 4}
 
 
+def assert_each_turn_judged_on_its_line(conv: Conversation) -> None:
+    """Every answer is scored on what its buyer line asked for, and every buyer line reacts
+    to a criterion that the answer it reacts to was judged on and missed."""
+    assert conv.turns[0].rubric == conv.drill.id
+    for turn in conv.turns:
+        line = turn.buyer
+        assert turn.rubric == line.judged_on and turn.card["drill"] == line.judged_on
+        ids = [c["id"] for c in turn.card["criteria"]]
+        if line.criteria is not None:
+            assert set(ids) <= set(line.criteria), (line, ids)
+        if line.reacts_to is not None:
+            earlier = conv.turns[line.reacts_to - 1].card
+            missed = {c["id"] for c in earlier["criteria"] if not c["met"]}
+            assert line.because in missed, (line, earlier["criteria"])
+
+
 @pytest.mark.parametrize("drill", ["agenda", "value_prop", "client_story", "differentiation",
                                    "vision", "objection"])
 def test_every_drill_is_a_conversation_of_two_to_four_turns(
         library: DrillLibrary, script: Script, embedder: Embedder | None, drill: str) -> None:
     for persona in roleplay.PERSONAS:
-        for answers in ([GOOD_HANDLING], ANSWERS, [AGENDA_WITH_TIME, GOOD_HANDLING]):
+        for answers in ([GOOD_HANDLING], ANSWERS, [AGENDA_WITH_TIME, GOOD_HANDLING],
+                        ANSWERS[::-1]):
             conv = conversation(library, script, drill, persona, seed=3)
             while not conv.finished:
                 conv.respond(answers[len(conv.turns) % len(answers)], embedder)
             assert 2 <= len(conv.turns) <= 4
             assert conv.closing is not None and conv.closing.kind == "closing"
-            assert [t.rubric for t in conv.turns] == [drill] + ["objection"] * (
-                len(conv.turns) - 1)
+            assert_each_turn_judged_on_its_line(conv)
+
+
+# == a reply is judged on what the buyer asked for (issue 14, section 6) ====================
+AGENDA_NO_OUTCOME = AGENDA_WITH_TIME.replace(
+    " By the end of the call I hope we can agree whether a demo makes sense.", "")
+OUTCOME = "By the end of this call I'd like us to agree whether a demo next week makes sense."
+NO_OUTCOME = "Well, we have a great product and lots of happy customers."
+
+
+def _asked_where_going(library: DrillLibrary, script: Script,
+                       embedder: Embedder | None) -> Conversation:
+    conv = conversation(library, script, "agenda", "skeptical", seed=0)
+    card = card_for(conv, AGENDA_NO_OUTCOME, embedder)
+    assert [c["id"] for c in card["criteria"] if not c["met"]] == ["outcome"]
+    line = conv.record(AGENDA_NO_OUTCOME, card)
+    assert line.text == "And what do you expect to get out of this by the end?"
+    return conv
+
+
+def test_the_answer_to_an_agenda_question_is_scored_on_the_agenda(
+        library: DrillLibrary, script: Script, embedder: Embedder | None) -> None:
+    conv = _asked_where_going(library, script, embedder)
+    assert conv.rubric().id == "agenda" and conv.asked_for() == ("outcome",)
+    closing = conv.respond(OUTCOME, embedder)
+    turn = conv.turns[1]
+    assert turn.rubric == "agenda" and turn.card["drill"] == "agenda"
+    assert [(c["id"], c["met"]) for c in turn.card["criteria"]] == [("outcome", True)]
+    assert turn.card["score"] == 100.0 and turn.card["passed"]
+    assert turn.card["asked_for"] == ["outcome"]
+    # It gave what was asked: nothing to complain about, and two turns is a roleplay.
+    assert closing.kind == "closing" and conv.finished
+    assert conv.scorecard()["turns"][1]["asked_for"] == ["outcome"]
+
+
+def test_the_follow_up_presses_on_what_the_answer_was_asked_for(
+        library: DrillLibrary, script: Script, embedder: Embedder | None) -> None:
+    conv = _asked_where_going(library, script, embedder)
+    line = conv.respond(NO_OUTCOME, embedder)
+    assert [(c["id"], c["met"]) for c in conv.turns[1].card["criteria"]] == [
+        ("outcome", False)]
+    # Not "You haven't asked me a single thing about why I said that": the answer was never
+    # asked a question back; it was asked for an outcome, and it gave none.
+    assert (line.reaction, line.because, line.reacts_to) == ("still_no_outcome", "outcome", 2)
+    assert conv.rubric().id == "agenda" and conv.asked_for() == ("outcome",)
+    assert_each_turn_judged_on_its_line(conv)
+
+
+def test_focus_keeps_the_asked_criteria_and_rescores() -> None:
+    card = {"drill": "agenda", "score": 50.0, "passed": False, "pass_threshold": 70.0,
+            "criteria": [{"id": "purpose", "weight": 25.0, "met": False},
+                         {"id": "outcome", "weight": 15.0, "met": True},
+                         {"id": "time_check", "weight": 15.0, "met": True}]}
+    focused = roleplay.focus(card, ["outcome"])
+    assert [c["id"] for c in focused["criteria"]] == ["outcome"]
+    assert (focused["score"], focused["passed"]) == (100.0, True)
+    assert roleplay.focus(focused, ["outcome"]) == focused  # idempotent
+    both = roleplay.focus(card, ("purpose", "outcome"))
+    assert (both["score"], both["passed"]) == (37.5, False)
+    assert roleplay.focus(card, None) == card and card["score"] == 50.0  # not mutated
 
 
 def test_the_conversation_scorecard_combines_the_turns(
@@ -347,6 +424,54 @@ def test_bad_input_gets_one_sentence(library: DrillLibrary, script: Script) -> N
                                                 "line": "Hm."}]}}
     with pytest.raises(DrillFileError, match=r"drills.agenda.reactions\[0\].when_missed"):
         parse_script(data, Path("x.toml"), {d.id: d for d in library.drills()})
+
+
+@pytest.mark.parametrize(("entry", "message"), [
+    ({}, r"x.toml: key 'drills.agenda.reactions\[0\].judged_on' must be a non-empty string"),
+    ({"judged_on": "haggling"},
+     r"x.toml: key 'drills.agenda.reactions\[0\].judged_on' names no drill \('haggling'\)"),
+    ({"judged_on": "agenda", "criteria": ["outcome", "charm"]},
+     r"key 'drills.agenda.reactions\[0\].criteria' names no criterion of the 'agenda' drill "
+     r"\('charm'\)"),
+    ({"judged_on": "agenda", "criteria": []},
+     r"key 'drills.agenda.reactions\[0\].criteria' must list one or more criterion ids"),
+    ({"judged_on": "agenda", "after": "vision"},
+     r"key 'drills.agenda.reactions\[0\].after' is not known"),
+])
+def test_what_a_line_is_judged_on_is_checked_at_load(library: DrillLibrary,
+                                                     entry: dict[str, Any],
+                                                     message: str) -> None:
+    data: dict[str, Any] = {"personas": {p: {"fallback_objection": "price", "closing_good": "a",
+                                             "closing_weak": "b"} for p in roleplay.PERSONAS}}
+    data["drills"] = {"agenda": {"reactions": [{"id": "r", "when_missed": "outcome",
+                                                "line": "Hm.", **entry}]}}
+    with pytest.raises(DrillFileError, match=message):
+        parse_script(data, Path("x.toml"), {d.id: d for d in library.drills()})
+
+
+def test_a_follow_up_names_the_drill_it_follows(library: DrillLibrary) -> None:
+    data: dict[str, Any] = {"personas": {p: {"fallback_objection": "price", "closing_good": "a",
+                                             "closing_weak": "b"} for p in roleplay.PERSONAS}}
+    data["followups"] = [{"id": "f", "after": "agenda", "when_missed": "acknowledges",
+                          "judged_on": "objection", "line": "Hm."}]
+    drills = {d.id: d for d in library.drills()}
+    with pytest.raises(DrillFileError, match=r"key 'followups\[0\].when_missed' names no "
+                                             r"criterion of the 'agenda' drill"):
+        parse_script(data, Path("x.toml"), drills)
+    data["followups"][0].update(after="nope")
+    with pytest.raises(DrillFileError, match=r"key 'followups\[0\].after' names no drill"):
+        parse_script(data, Path("x.toml"), drills)
+    data["followups"][0].update(after="agenda", when_missed="outcome")
+    parsed = parse_script(data, Path("x.toml"), drills).followups[0]
+    assert (parsed.after, parsed.judged_on, parsed.criteria, parsed.kind) == (
+        "agenda", "objection", None, "followup")
+
+
+def test_every_bundled_line_says_what_its_answer_is_judged_on(script: Script) -> None:
+    lines = [*script.followups, *(r for rs in script.reactions.values() for r in rs)]
+    assert lines and all(r.judged_on for r in lines)
+    where_going = next(r for r in script.reactions["agenda"] if r.id == "where_going")
+    assert (where_going.judged_on, where_going.criteria) == ("agenda", ("outcome",))
 
 
 def test_reaction_wording_and_personas() -> None:

@@ -8,10 +8,13 @@ scenario and one buyer persona (friendly, busy, skeptical):
 2. The seller answers; the answer is scored with the drill's own rubric.
 3. The buyer reacts to what that answer *missed* (``drills/roleplay/conversations.toml``): an
    agenda without a time check gets "I have a hard stop in twenty minutes.", a price-only
-   difference gets "So you're just the cheaper option?". The seller's answer to a reaction is
-   scored with the ``objection`` drill's criteria (acknowledges, clarifies, responds, checks).
-4. The buyer follows up on what that answer missed, or raises another gap, until the persona's
-   turn limit; then a closing line.
+   difference gets "So you're just the cheaper option?".
+4. Every buyer line declares what its answer is judged on (``judged_on``, ``criteria``): the
+   answer to "And what do you expect to get out of this by the end?" is scored on the agenda's
+   "Names the outcome" alone, the answer to "We're not really like them, though." on the
+   objection criteria. The card of such a turn holds those criteria only (``focus``).
+5. The buyer follows up on what *that* answer missed under its own criteria, or raises another
+   gap of the first answer, until the persona's turn limit; then a closing line.
 
 Everything is deterministic: the same transcript, persona and seed give the same reaction (the
 seed only breaks ties between reactions that could all fire, and is recorded with each turn).
@@ -55,7 +58,12 @@ class Persona:
 
 @dataclass(frozen=True)
 class Reaction:
-    """A buyer line that fires when the seller's last answer missed ``when_missed``."""
+    """A buyer line that fires when the seller's last answer missed ``when_missed``.
+
+    ``after`` is the drill whose criteria the missed answer was judged on; ``judged_on`` and
+    ``criteria`` say what the seller's answer to *this* line is judged on (``None``: all of
+    that drill's criteria).
+    """
 
     id: str
     when_missed: str
@@ -63,6 +71,10 @@ class Reaction:
     wording: Mapping[str, str] = field(default_factory=dict)  # persona id -> line
     personas: tuple[str, ...] = PERSONAS
     when_said: str | None = None
+    after: str = OBJECTION_DRILL
+    judged_on: str = OBJECTION_DRILL
+    criteria: tuple[str, ...] | None = None
+    kind: str = "followup"  # "reaction" (to the first answer) or "followup"
 
     def line_for(self, persona: str) -> str:
         return self.wording.get(persona, self.line)
@@ -93,16 +105,21 @@ class Script:
 
 @dataclass(frozen=True)
 class BuyerLine:
-    """One thing the buyer says, and why they said it."""
+    """One thing the buyer says, why they said it, and what the answer to it is judged on."""
 
     text: str
     kind: str  # "opening", "reaction", "followup", "objection" or "closing"
     reaction: str | None = None  # the reaction's id
-    because: str | None = None  # the criterion the seller's last answer missed
+    because: str | None = None  # the criterion the answer in turn ``reacts_to`` missed
+    judged_on: str = ""  # the drill whose criteria judge the answer ("" for the closing)
+    criteria: tuple[str, ...] | None = None  # only these of them; None: all
+    reacts_to: int | None = None  # the turn whose answer missed ``because``
 
     def to_json(self) -> dict[str, Any]:
         return {"text": self.text, "kind": self.kind, "reaction": self.reaction,
-                "because": self.because}
+                "because": self.because, "judged_on": self.judged_on,
+                "criteria": list(self.criteria) if self.criteria is not None else None,
+                "reacts_to": self.reacts_to}
 
 
 @dataclass(frozen=True)
@@ -123,14 +140,53 @@ def _text(value: Any, key: str, path: Path) -> str:
     return value
 
 
-def _reaction(raw: Any, key: str, path: Path, criteria: set[str] | None) -> Reaction:
+def _drill_named(value: Any, key: str, path: Path,
+                 drills: Mapping[str, Drill] | None) -> tuple[str, Drill | None]:
+    name = _text(value, key, path)
+    if drills is None:
+        return name, None
+    if name not in drills:
+        raise DrillFileError(f"{path.name}: key '{key}' names no drill ('{name}').")
+    return name, drills[name]
+
+
+def _criterion_ids(drill: Drill) -> set[str]:
+    """Every criterion an answer can be judged on, the delivery one included."""
+    ids = {c.id for c in drill.criteria}
+    return ids | {drill.delivery.id} if drill.delivery is not None else ids
+
+
+def _reaction(raw: Any, key: str, path: Path, drills: Mapping[str, Drill] | None,
+              after: str | None = None) -> Reaction:
+    """One ``[[followups]]`` entry, or (``after`` given) one of a drill's ``reactions``."""
     if not isinstance(raw, dict):
         raise DrillFileError(f"{path.name}: key '{key}' must be a table.")
     rid = _text(raw.get("id"), f"{key}.id", path)
+    kind = "reaction" if after is not None else "followup"
+    if after is None:
+        after, after_drill = _drill_named(raw.get("after", OBJECTION_DRILL), f"{key}.after",
+                                          path, drills)
+    else:
+        after_drill = drills.get(after) if drills is not None else None
     when = _text(raw.get("when_missed"), f"{key}.when_missed", path)
-    if criteria is not None and when not in criteria:
+    if after_drill is not None and when not in _criterion_ids(after_drill):
         raise DrillFileError(f"{path.name}: key '{key}.when_missed' names no criterion of the "
-                             f"drill ('{when}').")
+                             f"'{after}' drill ('{when}').")
+    judged_on, judged = _drill_named(raw.get("judged_on"), f"{key}.judged_on", path, drills)
+    criteria: tuple[str, ...] | None = None
+    if "criteria" in raw:
+        listed = raw["criteria"]
+        if (not isinstance(listed, list) or not listed
+                or not all(isinstance(c, str) and c.strip() for c in listed)
+                or len(set(listed)) != len(listed)):
+            raise DrillFileError(f"{path.name}: key '{key}.criteria' must list one or more "
+                                 "criterion ids, each once.")
+        if judged is not None:
+            strange = [c for c in listed if c not in _criterion_ids(judged)]
+            if strange:
+                raise DrillFileError(f"{path.name}: key '{key}.criteria' names no criterion "
+                                     f"of the '{judged_on}' drill ('{strange[0]}').")
+        criteria = tuple(listed)
     personas = raw.get("personas", list(PERSONAS))
     if (not isinstance(personas, list) or not personas
             or not all(p in PERSONAS for p in personas)):
@@ -144,11 +200,15 @@ def _reaction(raw: Any, key: str, path: Path, criteria: set[str] | None) -> Reac
             raise DrillFileError(f"{path.name}: key '{key}.when_said' is not a valid pattern "
                                  f"({exc}).") from exc
     wording = {p: _text(raw[p], f"{key}.{p}", path) for p in PERSONAS if p in raw}
-    unknown = set(raw) - {"id", "when_missed", "personas", "when_said", "line", *PERSONAS}
+    known = {"id", "when_missed", "personas", "when_said", "line", "judged_on", "criteria",
+             *PERSONAS}
+    if kind == "followup":
+        known.add("after")
+    unknown = set(raw) - known
     if unknown:
         raise DrillFileError(f"{path.name}: key '{key}.{sorted(unknown)[0]}' is not known.")
     return Reaction(rid, when, _text(raw.get("line"), f"{key}.line", path), wording,
-                    tuple(personas), said)
+                    tuple(personas), said, after, judged_on, criteria, kind)
 
 
 def parse_script(data: Mapping[str, Any], path: Path,
@@ -184,12 +244,10 @@ def parse_script(data: Mapping[str, Any], path: Path,
                                      f"{where}.fallback_objection", path),
             closing_good=_text(raw.get("closing_good"), f"{where}.closing_good", path),
             closing_weak=_text(raw.get("closing_weak"), f"{where}.closing_weak", path))
-    objection = drills.get(OBJECTION_DRILL) if drills is not None else None
-    objection_ids = {c.id for c in objection.criteria} if objection is not None else None
     raw_followups = data.get("followups", [])
     if not isinstance(raw_followups, list):
         raise DrillFileError(f"{path.name}: key 'followups' must be a list of tables.")
-    followups = tuple(_reaction(r, f"followups[{i}]", path, objection_ids)
+    followups = tuple(_reaction(r, f"followups[{i}]", path, drills)
                       for i, r in enumerate(raw_followups))
     raw_drills = data.get("drills", {})
     if not isinstance(raw_drills, dict):
@@ -200,17 +258,15 @@ def parse_script(data: Mapping[str, Any], path: Path,
         where = f"drills.{drill_id}"
         if not isinstance(raw, dict):
             raise DrillFileError(f"{path.name}: key '{where}' must be a table.")
-        drill = drills.get(drill_id) if drills is not None else None
-        if drills is not None and drill is None:
+        if drills is not None and drill_id not in drills:
             raise DrillFileError(f"{path.name}: key '{where}' names no drill.")
-        ids = {c.id for c in drill.criteria} if drill is not None else None
         openings[drill_id] = {p: _text(raw[p], f"{where}.{p}", path)
                               for p in PERSONAS if p in raw}
         raw_reactions = raw.get("reactions", [])
         if not isinstance(raw_reactions, list):
             raise DrillFileError(f"{path.name}: key '{where}.reactions' must be a list.")
         reactions[drill_id] = tuple(
-            _reaction(r, f"{where}.reactions[{i}]", path, ids)
+            _reaction(r, f"{where}.reactions[{i}]", path, drills, after=drill_id)
             for i, r in enumerate(raw_reactions))
     return Script(personas, followups, openings, reactions, path)
 
@@ -280,6 +336,29 @@ _NEUTRAL = {"pain": "the problem we talked about", "industry": "business",
             "first_name": "", "company_name": "your company"}
 
 
+def focus(card: Mapping[str, Any], criteria: Iterable[str] | None) -> dict[str, Any]:
+    """``card`` judged on ``criteria`` only: the others are dropped, score and verdict redone.
+
+    A buyer who asks "what do you expect to get out of this by the end?" asked for an outcome,
+    not for a whole agenda: the answer is scored on what the line asked for. The score follows
+    the same rule as ``scoring.score_transcript`` (met weight over total weight, one decimal).
+    ``None``, or a list the card has none of, leaves the card as it is. Idempotent.
+    """
+    out = dict(card)
+    if criteria is None:
+        return out
+    wanted = list(criteria)
+    kept = [c for c in card.get("criteria", []) if c.get("id") in wanted]
+    if not kept:
+        return out
+    total = sum(float(c["weight"]) for c in kept)
+    earned = sum(float(c["weight"]) for c in kept if c.get("met"))
+    score = round(100.0 * earned / total, 1) if total else 0.0
+    out.update(criteria=kept, score=score,
+               passed=score >= float(card.get("pass_threshold", 0.0)), asked_for=wanted)
+    return out
+
+
 class Conversation:
     """One roleplay: the buyer's lines, the seller's scored turns, and what comes next.
 
@@ -304,6 +383,7 @@ class Conversation:
         self.seed = int(seed)
         self.id = conversation_id or f"{drill.id}-{persona}-{self.seed}"
         self.objection = library.drill(OBJECTION_DRILL)
+        self._drills = {drill.id: drill, OBJECTION_DRILL: self.objection}
         self.turns: list[Turn] = []
         self.variant: str | None = None
         self._used: set[str] = set()
@@ -321,14 +401,34 @@ class Conversation:
         """The store's ``context`` for every turn of this conversation."""
         return f"roleplay:{self.id}"
 
-    def rubric(self) -> Drill:
-        """The drill whose criteria score the seller's next answer."""
-        return self.drill if not self.turns else self.objection
+    def _drill(self, drill_id: str) -> Drill:
+        if drill_id not in self._drills:
+            self._drills[drill_id] = self.library.drill(drill_id)
+        return self._drills[drill_id]
 
-    def _reactions_for(self, rubric: Drill) -> tuple[Reaction, ...]:
-        if rubric.id == OBJECTION_DRILL:
-            return self.script.followups
-        return self.script.reactions.get(rubric.id, ())
+    def rubric(self) -> Drill:
+        """The drill whose criteria score the seller's next answer (the current line's)."""
+        line = self.current
+        if line is None:  # finished: the last answer's
+            return self._drill(self.turns[-1].rubric) if self.turns else self.drill
+        return self._drill(line.judged_on or self.drill.id)
+
+    def asked_for(self) -> tuple[str, ...] | None:
+        """Which of ``rubric()``'s criteria the current line asks for (``None``: all)."""
+        return self.current.criteria if self.current is not None else None
+
+    def _reactions_for(self, rubric: Drill, first: bool) -> tuple[Reaction, ...]:
+        """The lines that may react to an answer judged on ``rubric``.
+
+        The first answer gets its drill's reactions; any later answer gets the reactions and
+        follow-ups keyed on the drill it was judged on (so a line can only react to what that
+        answer was asked for). A drill without reactions of its own (the objection drill) is
+        followed up from its first answer.
+        """
+        own = self.script.reactions.get(rubric.id, ())
+        if first and own:
+            return own
+        return (*own, *(f for f in self.script.followups if f.after == rubric.id))
 
     # -- lines --------------------------------------------------------------------------
     def _opening(self) -> BuyerLine:
@@ -337,17 +437,24 @@ class Conversation:
             key = self.scenario.id if self.scenario else ""
             self.variant, line = variants[_stable(self.seed, key) % len(variants)]
             self._used.add(f"objection:{self.variant}")
-            return BuyerLine(fill(line, self.scenario), "opening", self.variant)
+            return BuyerLine(fill(line, self.scenario), "opening", self.variant,
+                             judged_on=OBJECTION_DRILL)
         wording = self.script.openings.get(self.drill.id, {})
         line = wording.get(self.persona.id, self.drill.buyer_line)
-        return BuyerLine(fill(line, self.scenario), "opening")
+        return BuyerLine(fill(line, self.scenario), "opening", judged_on=self.drill.id)
 
     def candidates(self, card: Mapping[str, Any], transcript: str,
-                   rubric: Drill | None = None) -> list[Reaction]:
-        """Every reaction that fires for an answer scored as ``card`` (in file order)."""
+                   rubric: Drill | None = None, first: bool | None = None) -> list[Reaction]:
+        """Every reaction that fires for an answer scored as ``card`` (in file order).
+
+        Only criteria on the card count: a focused card (``focus``) has only those its line
+        asked for, so the buyer never complains about something the answer wasn't asked.
+        ``first`` (default: no turn yet) says whether this is the first answer.
+        """
         rubric = rubric or self.rubric()
+        first = not self.turns if first is None else first
         missed = {c["id"] for c in card.get("criteria", []) if not c.get("met")}
-        return [r for r in self._reactions_for(rubric)
+        return [r for r in self._reactions_for(rubric, first)
                 if r.fires(self.persona.id, missed, transcript)]
 
     def _choose(self, options: list[Reaction], transcript: str) -> Reaction:
@@ -363,7 +470,7 @@ class Conversation:
                        and f"objection:{v}" not in self._used), order[0])
         self._used.add(f"objection:{choice}")
         return BuyerLine(fill(variants.get(choice, self.objection.buyer_line), self.scenario),
-                         "objection", choice)
+                         "objection", choice, judged_on=OBJECTION_DRILL)
 
     def _closing(self, card: Mapping[str, Any]) -> BuyerLine:
         good = bool(card.get("passed"))
@@ -373,8 +480,8 @@ class Conversation:
     def possible_lines(self) -> list[str]:
         """Every line the buyer could say next (for synthesising speech ahead of time)."""
         lines: list[str] = []
-        sources = [*self._reactions_for(self.rubric()), *self._pending,
-                   *self.script.reactions.get(self.drill.id, ()), *self.script.followups]
+        sources = [*self._reactions_for(self.rubric(), not self.turns), *self._pending,
+                   *self.script.reactions.get(self.drill.id, ())]
         for reaction in sources:
             if reaction.id not in self._used and self.persona.id in reaction.personas:
                 lines.append(fill(reaction.line_for(self.persona.id), self.scenario))
@@ -387,35 +494,42 @@ class Conversation:
     def record(self, transcript: str, card: dict[str, Any]) -> BuyerLine:
         """Add the seller's answer to the current line; returns the buyer's next line.
 
-        ``card`` is the answer's scorecard under ``rubric()`` (the core's JSON shape). When the
-        conversation is over, the returned line is the buyer's closing (``kind="closing"``)
-        and ``finished`` is true.
+        ``card`` is the answer's scorecard under ``rubric()`` (the core's JSON shape); it is
+        narrowed here to the criteria the current line asked for (``focus``), so the full
+        drill's card may be passed. When the conversation is over, the returned line is the
+        buyer's closing (``kind="closing"``) and ``finished`` is true.
 
         Raises:
             RuntimeError: the conversation has already finished.
         """
-        if self.current is None:
+        line = self.current
+        if line is None:
             raise RuntimeError("The roleplay has finished; start a new one.")
         rubric = self.rubric()
-        turn = Turn(len(self.turns) + 1, self.current, rubric.id, transcript,
-                    self.annotate(card, len(self.turns) + 1, self.current))
-        self.turns.append(turn)
-        options = [r for r in self.candidates(card, transcript, rubric) if r.id not in self._used]
-        if len(self.turns) == 1:
+        card = focus(card, line.criteria)
+        index = len(self.turns) + 1
+        self.turns.append(Turn(index, line, rubric.id, transcript,
+                               self.annotate(card, index, line)))
+        options = [r for r in self.candidates(card, transcript, rubric, first=index == 1)
+                   if r.id not in self._used]
+        if index == 1:
             # Gaps of the first answer the buyer may still raise later.
             self._pending = list(options)
-        if len(self.turns) >= self.persona.max_turns:
+        if index >= self.persona.max_turns:
             return self._finish(card)
+        reacts_to = index
         if not options:
             options = [r for r in self._pending if r.id not in self._used]
+            reacts_to = 1
         if options:
             chosen = self._choose(options, transcript)
             self._used.add(chosen.id)
             self._pending = [r for r in self._pending if r.id != chosen.id]
-            kind = "reaction" if chosen in self.script.reactions.get(self.drill.id, ()) \
-                else "followup"
-            self.current = BuyerLine(fill(chosen.line_for(self.persona.id), self.scenario,
-                                          transcript), kind, chosen.id, chosen.when_missed)
+            said = self.turns[reacts_to - 1].transcript  # {pain}: the one that answer skipped
+            self.current = BuyerLine(
+                fill(chosen.line_for(self.persona.id), self.scenario, said),
+                chosen.kind, chosen.id, chosen.when_missed, chosen.judged_on, chosen.criteria,
+                reacts_to)
             return self.current
         if len(self.turns) < MIN_TURNS:
             self.current = self._fallback()
@@ -469,6 +583,7 @@ class Conversation:
                 "turn": t.index,
                 "buyer": t.buyer.to_json(),
                 "rubric": t.rubric,
+                "asked_for": list(t.buyer.criteria) if t.buyer.criteria is not None else None,
                 "transcript": t.transcript,
                 "score": t.card["score"],
                 "passed": t.card["passed"],
