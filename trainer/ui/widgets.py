@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from trainer.drills import Drill, Scenario
+from trainer.formatting import format_score, weight_points
 
 # One palette for the whole app: colour always comes with a word (PASS, "good"), never alone.
 GREEN = "#1e7b34"
@@ -38,6 +39,7 @@ MUTED = "#5f6b7a"
 INK = "#1f2933"
 BANDS = {"good": GREEN, "watch": AMBER, "fix": RED}
 FONT_REL = "font_rel"  # a widget property: its point size as a multiple of the base size
+_FONT_REL_BYTES = FONT_REL.encode()
 PRESENTER_SCALE = 1.6
 
 
@@ -77,6 +79,21 @@ def set_relative_font(widget: QWidget, factor: float, base: float | None = None,
     widget.setFont(font)
 
 
+def font_factor(widget: QWidget) -> float | None:
+    """The ``FONT_REL`` factor remembered on ``widget``, or None if it has none.
+
+    The property is read only when the widget has it: asking a ``QObject`` for a property it
+    lacks returns None, and PySide6 6.12.0 dropped a reference to None on every such call
+    (the app aborted with "deallocating None" after minutes of use; see pyproject.toml).
+    """
+    if _FONT_REL_BYTES not in (bytes(name.data()) for name in widget.dynamicPropertyNames()):
+        return None
+    factor = widget.property(FONT_REL)
+    if isinstance(factor, (int, float)) and factor > 0:
+        return float(factor)
+    return None
+
+
 def rescale_fonts(root: QWidget, base: float, old_base: float | None = None) -> None:
     """Give every widget under ``root`` (and ``root``) its text size for a new ``base``.
 
@@ -90,8 +107,8 @@ def rescale_fonts(root: QWidget, base: float, old_base: float | None = None) -> 
     widgets = [root, *root.findChildren(QWidget)]
     factors = []
     for widget in widgets:
-        factor = widget.property(FONT_REL)
-        if not isinstance(factor, (int, float)) or factor <= 0:
+        factor = font_factor(widget)
+        if factor is None:
             size = widget.font().pointSizeF()
             factor = size / old if size > 0 else 1.0
         factors.append(float(factor))
@@ -301,13 +318,12 @@ class DrillBrief(QWidget):
                             f"pass mark {drill.pass_threshold:.0f}/100")
         # A recorded take is scored on the transcript criteria and on delivery.
         scored = list(drill.criteria) + ([drill.delivery] if drill.delivery else [])
-        total = sum(c.weight for c in scored) or 1.0
+        points = weight_points([c.weight for c in scored])
         rows = "".join(
             f"<tr><td style='padding:3px 10px 3px 0'><b>{html.escape(c.name)}</b></td>"
-            f"<td style='padding:3px 10px 3px 0; color:{MUTED}'>"
-            f"{round(100 * c.weight / total):.0f} pts</td>"
+            f"<td style='padding:3px 10px 3px 0; color:{MUTED}'>{p} pts</td>"
             f"<td style='padding:3px 0'>{html.escape(c.definition)}</td></tr>"
-            for c in scored
+            for c, p in zip(scored, points, strict=True)
         )
         self.criteria.setText(f"<table>{rows}</table>")
         why = " ".join(drill.brief.split())
@@ -490,7 +506,7 @@ class ScorecardView(QScrollArea):
         score = float(card.get("score", 0.0))
         threshold = float(card.get("pass_threshold", 0.0))
         passed = bool(card.get("passed"))
-        self.score_label.setText(f"{score:.0f}")
+        self.score_label.setText(format_score(score, threshold))
         self.verdict_label.setText("PASS" if passed else "NOT YET")
         self.verdict_label.setStyleSheet(f"color: {GREEN if passed else AMBER};")
         self.threshold_label.setText(f"out of 100 \u00b7 pass mark {threshold:.0f}")
