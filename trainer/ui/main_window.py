@@ -94,6 +94,7 @@ from trainer.ui.widgets import (
     MessageBanner,
     ScorecardView,
     base_point_size,
+    plain_tooltip,
     rescale_fonts,
     set_relative_font,
 )
@@ -182,6 +183,7 @@ def ask_in_dialog(parent: QWidget, title: str, text: str, accept_label: str,
     """A modal question with an accept button and Cancel (the default when destructive)."""
     box = QMessageBox(QMessageBox.Icon.Warning if destructive else QMessageBox.Icon.Information,
                       title, text, QMessageBox.StandardButton.NoButton, parent)
+    box.setTextFormat(Qt.TextFormat.PlainText)  # the text may quote a name the seller typed
     accept = box.addButton(accept_label, QMessageBox.ButtonRole.AcceptRole)
     cancel = box.addButton(QMessageBox.StandardButton.Cancel)
     box.setDefaultButton(cancel if destructive else accept)
@@ -406,6 +408,7 @@ class MainWindow(QMainWindow):
         layout.addWidget(scroll, 1)
         # On the agenda drill: which written agenda the take will be compared with.
         self.agenda_note = QLabel()
+        self.agenda_note.setTextFormat(Qt.TextFormat.PlainText)
         self.agenda_note.setWordWrap(True)
         self.agenda_note.setStyleSheet(f"color: {MUTED};")
         self.agenda_note.setAccessibleName("Written agenda")
@@ -431,6 +434,7 @@ class MainWindow(QMainWindow):
         set_relative_font(self.elapsed_label, 1.4, base, bold=True)
         self.elapsed_label.setMinimumWidth(int(base * 5))
         self.record_hint = QLabel()
+        self.record_hint.setTextFormat(Qt.TextFormat.PlainText)  # names the typed prospect
         self.record_hint.setStyleSheet(f"color: {MUTED};")
         self.record_hint.setMinimumWidth(300)
         self.record_hint.setWordWrap(True)
@@ -474,6 +478,7 @@ class MainWindow(QMainWindow):
         r_layout.setContentsMargins(0, 8, 0, 0)
         actions = QHBoxLayout()
         self.result_title = QLabel()
+        self.result_title.setTextFormat(Qt.TextFormat.PlainText)  # names the seller typed
         self.result_title.setStyleSheet(f"color: {MUTED};")
         self.replay_button = QPushButton("\u25b6  Replay")
         self.replay_button.setToolTip("Play this take back (Ctrl+R)")
@@ -536,11 +541,13 @@ class MainWindow(QMainWindow):
         d_layout = QVBoxLayout(detail)
         d_layout.setContentsMargins(12, 0, 0, 0)
         self.history_title = QLabel("Select a take to see its scorecard.")
+        self.history_title.setTextFormat(Qt.TextFormat.PlainText)  # a typed call's title
         self.history_title.setWordWrap(True)
         font = self.history_title.font()
         font.setBold(True)
         self.history_title.setFont(font)
         self.history_status = QLabel()
+        self.history_status.setTextFormat(Qt.TextFormat.PlainText)
         self.history_status.setWordWrap(True)
         self.history_status.setStyleSheet(f"color: {MUTED};")
         buttons = QHBoxLayout()
@@ -1576,7 +1583,7 @@ class MainWindow(QMainWindow):
                     item = QTableWidgetItem(text)
                     item.setData(Qt.ItemDataRole.UserRole, attempt.id)
                     if col == 2:
-                        item.setToolTip(self._scenario_names(attempt)[1])
+                        item.setToolTip(plain_tooltip(self._scenario_names(attempt)[1]))
                     elif attempt.message:
                         item.setToolTip(attempt.message)
                     if col == 4 and attempt.passed is not None:

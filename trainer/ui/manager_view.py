@@ -68,7 +68,15 @@ from trainer.formatting import format_score
 from trainer.store import Store
 from trainer.ui.pdf_export import write_session_pdf
 from trainer.ui.tasks import Pool, run_in_background
-from trainer.ui.widgets import GREEN, INK, MUTED, RED, MessageBanner, base_point_size
+from trainer.ui.widgets import (
+    GREEN,
+    INK,
+    MUTED,
+    RED,
+    MessageBanner,
+    base_point_size,
+    plain_tooltip,
+)
 
 log = logging.getLogger(__name__)
 
@@ -708,7 +716,7 @@ class ManagerPanel(QWidget):
             for col, text in enumerate((story.title, story.industry, story.role, story.pain)):
                 item = QTableWidgetItem(text)
                 item.setData(Qt.ItemDataRole.UserRole, story.id)
-                item.setToolTip(story.text)
+                item.setToolTip(plain_tooltip(story.text))
                 table.setItem(row, col, item)
             if story.id == select_id:
                 table.selectRow(row)

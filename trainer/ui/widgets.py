@@ -13,6 +13,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
+from PySide6 import QtGui
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
@@ -61,6 +62,15 @@ def _label(text: str = "", *, size: float | None = None, bold: bool = False,
     if selectable:
         label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     return label
+
+
+def plain_tooltip(text: str) -> str:
+    """A tooltip that shows ``text`` as typed. Qt renders a tooltip that looks like markup as
+    rich text, so user text that does (a name like ``<b>Ana</b>``) is escaped into a paragraph
+    of its own; anything else is left as it is."""
+    if not QtGui.Qt.mightBeRichText(text):
+        return text
+    return f"<p style='white-space: pre-wrap'>{html.escape(text, quote=False)}</p>"
 
 
 def base_point_size(widget: QWidget) -> float:
