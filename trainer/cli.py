@@ -268,9 +268,9 @@ def _score_batch(library: DrillLibrary, source: str) -> int:
 
 def _print_card(card: dict[str, Any]) -> None:
     verdict = "PASS" if card["passed"] else "NOT YET"
-    mark = float(card.get("pass_threshold", 0))
-    print(f"{card['drill']}: {format_score(float(card['score']), mark)}/100  {verdict} "
-          f"(pass mark {mark:g})")
+    pass_mark = float(card.get("pass_threshold", 0))
+    print(f"{card['drill']}: {format_score(float(card['score']), pass_mark)}/100  {verdict} "
+          f"(pass mark {pass_mark:g})")
     for c in card["criteria"]:
         mark = "+" if c["met"] else "-"
         print(f"  [{mark}] {c['name']}")

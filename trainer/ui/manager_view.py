@@ -443,16 +443,20 @@ class ManagerPanel(QWidget):
         self.valid_spin.setValue(valid_days)
         self.valid_spin.setToolTip("How long a certificate lasts before re-certification")
         self.valid_spin.setAccessibleName("Certificate valid for")
-        for col, (text, widget) in enumerate((
+        # Two rows of three: six side by side needed 1,106 px, and at the smallest window
+        # (1024x700) pushed Certify past the right edge, behind a horizontal scroll bar.
+        for i, (text, widget) in enumerate((
                 ("S&eller", self.seller_combo), ("&Manager", self.manager_edit),
                 ("D&rill", self.drill_combo), ("Sce&nario", self.scenario_combo),
                 ("&Attempts allowed", self.cap_spin), ("&Valid for", self.valid_spin))):
             label = QLabel(text)
             label.setBuddy(widget)
             label.setStyleSheet(f"color: {MUTED};")
-            choices.addWidget(label, 0, col)
-            choices.addWidget(widget, 1, col)
-        choices.setColumnStretch(3, 1)
+            row, col = 2 * (i // 3), i % 3
+            choices.addWidget(label, row, col)
+            choices.addWidget(widget, row + 1, col)
+        for col in range(3):
+            choices.setColumnStretch(col, 1)
         layout.addLayout(choices)
         self.start_button = self._action(page, "Start 1:1", "Ctrl+Return",
                                          "Start the 1:1 with this seller", self.start_session)
