@@ -7,11 +7,19 @@ Sellers search both by industry, role, pain or any word of the text.
 
 Rows are in the ``stories`` table (schema v2 of ``trainer.store``); a story-hour story goes
 with its teller when the seller is deleted, an approved story has no seller and stays.
+
+``suggest_tags`` proposes a told story's industry, role and pain from *its own words*: a tag is
+suggested only when the transcript says it (an industry by its usual words, a known role or
+pain by its words), and left blank otherwise for the teller to fill. The scenario the story was
+told against is never a default: a seller pitching a hospital may well tell a story about a
+freight distributor.
 """
 
 from __future__ import annotations
 
+import re
 import sqlite3
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -143,3 +151,132 @@ def tag_values(store: Store) -> dict[str, list[str]]:
 
 def _escape(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+# -- tags from a story's own words ------------------------------------------------------------
+# The words a story uses when it is about a client in that industry. Kept short and
+# unambiguous: a word that fits several industries ("plant", "store" as a verb) would tag a
+# story wrongly, and a blank tag costs the teller one word to type.
+INDUSTRY_WORDS: dict[str, tuple[str, ...]] = {
+    "healthcare": ("healthcare", "health", "hospital", "clinic", "nurse", "nursing", "patient",
+                   "physician", "medical"),
+    "retail": ("retail", "retailer", "grocer", "grocery", "supermarket", "shopper", "shelf",
+               "shelves", "storefront"),
+    "manufacturing": ("manufacturing", "manufacturer", "factory", "factories", "stamping",
+                      "assembly", "machining"),
+    "logistics": ("logistics", "freight", "distributor", "distribution", "warehouse",
+                  "trucking", "shipping", "carrier"),
+    "financial services": ("bank", "banking", "lender", "insurer", "insurance"),
+    "education": ("school", "university", "universities", "college", "campus"),
+    "hospitality": ("hotel", "restaurant", "resort"),
+    "construction": ("construction", "contractor", "builder"),
+}
+MIN_PAIN_SHARE = 0.6  # a pain counts as told when the story says most of its words
+MIN_PAIN_WORDS = 2
+
+_TAG_STOPWORDS = frozenset(
+    "a an and the of on to in is are was were for at by with their they our it its as from "
+    "be been has had have not no too very".split())
+
+
+@dataclass(frozen=True)
+class TagVocabulary:
+    """The tags a story can be given: industries with their words, and known roles and pains
+    (from the scenarios and the stories already in the library)."""
+
+    industries: Mapping[str, frozenset[str]]
+    roles: tuple[str, ...]
+    pains: tuple[str, ...]
+
+
+def tag_vocabulary(store: Store, prospects: Iterable[Mapping[str, object]] = ()
+                   ) -> TagVocabulary:
+    """Every tag a told story could be matched against.
+
+    Args:
+        prospects: the ``prospect`` of each known scenario (industry, role, pains).
+    """
+    industries: dict[str, frozenset[str]] = {
+        name: frozenset(_stem(w) for w in words) for name, words in INDUSTRY_WORDS.items()}
+    roles: list[str] = []
+    pains: list[str] = []
+    library = tag_values(store)
+    for prospect in prospects:
+        roles.append(str(prospect.get("role") or ""))
+        found = prospect.get("pains")
+        if isinstance(found, list):
+            pains.extend(str(p) for p in found if p)
+        _add_industry(industries, str(prospect.get("industry") or ""))
+    for industry in library["industry"]:
+        _add_industry(industries, industry)
+    roles.extend(library["role"])
+    pains.extend(library["pain"])
+    return TagVocabulary(industries, _unique(roles), _unique(pains))
+
+
+def suggest_tags(text: str, vocabulary: TagVocabulary) -> dict[str, str]:
+    """The industry, role and pain a story's text tells, each ``""`` when it does not.
+
+    * industry: the one whose words the story uses most (ties: the first listed);
+    * role: a known role whose words appear together in the story ("our finance director");
+    * pain: the known pain with the largest share of its words in the story, when that share
+      is at least ``MIN_PAIN_SHARE`` of at least ``MIN_PAIN_WORDS`` words.
+    """
+    tokens = _tokens(text)
+    spoken = set(tokens)
+    counts = {name: sum(1 for t in tokens if t in words)
+              for name, words in vocabulary.industries.items()}
+    industry = max(counts, key=lambda n: counts[n], default="")
+    industry = industry if counts.get(industry) else ""
+    role = next((r for r in vocabulary.roles if _says_phrase(tokens, _tokens(r))), "")
+
+    def share(pain: str) -> float:
+        words = set(_tokens(pain))
+        hits = len(words & spoken)
+        return hits / len(words) if hits >= MIN_PAIN_WORDS else 0.0
+
+    best = max(vocabulary.pains, key=share, default="")
+    pain = best if best and share(best) >= MIN_PAIN_SHARE else ""
+    return {"industry": industry, "role": role, "pain": pain}
+
+
+def _add_industry(industries: dict[str, frozenset[str]], name: str) -> None:
+    """A known industry joins under its own spelling; its words are its name's words."""
+    name = _clean(name)
+    if not name:
+        return
+    same = next((k for k in industries if k.casefold() == name.casefold()), None)
+    words = frozenset(_tokens(name))
+    if same is None:
+        industries[name] = words
+    elif same != name and same in INDUSTRY_WORDS:
+        # The library's spelling ("Logistics") wins, so the new story joins that filter.
+        industries[name] = industries.pop(same) | words
+
+
+def _unique(values: Iterable[str]) -> tuple[str, ...]:
+    seen: dict[str, str] = {}
+    for value in values:
+        value = _clean(value)
+        if value and value.casefold() not in seen:
+            seen[value.casefold()] = value
+    return tuple(seen.values())
+
+
+def _stem(word: str) -> str:
+    """Plural to singular, enough for tags ("hospitals" ~ "hospital", "shelves" kept whole)."""
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
+def _tokens(text: str) -> list[str]:
+    return [_stem(w) for w in re.findall(r"[a-z0-9]+", text.casefold())
+            if w not in _TAG_STOPWORDS]
+
+
+def _says_phrase(tokens: list[str], phrase: list[str]) -> bool:
+    n = len(phrase)
+    return n > 0 and any(tokens[i:i + n] == phrase for i in range(len(tokens) - n + 1))
