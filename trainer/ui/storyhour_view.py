@@ -7,21 +7,30 @@ keyboard-driven grid, then the ranking board with the winner and "Save to librar
 transcript, plays the recording and starts a practice take of the story.
 
 Everything the team decides goes through ``trainer.storyhour`` and ``trainer.stories`` (no SQL
-here). Those calls are single short SQLite statements, so they run on the GUI thread; the slow
-work (recording, transcribing, scoring) is the main window's, off the UI thread.
+here), the moment it is decided: each rating key a listener presses, a pass, a told story. So a
+story hour the app did not live to end is offered for resuming on the next start (the resume
+page: who has told, who rated, who is next), rebuilt from the store by ``core.progress``.
+Those calls are single short SQLite statements, so they run on the GUI thread; the slow work
+(recording, transcribing, scoring) is the main window's, off the UI thread.
 
 Type sizes are multiples of ``base_point_size``: when the application font grows (presenter
 mode) every label, grid button and table grows with it (``changeEvent``).
+
+Names, titles, transcripts and tags are the team's own words: they are shown as plain text
+(labels, list and table items, a read-only plain-text view), never as rich text, so a name
+like ``<img src=...>`` is shown as typed. Symbols are ones the common UI fonts carry (a test
+checks every character shown against the app's font).
 """
 
 from __future__ import annotations
 
+import html
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QFont, QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QFont, QKeyEvent, QKeySequence, QShortcut, QTextCursor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -35,6 +44,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QPlainTextEdit,
     QPushButton,
     QScrollArea,
     QSplitter,
@@ -49,8 +59,8 @@ from trainer import storyhour as core
 from trainer.drills import Drill, DrillLibrary
 from trainer.errors import StorageError, TrainerError
 from trainer.playback import Player
-from trainer.store import Store
-from trainer.stories import Story, search_stories, tag_values
+from trainer.store import Attempt, Store
+from trainer.stories import Story, TagVocabulary, search_stories, tag_values, tag_vocabulary
 from trainer.storyhour import StoryHour, StoryHourError, Turn
 from trainer.ui.main_window import Guided, MainWindow
 from trainer.ui.widgets import AMBER, GREEN, INK, MUTED, RED, MessageBanner, base_point_size
@@ -95,6 +105,12 @@ def _label(text: str = "", color: str | None = None, wrap: bool = True) -> QLabe
     if color:
         label.setStyleSheet(f"color: {color};")
     return label
+
+
+def _plain_tooltip(text: str) -> str:
+    """A tooltip that shows ``text`` as typed: Qt renders a tooltip that looks like HTML as
+    rich text, so the text is escaped inside a paragraph of its own."""
+    return f"<p style='white-space: pre-wrap'>{html.escape(text)}</p>"
 
 
 def _button(text: str, keys: str, tip: str, slot: Callable[[], Any], scope: QWidget
@@ -232,6 +248,7 @@ class RatingGrid(QWidget):
     """Criteria x 1-5 for one listener; ``complete`` is emitted when every row has a rating."""
 
     changed = Signal()
+    rated = Signal(str, int)  # criterion id, rating: each key or click, as it is given
     finished_rows = Signal()  # the last row was rated by key: focus moves on to Save
 
     def __init__(self, criteria: list[tuple[str, str]], fonts: _Fonts,
@@ -243,6 +260,7 @@ class RatingGrid(QWidget):
         self.rows: list[RatingRow] = []
         for criterion_id, name in criteria:
             row = RatingRow(criterion_id, name, fonts)
+            row.rated.connect(self.rated)
             row.rated.connect(lambda *_: self.changed.emit())
             row.moved.connect(lambda step, r=row: self._move(r, step))
             self.rows.append(row)
@@ -256,12 +274,18 @@ class RatingGrid(QWidget):
     def missing(self) -> int:
         return sum(1 for r in self.rows if r.rating is None)
 
-    def reset(self, verdicts: dict[str, bool]) -> None:
+    def reset(self, verdicts: dict[str, bool], given: dict[str, int] | None = None) -> None:
+        """A fresh grid for the next listener, holding the ratings they already ``given``
+        (resumed after a restart); the first unrated criterion takes the focus."""
+        given = given or {}
         for row in self.rows:
-            row.set_rating(None)
+            row.set_rating(given.get(row.criterion_id))
             row.set_verdict(verdicts.get(row.criterion_id))
-        if self.rows:
-            self.rows[0].setFocus()
+        first = next((r for r in self.rows if r.rating is None), None)
+        if first is not None:
+            first.setFocus()
+        elif self.rows:
+            self.finished_rows.emit()
 
     def _move(self, row: RatingRow, step: int) -> None:
         index = self.rows.index(row) + step
@@ -287,7 +311,7 @@ class StoryHourPanel(QWidget):
     story_saved = Signal(int)  # story id
     message_shown = Signal(str)
 
-    SETUP, TURN, RATING, RANKING = range(4)
+    SETUP, TURN, RATING, RANKING, RESUME = range(5)
 
     def __init__(self, store: Store, library: DrillLibrary, host: MainWindow,
                  player: Player | None = None, parent: QWidget | None = None) -> None:
@@ -301,9 +325,9 @@ class StoryHourPanel(QWidget):
         self.hour: StoryHour | None = None
         self.waiting_turn: int | None = None  # the turn whose take the host is recording
         self.rating_turn: Turn | None = None
-        self.listeners: list[str] = []
-        self.listener_index = 0
-        self.skipped: set[int] = set()
+        self.listeners: list[str] = []  # everyone but the teller, in roster order
+        self.to_rate: list[str] = []  # the listeners still to rate, the current one first
+        self.unfinished: StoryHour | None = None  # offered for resuming
         self.standings: list[core.Standing] = []
         self._verdicts: dict[str, bool] = {}
         self.fonts = _Fonts(self)
@@ -314,6 +338,7 @@ class StoryHourPanel(QWidget):
         host.attempt_scored.connect(self._on_attempt_scored)
         self._refresh_history()
         self._update_roster_buttons()
+        self._offer_resume()
 
     # == construction =====================================================================
     def _build(self) -> None:
@@ -327,6 +352,7 @@ class StoryHourPanel(QWidget):
         self.stack.addWidget(self._build_turn())
         self.stack.addWidget(self._build_rating())
         self.stack.addWidget(self._build_ranking())
+        self.stack.addWidget(self._build_resume())
 
     def _build_setup(self) -> QWidget:
         page = QWidget()
@@ -445,11 +471,31 @@ class StoryHourPanel(QWidget):
             "\u2190 \u2192 change; Ctrl+Enter saves. \u2713/\u2717 is what the app found.",
             MUTED), 1.0))
         self.grid = RatingGrid(self.criteria, self.fonts)
+        self.grid.rated.connect(self._on_rated)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(self.grid)
-        layout.addWidget(scroll, 1)
+        # The story as the app heard it, beside the grid: a listener checks what was said
+        # (the client, the numbers) before rating it. Plain text, read-only, scrollable.
+        told = QWidget()
+        told_layout = QVBoxLayout(told)
+        told_layout.setContentsMargins(0, 0, 0, 0)
+        self.transcript_title = self.fonts.scale(_label("", MUTED), 1.1, bold=True)
+        self.transcript_view = QPlainTextEdit()
+        self.transcript_view.setReadOnly(True)
+        self.transcript_view.setAccessibleName("The story as the app heard it")
+        self.transcript_view.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # keys stay on the grid
+        self.fonts.scale(self.transcript_view, 1.15)
+        told_layout.addWidget(self.transcript_title)
+        told_layout.addWidget(self.transcript_view, 1)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.setChildrenCollapsible(False)
+        split.addWidget(scroll)
+        split.addWidget(told)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        layout.addWidget(split, 1)
         row = QHBoxLayout()
         self.save_ratings_button = _button("Save ratings", "Ctrl+Return",
                                            "Save this listener's ratings",
@@ -512,6 +558,31 @@ class StoryHourPanel(QWidget):
                                        "Set up another story hour", self.new_hour, page)
         row.addWidget(self.save_story_button)
         row.addWidget(self.new_hour_button)
+        row.addStretch(1)
+        layout.addLayout(row)
+        return page
+
+    def _build_resume(self) -> QWidget:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.addWidget(self.fonts.scale(_label("A story hour was left unfinished", INK), 2.0,
+                                          bold=True))
+        self.resume_when = self.fonts.scale(_label("", MUTED), 1.2)
+        layout.addWidget(self.resume_when)
+        self.resume_summary = QPlainTextEdit()
+        self.resume_summary.setReadOnly(True)
+        self.resume_summary.setAccessibleName("Where the story hour stopped")
+        self.fonts.scale(self.resume_summary, 1.3)
+        layout.addWidget(self.resume_summary, 1)
+        row = QHBoxLayout()
+        self.resume_button = _button("Resume", "Ctrl+Return",
+                                     "Carry on where the story hour stopped", self.resume, page)
+        self.fonts.scale(self.resume_button, 1.4, bold=True)
+        self.close_hour_button = _button("Close it", "Ctrl+E",
+                                         "End it now; its stories stay in Past story hours",
+                                         self.close_unfinished, page)
+        row.addWidget(self.resume_button)
+        row.addWidget(self.close_hour_button)
         row.addStretch(1)
         layout.addLayout(row)
         return page
@@ -595,9 +666,59 @@ class StoryHourPanel(QWidget):
         except (StoryHourError, StorageError, ValueError) as exc:
             self._report(exc)
             return
-        self.skipped = set()
         self.banner.clear()
         self._show_next_turn()
+
+    # == an unfinished story hour =========================================================
+    def _offer_resume(self) -> None:
+        """On start: a story hour the app did not live to end is offered for resuming."""
+        try:
+            hour = core.unfinished_story_hour(self.store)
+            progress = None if hour is None else self._progress_of(hour)
+        except StorageError as exc:
+            self.show_message(str(exc))
+            return
+        if hour is None or progress is None:
+            return
+        self.unfinished = hour
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(hour.started_at))
+        self.resume_when.setText(f"Started {when} with "
+                                 f"{', '.join(p.name for p in hour.players)}.")
+        self.resume_summary.setPlainText("\n".join(progress.summary()))
+        self.stack.setCurrentIndex(self.RESUME)
+        self.resume_button.setFocus()
+
+    def resume(self) -> None:
+        """Ctrl+Enter on the offer: carry on with the next rating or the next teller."""
+        if self.unfinished is None:
+            return
+        self.hour, self.unfinished = self.unfinished, None
+        try:
+            for turn in core.adopt_scored_takes(self.store, self.hour.id):
+                self.turn_scored.emit(turn.id)  # a take recovered and scored since
+        except (StoryHourError, StorageError) as exc:
+            self._report(exc)
+        self.banner.clear()
+        self._continue()
+
+    def close_unfinished(self) -> None:
+        """Ctrl+E on the offer: end the unfinished story hour; its stories stay in the
+        history, and its players fill the roster for the next one."""
+        hour = self.unfinished
+        if hour is None:
+            return
+        try:
+            core.end_story_hour(self.store, hour.id)
+        except StorageError as exc:
+            self._report(exc)
+            return
+        self.unfinished = None
+        if self.roster_list.count() == 0:
+            for player in hour.players:
+                self.roster_list.addItem(player.name)
+        self.new_hour()
+        self.show_message("The unfinished story hour is closed; its stories are in Past "
+                          "story hours.", "info")
 
     # == turns ============================================================================
     def _reload(self) -> StoryHour:
@@ -605,12 +726,36 @@ class StoryHourPanel(QWidget):
         self.hour = core.story_hour(self.store, self.hour.id)
         return self.hour
 
+    def _progress_of(self, hour: StoryHour) -> core.Progress:
+        return core.progress(self.store, hour.id, [c for c, _ in self.criteria])
+
+    def _progress(self) -> core.Progress:
+        progress = self._progress_of(self._reload())
+        self.hour = progress.hour
+        return progress
+
     def _pending_turn(self) -> Turn | None:
-        hour = self._reload()
-        return next((t for t in hour.turns if not t.told and t.id not in self.skipped), None)
+        return self._progress().next_turn
+
+    def _continue(self) -> None:
+        """Whatever the store says comes next: a story still being rated, else the next
+        teller, else the ranking."""
+        try:
+            turn = self._progress().rating_turn
+        except StorageError as exc:
+            self._report(exc)
+            return
+        if turn is not None:
+            self._start_rating(turn)
+        else:
+            self._show_next_turn()
 
     def _show_next_turn(self) -> None:
-        turn = self._pending_turn()
+        try:
+            turn = self._pending_turn()
+        except StorageError as exc:
+            self._report(exc)
+            return
         if turn is None:
             self.finish()
             return
@@ -646,17 +791,27 @@ class StoryHourPanel(QWidget):
         self.next_button.setText("Next teller (again)")
 
     def skip_teller(self) -> None:
+        """Ctrl+K: this teller passes (saved, so a resumed hour does not offer them again)."""
         turn = self._pending_turn()
         if turn is None:
             return
-        self.skipped.add(turn.id)
+        try:
+            core.skip_turn(self.store, turn.id)
+        except (StoryHourError, StorageError) as exc:
+            self._report(exc)
+            return
         if self.waiting_turn == turn.id:
             self.waiting_turn = None
             self.host.end_guided_take()
         self._show_next_turn()
 
     def _on_attempt_scored(self, attempt_id: int, context: str) -> None:
-        if self.hour is None or context != self.hour.context or self.waiting_turn is None:
+        if self.hour is None or self.hour.ended:
+            return
+        if self.waiting_turn is None:
+            self._adopt_scored_takes()
+            return
+        if context != self.hour.context:
             return
         turn_id, self.waiting_turn = self.waiting_turn, None
         self.host.end_guided_take()
@@ -669,6 +824,20 @@ class StoryHourPanel(QWidget):
             return
         self.turn_scored.emit(turn.id)
         self._start_rating(turn)
+
+    def _adopt_scored_takes(self) -> None:
+        """A teller's take scored while nobody waited for it (recovered after a crash and
+        scored from History) is the story they told: it joins their turn."""
+        assert self.hour is not None
+        try:
+            adopted = core.adopt_scored_takes(self.store, self.hour.id)
+        except (StoryHourError, StorageError) as exc:
+            self._report(exc)
+            return
+        for turn in adopted:
+            self.turn_scored.emit(turn.id)
+        if adopted and self.stack.currentIndex() == self.TURN:
+            self._continue()
 
     # == rating ===========================================================================
     def _start_rating(self, turn: Turn) -> None:
@@ -685,28 +854,51 @@ class StoryHourPanel(QWidget):
         self.card_verdict.setStyleSheet(f"color: {GREEN if passed else AMBER};")
         self._verdicts = {str(c.get("id")): bool(c.get("met")) for c in card.get("criteria", [])}
         self.listeners = [p.name for p in self.hour.players if p.id != turn.seller.id]
-        self.listener_index = 0
+        self.transcript_title.setText(f"What {turn.seller.name} said")
+        self.transcript_view.setPlainText(attempt.transcript or "")
+        self.transcript_view.moveCursor(QTextCursor.MoveOperation.Start)
         self.replay_button.setVisible(self.player is not None and attempt.audio_path is not None)
         self.stack.setCurrentIndex(self.RATING)
         self._show_listener()
 
     def current_listener(self) -> str | None:
-        if 0 <= self.listener_index < len(self.listeners):
-            return self.listeners[self.listener_index]
-        return None
+        return self.to_rate[0] if self.to_rate else None
 
     def _show_listener(self) -> None:
-        listener = self.current_listener()
+        """The next listener still to rate this story (from the store: a listener who rated
+        some criteria before a restart finds them rated), or on to what comes next."""
         turn = self.rating_turn
-        if listener is None or turn is None:
-            self._stop_playback()
-            self._show_next_turn()
+        try:
+            progress = self._progress()
+        except StorageError as exc:
+            self._report(exc)
             return
-        self.listener_label.setText(f"{listener}, rate {turn.seller.name}'s story "
-                                    f"({self.listener_index + 1} of {len(self.listeners)})")
-        self.save_ratings_button.setText(f"Save {listener}'s ratings")
-        self.skip_listener_button.setText(f"Skip {listener}")
-        self.grid.reset(self._verdicts)
+        waiting = [] if turn is None else progress.to_rate(turn)
+        self.to_rate = [p.name for p in waiting]
+        if turn is None or not waiting:
+            self.rating_turn = None
+            self._stop_playback()
+            self._continue()
+            return
+        listener = waiting[0]
+        number = self.listeners.index(listener.name) + 1 \
+            if listener.name in self.listeners else 1
+        self.listener_label.setText(f"{listener.name}, rate {turn.seller.name}'s story "
+                                    f"({number} of {len(self.listeners)})")
+        self.save_ratings_button.setText(f"Save {listener.name}'s ratings")
+        self.skip_listener_button.setText(f"Skip {listener.name}")
+        self.grid.reset(self._verdicts, progress.begun(turn, listener))
+
+    def _on_rated(self, criterion_id: str, value: int) -> None:
+        """Each rating is saved the moment it is given, so a crash loses none of them."""
+        listener, turn = self.current_listener(), self.rating_turn
+        if listener is None or turn is None:
+            return
+        try:
+            core.rate_story(self.store, turn.id, listener, {criterion_id: value},
+                            [c for c, _ in self.criteria], partial=True)
+        except (StoryHourError, StorageError) as exc:
+            self._report(exc)
 
     def save_ratings(self) -> None:
         """Ctrl+Enter: save this listener's ratings and hand the grid to the next one."""
@@ -727,11 +919,19 @@ class StoryHourPanel(QWidget):
             return
         self.banner.clear()
         self.ratings_saved.emit(turn.id, listener)
-        self.listener_index += 1
         self._show_listener()
 
     def skip_listener(self) -> None:
-        self.listener_index += 1
+        """Ctrl+K: this listener does not rate this story (saved, with any rating begun
+        dropped)."""
+        listener, turn = self.current_listener(), self.rating_turn
+        if listener is None or turn is None:
+            return
+        try:
+            core.pass_rating(self.store, turn.id, listener)
+        except (StoryHourError, StorageError) as exc:
+            self._report(exc)
+            return
         self._show_listener()
 
     def replay(self) -> None:
@@ -832,9 +1032,14 @@ class StoryHourPanel(QWidget):
         standing = self.selected_standing()
         if standing is None or standing.turn.attempt_id is None:
             return
-        attempt = self.store.attempt(standing.turn.attempt_id)
-        tags = core.default_tags(attempt)
-        self.title_edit.setText(core.default_title(standing.turn, attempt))
+        try:
+            attempt = self.store.attempt(standing.turn.attempt_id)
+            tags = core.default_tags(attempt, self._vocabulary(attempt))
+        except (KeyError, StorageError) as exc:
+            self._report(exc)
+            return
+        # What the story said, blank where it said nothing: the teller fills those in.
+        self.title_edit.setText(core.default_title(standing.turn, tags["industry"]))
         self.industry_edit.setText(tags["industry"])
         self.role_edit.setText(tags["role"])
         self.pain_edit.setText(tags["pain"])
@@ -846,10 +1051,12 @@ class StoryHourPanel(QWidget):
             self.show_message("Select a story in the ranking first.")
             return
         try:
+            vocabulary = None if standing.turn.attempt_id is None else \
+                self._vocabulary(self.store.attempt(standing.turn.attempt_id))
             saved = core.save_to_library(
                 self.store, standing.turn.id, title=self.title_edit.text(),
                 industry=self.industry_edit.text(), role=self.role_edit.text(),
-                pain=self.pain_edit.text())
+                pain=self.pain_edit.text(), vocabulary=vocabulary)
         except (StoryHourError, StorageError) as exc:
             self._report(exc)
             return
@@ -858,6 +1065,15 @@ class StoryHourPanel(QWidget):
         self.show_ranking()
         self.ranking_table.selectRow(max(row, 0))
         self.story_saved.emit(saved.id)
+
+    def _vocabulary(self, attempt: Attempt) -> TagVocabulary:
+        """The tags a told story is matched against: every scenario's, the one it was told
+        to, and the library's."""
+        prospects = [s.prospect for s in self.library.scenarios()]
+        found = (attempt.scenario or {}).get("prospect")
+        if isinstance(found, dict):
+            prospects.append(found)
+        return tag_vocabulary(self.store, prospects)
 
     def new_hour(self) -> None:
         """Back to the roster (kept, for next week's meeting)."""
@@ -868,6 +1084,11 @@ class StoryHourPanel(QWidget):
         self._update_roster_buttons()
         self.stack.setCurrentIndex(self.SETUP)
         self.name_edit.setFocus()
+
+    def showEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        if self.stack.currentIndex() == self.RESUME:
+            self.resume_button.setFocus()  # Ctrl+Enter resumes as soon as the tab is open
 
     def hideEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
         self._stop_playback()
@@ -1030,7 +1251,7 @@ class StoryLibraryPanel(QWidget):
         for found in self.stories:
             tags = " \u00b7 ".join(found.tags)
             item = QListWidgetItem(f"{found.title}\n{tags}" if tags else found.title)
-            item.setToolTip(found.text[:300])
+            item.setToolTip(_plain_tooltip(found.text[:300]))
             self.results.addItem(item)
         keep = next((i for i, s in enumerate(self.stories)
                      if selected is not None and s.id == selected.id), 0 if self.stories else -1)
