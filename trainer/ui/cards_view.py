@@ -648,7 +648,8 @@ class CardGamePanel(QWidget):
         if result.correct:
             text, color = "\u2713  Right!", GREEN
         elif result.timed_out:
-            text, color = "\u23f1  Time's up", RED
+            # Words, not the stopwatch U+23F1: most UI fonts lack it and drew an empty box.
+            text, color = "Time's up", RED
         else:
             text, color = "\u2717  Not quite", RED
         if spoken is not None:
