@@ -185,10 +185,11 @@ def test_a_cut_off_mp3_gives_what_it_holds(capsys: pytest.CaptureFixture[str],
 @pytest.mark.parametrize("name", ["silence.wav", "noise.wav"])
 def test_silence_and_noise(capsys: pytest.CaptureFixture[str], bad_files: dict[str, Path],
                            name: str) -> None:
-    # Transcribing hears nothing (the VAD filter keeps Whisper from inventing words) ...
+    # Transcribing hears nothing (the VAD filter keeps Whisper from inventing words): bad
+    # input, as the README's CLI section says (exit 2, no empty transcript on stdout) ...
     code, out, err, _ = run_cli(capsys, "transcribe", str(bad_files[name]), "--model", "tiny.en")
-    assert code == 0 and out.strip() == ""
-    one_sentence(err, f"no speech was heard in {name}")
+    assert code == 2 and out == ""
+    one_sentence(err, f"No speech was heard in {name}; check the recording.")
     # ... and scoring says so instead of scoring nothing.
     code, out, err, _ = run_cli(capsys, "score", "--drill", "agenda", "--audio",
                                 str(bad_files[name]), "--model", "tiny.en")

@@ -2,21 +2,29 @@
 
 Subcommands print plain text by default and a stable JSON shape with ``--json`` (scripts and
 later features rely on the shapes documented in the README). Every expected failure prints
-one sentence to stderr and exits with code 2; nothing prints a traceback.
+one sentence to stderr and exits with code 2; nothing prints a traceback. A batch gives every
+input line exactly one output line, whatever is wrong with it, and goes on (exit 0).
+
+Files named on the command line or in a batch line (transcripts, scenarios) are read only
+when they are regular files under ``MAX_INPUT_BYTES``: ``/dev/zero`` would fill the memory
+and a FIFO would wait forever (issue 14).
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import json
+import os
+import stat
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, BinaryIO, TextIO
 
 from trainer import paths
-from trainer.drills import DrillLibrary, Scenario, load_scenario, parse_scenario
-from trainer.errors import ScenarioError, TrainerError
+from trainer.drills import DrillLibrary, Scenario, parse_scenario
+from trainer.errors import AudioFileError, ScenarioError, SilentRecording, TrainerError
 from trainer.formatting import format_score
 from trainer.practice import build_scorecard, default_embedder, score_audio
 from trainer.scoring import score_transcript
@@ -24,6 +32,12 @@ from trainer.transcriber import DEFAULT_MODEL, KNOWN_MODELS, LIVE_QUICK, Whisper
 from trainer.wavio import check_length, read_audio
 
 EXIT_BAD_INPUT = 2
+EXIT_INTERNAL_ERROR = 1  # a bug: still one sentence (TRAINER_DEBUG=1 shows the traceback)
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what a shell reports for `yes | head -1`'s yes
+DEBUG_ENV = "TRAINER_DEBUG"
+# A scenario file, a transcript file, or one batch line. A transcript of an hour of speech is
+# ~60 KB; the largest bundled scenario is ~2 KB.
+MAX_INPUT_BYTES = 1_000_000
 # Longest recording transcribed or scored: drills ask for 30-120 s. Decoding holds the whole
 # signal in memory: 9.6 min of speech peaked at 0.94 GB (77 s with base), 18.8 min at 1.46 GB
 # (150 s), a 1-hour file at 1.1 GB even when silent. A longer file is almost always the wrong one.
@@ -34,6 +48,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="trainer",
         description="Offline practice trainer for B2B sellers. With no command, opens the app.",
+        epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--data-dir", help="folder for recordings and history "
                         f"(default: ${paths.DATA_DIR_ENV} or your user data folder)")
@@ -60,7 +75,8 @@ def _parser() -> argparse.ArgumentParser:
     src.add_argument("--transcript", type=Path, help="text file with what the seller said")
     src.add_argument("--audio", type=Path, help="recording to transcribe and score")
     src.add_argument("--batch", help="JSONL file of {id, drill, scenario, transcript} lines "
-                     "('-' reads stdin)")
+                     "('-' reads stdin); every line, blank ones too, gets one output line "
+                     "(a bad one {id, error}) and the batch goes on: exit 0")
     p.add_argument("--model", help="transcription model for --audio")
     p.add_argument("--realtime", action="store_true",
                    help="with --audio: play the file through the recording pipeline at real "
@@ -70,7 +86,8 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("classify", help="is a statement a feature or a benefit?")
     p.add_argument("text", nargs="?", help="the statement to judge")
     p.add_argument("--context", help="the product in a few words")
-    p.add_argument("--batch", help="JSONL file of {id, text, context} lines ('-' reads stdin)")
+    p.add_argument("--batch", help="JSONL file of {id, text, context} lines ('-' reads "
+                   "stdin); one output line per input line, as for score --batch")
     p.add_argument("--json", action="store_true", help="print JSON")
 
     p = sub.add_parser("forget", help="delete one seller's recordings and practice history")
@@ -79,12 +96,16 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+_EPILOG = """\
+exit codes: 0 done (a batch that ran to its end, even if some lines hold {"id", "error"});
+2 bad input (one sentence on stderr); 1 an internal error (one sentence; set TRAINER_DEBUG=1
+for the traceback); 141 the reader of the output went away (e.g. | head -1), quietly."""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.data_dir:
         # The app and every subcommand read the data folder from here.
-        import os
-
         os.environ[paths.DATA_DIR_ENV] = str(Path(args.data_dir).expanduser())
     try:
         if args.selftest:
@@ -108,13 +129,45 @@ def main(argv: Sequence[str] | None = None) -> int:
     except TrainerError as exc:
         print(f"trainer: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except BrokenPipeError:
+        _quiet_stdout()
+        return EXIT_BROKEN_PIPE
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # a bug, not bad input: still no traceback unless asked for
+        if os.environ.get(DEBUG_ENV):
+            raise
+        print(f"trainer: unexpected error ({_one_line(exc)}); please report it with the "
+              "command you ran.", file=sys.stderr)
+        return EXIT_INTERNAL_ERROR
+
+
+def _one_line(exc: BaseException) -> str:
+    first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+
+
+def _quiet_stdout() -> None:
+    """The reader went away (``| head -1``): stop without a word, as other CLIs do. Point
+    stdout at /dev/null so Python's last flush at exit does not complain a second time."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
+        pass  # stdout is not a file (a test's capture): nothing will flush it at exit
 
 
 def _emit(data: dict[str, Any], out: TextIO | None = None) -> None:
     out = out if out is not None else sys.stdout  # looked up now: redirect_stdout works
-    out.write(json.dumps(data, ensure_ascii=False) + "\n")
+    line = json.dumps(data, ensure_ascii=False)
+    try:
+        line.encode(getattr(out, "encoding", None) or "utf-8")
+    except (UnicodeEncodeError, LookupError):
+        # A lone surrogate (an id given as "\ud800") or a terminal that cannot show a
+        # character: \u escapes are the same JSON, in ASCII.
+        line = json.dumps(data)
+    out.write(line + "\n")
     out.flush()
 
 
@@ -141,16 +194,31 @@ def _cmd_drills(library: DrillLibrary, as_json: bool) -> int:
 
 def _cmd_transcribe(audio: Path, model: str | None, as_json: bool) -> int:
     transcriber = WhisperTranscriber(model)  # resolves the model (no loading) before reading
+    _check_audio_path(audio)
     check_length(audio, MAX_AUDIO_S)
     samples = read_audio(audio)
     transcript = transcriber.transcribe(samples)
+    if not transcript.words:  # silence is bad input, as the README's CLI section says
+        raise SilentRecording(f"No speech was heard in {audio.name}; check the recording.")
     if as_json:
         _emit(transcript.to_json())
     else:
         print(transcript.text)
-    if not transcript.words:  # an empty line alone would look like a failure
-        print(f"trainer: no speech was heard in {audio.name}.", file=sys.stderr)
     return 0
+
+
+def _check_audio_path(path: Path) -> None:
+    """Refuse a pipe or a device before anything opens it (a FIFO would wait forever).
+
+    Missing files and folders are left to ``read_audio``, whose sentences say so.
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return
+    if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+        raise AudioFileError(f"{path} is not a regular file (it is a pipe or a device); give "
+                             "an audio file.")
 
 
 def _resolve_scenario(library: DrillLibrary, value: Any) -> Scenario | None:
@@ -162,8 +230,83 @@ def _resolve_scenario(library: DrillLibrary, value: Any) -> Scenario | None:
         raise ScenarioError("The scenario must be a JSON object, a file path or a scenario id.")
     path = Path(value).expanduser()
     if path.suffix == ".json" or path.exists():
-        return load_scenario(path)
+        return _scenario_file(path)
     return library.scenario(value)
+
+
+def _scenario_file(path: Path) -> Scenario:
+    data = _parse_json(_decode(_read_input(path, "Scenario file"), path.name), path.name)
+    return parse_scenario(data, path.name, default_id=path.stem)
+
+
+def _read_input(path: Path, what: str, max_bytes: int = MAX_INPUT_BYTES) -> bytes:
+    """The bytes of a regular file of at most ``max_bytes``, or one sentence saying why not.
+
+    Opened non-blocking and checked with ``fstat`` on the open file: a FIFO named here (or
+    swapped in after a check) is refused at once instead of waiting for a writer forever, and
+    ``/dev/zero`` is refused instead of filling the memory.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags)
+    except FileNotFoundError:
+        raise ScenarioError(f"{what} not found: {path}.") from None
+    except PermissionError:
+        raise ScenarioError(f"{path.name} cannot be read (permission denied); check who may "
+                            "read it.") from None
+    except IsADirectoryError:
+        raise ScenarioError(f"{path} is a folder, not a file.") from None
+    except OSError as exc:
+        raise ScenarioError(f"{path.name} cannot be read ({exc.strerror or exc}).") from None
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise ScenarioError(f"{path} is a folder, not a file.")
+        if not stat.S_ISREG(info.st_mode):
+            raise ScenarioError(f"{path} is not a regular file (it is a pipe or a device); "
+                                "give a file.")
+        if info.st_size > max_bytes:
+            raise ScenarioError(f"{path.name} is {info.st_size / 1e6:.1f} MB; a {what.lower()} "
+                                f"is at most {max_bytes / 1e6:g} MB.")
+        chunks = []
+        size = 0
+        while size <= max_bytes:  # a file that grows while we read stops at the cap too
+            chunk = os.read(fd, max_bytes + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as exc:
+        raise ScenarioError(f"{path.name} cannot be read ({exc.strerror or exc}).") from None
+    finally:
+        os.close(fd)
+    if size > max_bytes:
+        raise ScenarioError(f"{path.name} is over {max_bytes / 1e6:g} MB; a {what.lower()} is "
+                            f"at most {max_bytes / 1e6:g} MB.")
+    return b"".join(chunks)
+
+
+def _decode(raw: bytes, name: str) -> str:
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(f"{name} is not UTF-8 text (byte 0x{raw[exc.start]:02x} at "
+                            f"position {exc.start}); save it as UTF-8.") from None
+
+
+def _parse_json(text: str, where: str, line: bool = False) -> Any:
+    """``json.loads``, with every way it fails as one sentence naming ``where``."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        detail = exc.msg if line else f"line {exc.lineno}, column {exc.colno}: {exc.msg}"
+        raise ScenarioError(f"{where}{' is' if line else ':'} not valid JSON ({detail})."
+                            ) from None
+    except RecursionError:
+        raise ScenarioError(f"{where}: the JSON is nested too deeply to read.") from None
+    except ValueError:  # json's only other ValueError: an integer past Python's digit limit
+        raise ScenarioError(f"{where}: a number has more than {sys.get_int_max_str_digits()} "
+                            "digits.") from None
 
 
 def _cmd_score(library: DrillLibrary, args: argparse.Namespace) -> int:
@@ -178,6 +321,7 @@ def _cmd_score(library: DrillLibrary, args: argparse.Namespace) -> int:
     if args.realtime and not args.audio:
         raise ScenarioError("--realtime needs --audio FILE.")
     if args.audio:
+        _check_audio_path(args.audio)
         check_length(args.audio, MAX_AUDIO_S)
         read_audio(args.audio)  # fail fast on a bad file before loading the model
         if args.realtime:
@@ -210,43 +354,99 @@ def _score_realtime(drill: Any, scenario: Scenario | None, audio: Path,
 
 
 def _read_text(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError(f"Transcript file not found: {path}.") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"{path.name} cannot be read as text ({exc}).") from exc
+    return _decode(_read_input(path, "Transcript file"), path.name)
 
 
-def _batch_lines(source: str) -> Iterable[str]:
+def _batch_lines(source: str) -> Iterator[bytes | None]:
+    """The batch's lines as bytes (``None`` for a line over ``MAX_INPUT_BYTES``, read past
+    without holding it). A pipe is fine here (``-``, ``<(...)``): lines are read one by one."""
     if source == "-":
-        yield from sys.stdin
+        stdin = getattr(sys.stdin, "buffer", None)
+        if stdin is None:  # a text stream put in place of stdin (tests)
+            yield from (line.encode("utf-8", "surrogateescape") for line in sys.stdin)
+            return
+        yield from _capped_lines(stdin)
         return
-    path = Path(source)
-    if not path.exists():
-        raise ScenarioError(f"Batch file not found: {path}.")
-    with open(path, encoding="utf-8") as f:
-        yield from f
+    path = Path(source).expanduser()
+    try:
+        if stat.S_ISDIR(os.stat(path).st_mode):
+            raise ScenarioError(f"{path} is a folder; --batch takes a JSONL file (one JSON "
+                                "object per line).")
+        f = open(path, "rb")  # closed below (a FIFO: waits for its writer, like cat)
+    except FileNotFoundError:
+        raise ScenarioError(f"Batch file not found: {path}.") from None
+    except PermissionError:
+        raise ScenarioError(f"{path.name} cannot be read (permission denied); check who may "
+                            "read it.") from None
+    except OSError as exc:
+        raise ScenarioError(f"{path.name} cannot be read ({exc.strerror or exc}).") from None
+    with f:
+        try:
+            yield from _capped_lines(f)
+        except OSError as exc:  # e.g. a disk error halfway: what was read is answered
+            raise ScenarioError(f"{path.name} could not be read to its end "
+                                f"({exc.strerror or exc}).") from None
+
+
+def _capped_lines(f: BinaryIO) -> Iterator[bytes | None]:
+    while True:
+        line = f.readline(MAX_INPUT_BYTES + 1)
+        if not line:
+            return
+        if len(line) > MAX_INPUT_BYTES and not line.endswith(b"\n"):
+            while line and not line.endswith(b"\n"):  # skip the rest, a chunk at a time
+                line = f.readline(MAX_INPUT_BYTES)
+            yield None
+        else:
+            yield line
+
+
+def _batch_item(number: int, raw: bytes | None) -> dict[str, Any]:
+    if raw is None:
+        raise ScenarioError(f"line {number} is longer than {MAX_INPUT_BYTES / 1e6:g} MB.")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        # Each line is decoded on its own: one latin-1 line costs that line, not the batch.
+        raise ScenarioError(f"line {number} is not UTF-8 text (byte 0x{raw[exc.start]:02x} at "
+                            f"column {exc.start + 1}); save the file as UTF-8.") from None
+    if number == 1:
+        text = text.removeprefix("\ufeff")
+    if not text.strip():
+        raise ScenarioError(f"line {number} is blank.")
+    item = _parse_json(text, f"line {number}", line=True)
+    if not isinstance(item, dict):
+        raise ScenarioError(f"line {number} must be a JSON object.")
+    return item
 
 
 def _run_batch(source: str, handle: Callable[[int, dict[str, Any]], dict[str, Any]]) -> int:
-    """One JSON line in, one JSON line out; a bad line gets ``{"id", "error"}`` and we go on."""
-    for number, line in enumerate(_batch_lines(source), start=1):
-        if not line.strip():
-            continue
+    """One line in, one JSON line out, whatever is wrong with the line: a bad one gets
+    ``{"id", "error"}`` (``id`` null when unknown) and the batch goes on. Exit 0 when the
+    batch ran to its end; stderr then says how many lines failed, if any."""
+    total = failed = 0
+    for number, raw in enumerate(_batch_lines(source), start=1):
+        total += 1
         item_id: Any = None
         try:
-            try:
-                item = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise ScenarioError(f"line {number} is not valid JSON ({exc.msg}).") from exc
-            if not isinstance(item, dict):
-                raise ScenarioError(f"line {number} must be a JSON object.")
+            item = _batch_item(number, raw)
             item_id = item.get("id")
-            _emit({**handle(number, item), "id": item_id})
+            result = {**handle(number, item), "id": item_id}
         except TrainerError as exc:
-            _emit({"id": item_id, "error": str(exc)})
+            result = {"id": item_id, "error": _on_line(number, str(exc))}
+        except Exception as exc:  # whatever is wrong with one line never ends the batch
+            result = {"id": item_id,
+                      "error": f"line {number} could not be handled ({_one_line(exc)})."}
+        failed += "error" in result
+        _emit(result)
+    if failed:
+        print(f"trainer: {failed} of {total} lines were not handled; their output lines say "
+              "why.", file=sys.stderr)
     return 0
+
+
+def _on_line(number: int, message: str) -> str:
+    return message if message.startswith(f"line {number}") else f"line {number}: {message}"
 
 
 def _score_batch(library: DrillLibrary, source: str) -> int:
@@ -298,6 +498,8 @@ def _cmd_classify(args: argparse.Namespace) -> int:
     from trainer.classify import FeatureBenefitJudge
     from trainer.embeddings import Embedder
 
+    text = _argument_text(args.text, "statement")
+    context = _argument_text(args.context, "context")
     judge = FeatureBenefitJudge(Embedder())
     if args.batch:
         def classify_line(number: int, item: dict[str, Any]) -> dict[str, Any]:
@@ -308,14 +510,35 @@ def _cmd_classify(args: argparse.Namespace) -> int:
                                   context if isinstance(context, str) else None).to_json()
 
         return _run_batch(args.batch, classify_line)
-    if args.text is None:
+    if text is None:
         raise ScenarioError("Give a statement to classify, or --batch FILE.")
-    verdict = judge.classify(args.text, args.context)
+    verdict = judge.classify(text, context)
     if args.json:
         _emit(verdict.to_json())
     else:
         print(f"{verdict.label} ({verdict.confidence:.0%}): {verdict.why}")
     return 0
+
+
+def _argument_text(value: str | None, what: str) -> str | None:
+    """A command-line string. Bytes that are not UTF-8 reach Python as lone surrogates
+    (``\\udcff``): say so rather than judge text the seller did not type."""
+    if value is None:
+        return None
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        where = ""
+        try:
+            raw = value.encode("utf-8", "surrogateescape")
+            raw.decode("utf-8")
+        except UnicodeEncodeError:
+            pass  # a surrogate that no byte became (main() called with one)
+        except UnicodeDecodeError as exc:
+            where = f" (byte 0x{raw[exc.start]:02x})"
+        raise ScenarioError(f"The {what} is not UTF-8 text{where}; set the terminal to UTF-8 "
+                            "and try again.") from None
+    return value
 
 
 def _cmd_forget(name: str, yes: bool) -> int:
