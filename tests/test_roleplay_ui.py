@@ -14,22 +14,26 @@ from typing import Any
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QShortcut
+from PySide6.QtWidgets import QLabel, QWidget
 from pytestqt.qtbot import QtBot
 
 from tests.conftest import SPEECH
 from tests.fakes import FakeSoundDevice
+from trainer import roleplay_resume
 from trainer.delivery import SILENT_MESSAGE
 from trainer.drills import DrillLibrary
+from trainer.roleplay import Conversation, load_script
 from trainer.store import Store
 from trainer.transcriber import WhisperTranscriber
 from trainer.ui.roleplay_view import RoleplayPanel, conversation_html
 from trainer.ui.tasks import SyncPool
+from trainer.ui.widgets import MessageBanner, ScorecardView
 from trainer.voice import NO_ENGINE_MESSAGE, Voice, find_engines
 from trainer.wavio import read_audio
 
 # Offscreen Qt says this when a top-level widget with a splitter is shown; it is harmless.
-pytestmark = [pytest.mark.model,
-              pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")]
+pytestmark = [pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")]
+model = pytest.mark.model  # the tests that transcribe with the real tiny.en model
 SPEED = 6.0  # the fake microphone and speaker run six times faster than real time
 TURNS = [SPEECH / f"roleplay_{name}.wav" for name in ("agenda", "handling", "pricing")]
 
@@ -82,6 +86,7 @@ def answer(qtbot: QtBot, panel: RoleplayPanel, mic: Mic, wav: Path | None,
     qtbot.waitUntil(lambda: recorder.elapsed_s >= seconds + 0.5, timeout=60000)
 
 
+@model
 def test_a_full_roleplay_with_a_speaking_buyer(qtbot: QtBot, store: Store, tmp_path: Path,
                                                tiny: WhisperTranscriber) -> None:
     engines, reason = find_engines("espeak-ng")
@@ -110,13 +115,22 @@ def test_a_full_roleplay_with_a_speaking_buyer(qtbot: QtBot, store: Store, tmp_p
             assert not conversation.finished
 
     # Three turns: the agenda (which missed the time check and the invitation to add
-    # topics), then the buyer raised both gaps, one after the other.
+    # topics), then the buyer raised both gaps, one after the other. Each answer is scored on
+    # what its line asked for: "I have a hard stop" on the time check, "I also need to
+    # understand pricing" as an objection.
     assert conversation.finished
-    assert [c["drill"] for c in cards] == ["agenda", "objection", "objection"]
     first = {c["id"]: c["met"] for c in cards[0]["criteria"]}
     assert not first["time_check"] and not first["invite_input"] and first["purpose"]
+    # (Which comes first rests on the words heard, and live recognition may differ by a word.)
     reactions = [t.buyer.reaction for t in conversation.turns[1:]]
     assert sorted(r for r in reactions if r) == ["adds_topic", "hard_stop"]
+    judged = dict(zip(reactions, cards[1:], strict=True))
+    assert judged["hard_stop"]["drill"] == "agenda"
+    assert [c["id"] for c in judged["hard_stop"]["criteria"]] == ["time_check"]
+    assert judged["adds_topic"]["drill"] == "objection"
+    assert {c["id"] for c in judged["adds_topic"]["criteria"]} >= {
+        "acknowledges", "clarifies", "responds", "checks"}
+    assert cards[0]["drill"] == "agenda"
     assert "logistics team" in conversation.turns[1].transcript.lower()  # what was said
     assert all(c["roleplay"]["seed"] == 7 for c in cards)
 
@@ -133,7 +147,7 @@ def test_a_full_roleplay_with_a_speaking_buyer(qtbot: QtBot, store: Store, tmp_p
     # History keeps every turn as a scored attempt of this roleplay.
     attempts = [a for a in store.attempts() if a.context == conversation.context()]
     assert len(attempts) == 3 and {a.status for a in attempts} == {"scored"}
-    assert sorted(a.drill_id for a in attempts) == ["agenda", "objection", "objection"]
+    assert sorted(a.drill_id for a in attempts) == ["agenda", "agenda", "objection"]
 
     # The buyer was heard, to the end of every line: the opening, two reactions, the closing.
     assert len(latencies) == 3 and all(s < 30 for s in latencies)
@@ -154,6 +168,7 @@ def test_a_full_roleplay_with_a_speaking_buyer(qtbot: QtBot, store: Store, tmp_p
     assert mic.played_seconds() - heard >= answers
 
 
+@model
 def test_captions_only_and_a_silent_answer(qtbot: QtBot, store: Store, tmp_path: Path,
                                            tiny: WhisperTranscriber) -> None:
     mic = Mic()
@@ -231,3 +246,161 @@ def test_the_buyer_is_pitched_the_managers_company_once_set_up(qtbot: QtBot, sto
     pitched = panel._scenario()
     assert pitched is not None and pitched.company["name"] == "Acme Close"
     assert pitched.prospect == bundled.prospect  # the buyer stays who they were
+
+
+# == a roleplay in progress survives a crash (issue 14, section 1) =========================
+def _state_files(data_dir: Path) -> list[Path]:
+    return roleplay_resume.saved_files(data_dir)
+
+
+@model
+def test_a_roleplay_killed_mid_way_resumes_with_the_same_turns(
+        qtbot: QtBot, store: Store, tmp_path: Path, tiny: WhisperTranscriber) -> None:
+    data_dir = tmp_path / "data"
+    mic = Mic()
+    first = make_panel(qtbot, store, mic, tiny, data_dir, Voice([], tmp_path / "voice"))
+    with qtbot.waitSignal(first.buyer_spoke, timeout=5000):
+        first.start_conversation()
+    answer(qtbot, first, mic, TURNS[0], read_audio(TURNS[0]).size / 16000)
+    with qtbot.waitSignal(first.turn_scored, timeout=120000):
+        first.toggle_recording()
+    before = first.conversation
+    assert before is not None and len(before.turns) == 1 and not before.finished
+    assert len(_state_files(data_dir)) == 1  # saved after the turn
+
+    # The crash: the panel goes away without the roleplay ending (no shutdown, no finish).
+    first.hide()
+    del first
+
+    mic2 = Mic()
+    second = RoleplayPanel(store, DrillLibrary(), mic2, tiny, SyncPool(), data_dir,
+                           voice=Voice([], tmp_path / "voice2"), seed_source=lambda: 99)
+    qtbot.addWidget(second)
+    with qtbot.waitSignal(second.resume_offered, timeout=5000) as offered:
+        second.show()
+    assert offered.args == ["Resume the roleplay you were in (turn 2 of 3 with Dana Ruiz)?"]
+    assert second.resume_bar.isVisible() and second.resume_button.isVisible()
+    qtbot.waitUntil(lambda: second.model_ready, timeout=60000)
+    with qtbot.waitSignal(second.conversation_resumed, timeout=5000):
+        qtbot.mouseClick(second.resume_button, Qt.MouseButton.LeftButton)
+    after = second.conversation
+    assert after is not None and after.id == before.id and after.seed == 7
+    assert [(t.buyer, t.rubric, t.transcript, t.card) for t in after.turns] == [
+        (t.buyer, t.rubric, t.transcript, t.card) for t in before.turns]
+    assert after.current == before.current
+    assert second.name_edit.text() == "Ana Lopez"
+    assert second.caption.text() == before.current.text
+    assert second.chat.count() == 3  # the opening, the answer, the buyer's waiting line
+    assert not second.resume_bar.isVisible() and second.record_button.isEnabled()
+
+    # Carry on to the end: the file goes once the roleplay has ended.
+    while not after.finished:
+        wav = TURNS[len(after.turns) % len(TURNS)]
+        answer(qtbot, second, mic2, wav, read_audio(wav).size / 16000)
+        with qtbot.waitSignal(second.turn_scored, timeout=120000):
+            second.toggle_recording()
+        if not after.finished:
+            assert len(_state_files(data_dir)) == 1
+    assert _state_files(data_dir) == []
+    attempts = [a for a in store.attempts() if a.context == after.context()]
+    assert len(attempts) == len(after.turns) and {a.status for a in attempts} == {"scored"}
+
+
+def _saved_roleplay(store: Store, data_dir: Path, seller: str = "Ana Lopez",
+                    prospect_name: str | None = None) -> Conversation:
+    library = DrillLibrary()
+    scenario = library.scenario("northwind-finance")
+    if prospect_name is not None:
+        from dataclasses import replace
+
+        prospect = {**scenario.prospect, "name": prospect_name}
+        scenario = replace(scenario, prospect=prospect,
+                           raw={**scenario.raw, "prospect": prospect})
+    conversation = Conversation(library, load_script(library), library.drill("agenda"),
+                                scenario, "friendly", seed=3, conversation_id="c-3")
+    conversation.respond("The purpose of today is to see how your month-end close runs.")
+    roleplay_resume.save(data_dir, store.seller(seller), conversation, [(None, None)])
+    return conversation
+
+
+def test_a_saved_roleplay_can_be_discarded(qtbot: QtBot, store: Store, tmp_path: Path) -> None:
+    _saved_roleplay(store, tmp_path)
+    panel = RoleplayPanel(store, DrillLibrary(), None, None, SyncPool(), tmp_path,
+                          voice=Voice([], tmp_path / "voice"), seller_name="Ben Carter")
+    qtbot.addWidget(panel)
+    panel.show()
+    assert not panel.resume_bar.isVisible()  # Ben's roleplay? there is none: Ana's is hers
+    with qtbot.waitSignal(panel.resume_offered, timeout=1000):
+        panel.set_seller_name("Ana Lopez")
+    assert panel.resume_bar.isVisible()
+    qtbot.mouseClick(panel.discard_button, Qt.MouseButton.LeftButton)
+    assert not panel.resume_bar.isVisible() and _state_files(tmp_path) == []
+    assert panel.conversation is None
+
+
+def test_starting_over_abandons_the_resumed_roleplay(qtbot: QtBot, store: Store,
+                                                     tmp_path: Path) -> None:
+    _saved_roleplay(store, tmp_path)
+    panel = RoleplayPanel(store, DrillLibrary(), None, None, SyncPool(), tmp_path,
+                          voice=Voice([], tmp_path / "voice"), seller_name="Ana Lopez")
+    qtbot.addWidget(panel)
+    panel.show()
+    with qtbot.waitSignal(panel.conversation_resumed, timeout=1000):
+        panel.resume()
+    assert len(_state_files(tmp_path)) == 1
+    panel.start_conversation()  # a new roleplay instead: the old one is abandoned
+    assert _state_files(tmp_path) == [] and panel.conversation is not None
+    assert not panel.conversation.turns
+
+
+def test_a_damaged_saved_roleplay_is_said_in_one_sentence(qtbot: QtBot, store: Store,
+                                                          tmp_path: Path) -> None:
+    folder = tmp_path / "in_progress"
+    folder.mkdir()
+    (folder / "roleplay-x.json").write_bytes(b'{"format": "trainer.roleplay-in-prog')
+    panel = RoleplayPanel(store, DrillLibrary(), None, None, SyncPool(), tmp_path,
+                          voice=Voice([], tmp_path / "voice"))
+    qtbot.addWidget(panel)
+    with qtbot.waitSignal(panel.message_shown, timeout=1000) as shown:
+        panel.show()
+    assert shown.args[0].startswith("The roleplay you were in could not be read (the file is "
+                                    "damaged), so it was set aside as ")
+    assert not panel.resume_bar.isVisible()
+    assert [p.name.split(".damaged-")[0] for p in folder.iterdir()] == ["roleplay-x.json"]
+
+
+# == user text is plain text (issue 14, section 4) =========================================
+HOSTILE = "<img src=x><a href='http://x.example'>Ana</a><h1>big</h1>"
+
+
+def _own_labels(panel: RoleplayPanel) -> list[QLabel]:
+    """The panel's labels, not those of shared widgets (their owners test them)."""
+    def shared(label: QWidget) -> bool:
+        parent = label.parentWidget()
+        while parent is not None and parent is not panel:
+            if isinstance(parent, (ScorecardView, MessageBanner)):
+                return True
+            parent = parent.parentWidget()
+        return False
+    return [label for label in panel.findChildren(QLabel) if not shared(label)]
+
+
+def test_every_label_shows_user_text_as_plain_text(qtbot: QtBot, store: Store,
+                                                   tmp_path: Path) -> None:
+    _saved_roleplay(store, tmp_path, seller=HOSTILE, prospect_name=HOSTILE)
+    panel = RoleplayPanel(store, DrillLibrary(), None, None, SyncPool(), tmp_path,
+                          voice=Voice([], tmp_path / "voice"), seller_name=HOSTILE)
+    qtbot.addWidget(panel)
+    with qtbot.waitSignal(panel.resume_offered, timeout=1000):
+        panel.show()
+    assert panel.resume_label.text() == (
+        f"Resume the roleplay you were in (turn 2 of 3 with {HOSTILE})?")
+    with qtbot.waitSignal(panel.conversation_resumed, timeout=1000):
+        panel.resume()
+    panel.live_label.setText(HOSTILE)  # a transcript as it is heard
+    labels = _own_labels(panel)
+    assert {panel.caption, panel.live_label, panel.summary, panel.voice_label,
+            panel.resume_label, panel.elapsed} <= set(labels)
+    for label in labels:
+        assert label.textFormat() == Qt.TextFormat.PlainText, label.text()
+    assert panel.name_edit.text() == HOSTILE

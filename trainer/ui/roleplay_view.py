@@ -7,6 +7,11 @@ the history (``context="roleplay:<id>"``), and the buyer reacts to what you miss
 turns the conversation scorecard shows every turn with its evidence and tips, and the whole
 conversation can be replayed, buyer and seller in turn.
 
+After every turn the conversation is saved (``trainer.roleplay_resume``), so after a crash
+the panel offers "Resume the roleplay you were in (turn 2 of 3 with Priya Shah)?" the next
+time it is shown; the file is removed when the roleplay ends or is discarded. Everything a
+user typed or a scenario named is shown as plain text, never as rich text.
+
 The panel owns its recorder and live take, like the Practice tab; the conversation logic is
 ``trainer.roleplay``, the voice ``trainer.voice``, scoring ``trainer.practice``: nothing here
 scores, parses or stores except through them. Slow work goes through ``run_in_background``.
@@ -26,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QThreadPool, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -41,6 +46,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from trainer import roleplay_resume
 from trainer.company import apply_company, usable_company
 from trainer.delivery import check_heard
 from trainer.drills import Drill, DrillLibrary, Scenario
@@ -51,7 +57,7 @@ from trainer.practice import attempt_audio_path, build_scorecard, default_embedd
 from trainer.recorder import Recorder
 from trainer.roleplay import PERSONAS, BuyerLine, Conversation, Script, load_script
 from trainer.sound import NO_MIC_MESSAGE, input_devices
-from trainer.store import Store
+from trainer.store import Seller, Store
 from trainer.streaming import accepts_prompt
 from trainer.transcriber import SAMPLE_RATE
 from trainer.ui.tasks import Pool, run_in_background
@@ -88,6 +94,7 @@ class TurnTake:
     rubric: Drill
     wav: Path
     live: LiveTake | None
+    seller: Seller | None = None
 
 
 @dataclass
@@ -100,6 +107,15 @@ class TurnOutcome:
     buyer_wav: Path | None
     voice_note: str | None
     seller_wav: Path
+    attempt_id: int | None = None
+    state_path: Path | None = None  # where the roleplay in progress is saved (None: ended)
+    state_note: str | None = None  # why it could not be saved
+
+
+def _plain(label: QLabel) -> QLabel:
+    """``label`` showing its text as typed: a name like ``<img src=...>`` is never rendered."""
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    return label
 
 
 def _unused(path: Path) -> Path:
@@ -133,6 +149,8 @@ class RoleplayPanel(QWidget):
     conversation_finished = Signal(dict)  # the conversation scorecard
     replay_finished = Signal()
     message_shown = Signal(str)
+    resume_offered = Signal(str)  # the question shown
+    conversation_resumed = Signal(str)  # the conversation's id
 
     def __init__(self, store: Store, library: DrillLibrary, sound: Any, transcriber: Any,
                  pool: Pool | None, data_dir: Path, *, voice: Voice | None = None,
@@ -171,14 +189,19 @@ class RoleplayPanel(QWidget):
         self.phase = Phase.IDLE
         self.conversation: Conversation | None = None
         self.take: TurnTake | None = None
-        self.seller_wavs: list[Path] = []  # per turn, in order
+        self.seller_wavs: list[Path | None] = []  # per turn, in order
+        self.turn_attempts: list[int | None] = []  # per turn, in order
         self.buyer_wavs: dict[str, Path] = {}  # caption -> its audio
+        self.offer: roleplay_resume.SavedRoleplay | None = None  # shown in the resume bar
+        self._state_path: Path | None = None  # the running roleplay's saved state
         self._stop_at = 0.0
         self._live_version = -1
         self._replay_queue: list[Path] = []
         self._replaying = False
         self._build()
         self._bind_keys()
+        if seller_name:  # not set_seller_name: the offer to resume waits until it is shown
+            self.name_edit.setText(seller_name)
         self._tick = QTimer(self)
         self._tick.setInterval(TICK_MS)
         self._tick.timeout.connect(self._on_tick)
@@ -200,6 +223,7 @@ class RoleplayPanel(QWidget):
         self.name_edit = QLineEdit()
         self.name_edit.setPlaceholderText("Your name")
         self.name_edit.setAccessibleName("Your name")
+        self.name_edit.editingFinished.connect(self.offer_resume)
         self.drill_combo = QComboBox()
         for drill in self.library.drills():
             self.drill_combo.addItem(drill.title, drill.id)
@@ -219,7 +243,7 @@ class RoleplayPanel(QWidget):
         self.start_button.clicked.connect(self.start_conversation)
         for label, widget in (("Name", self.name_edit), ("Drill", self.drill_combo),
                               ("Prospect", self.scenario_combo), ("Buyer", self.persona_combo)):
-            caption = QLabel(label)
+            caption = _plain(QLabel(label))
             caption.setBuddy(widget)
             choose.addWidget(caption)
             choose.addWidget(widget, 1)
@@ -228,12 +252,28 @@ class RoleplayPanel(QWidget):
 
         self.banner = MessageBanner()
         outer.addWidget(self.banner)
-        self.voice_label = QLabel(self.voice.available_engine().reason)
+        self.resume_bar = QWidget()
+        bar = QHBoxLayout(self.resume_bar)
+        bar.setContentsMargins(0, 0, 0, 0)
+        self.resume_label = _plain(QLabel(""))
+        self.resume_label.setWordWrap(True)
+        self.resume_button = QPushButton("Resume")
+        self.resume_button.setToolTip("Carry on where the roleplay stopped")
+        self.resume_button.clicked.connect(self.resume)
+        self.discard_button = QPushButton("Discard")
+        self.discard_button.setToolTip("Forget it (its turns stay in your history)")
+        self.discard_button.clicked.connect(self.discard_resume)
+        bar.addWidget(self.resume_label, 1)
+        bar.addWidget(self.resume_button)
+        bar.addWidget(self.discard_button)
+        self.resume_bar.hide()
+        outer.addWidget(self.resume_bar)
+        self.voice_label = _plain(QLabel(self.voice.available_engine().reason))
         self.voice_label.setWordWrap(True)
         self.voice_label.setStyleSheet(f"color: {MUTED};")
         outer.addWidget(self.voice_label)
 
-        self.caption = QLabel("")
+        self.caption = _plain(QLabel(""))
         self.caption.setWordWrap(True)
         self.caption.setAccessibleName("What the buyer says")
         font = self.caption.font()
@@ -260,11 +300,11 @@ class RoleplayPanel(QWidget):
             controls.addWidget(button)
         self.meter = LevelMeter()
         controls.addWidget(self.meter, 1)
-        self.elapsed = QLabel("0:00")
+        self.elapsed = _plain(QLabel("0:00"))
         controls.addWidget(self.elapsed)
         outer.addLayout(controls)
 
-        self.live_label = QLabel("")
+        self.live_label = _plain(QLabel(""))
         self.live_label.setWordWrap(True)
         self.live_label.setStyleSheet(f"color: {MUTED};")
         outer.addWidget(self.live_label)
@@ -278,7 +318,7 @@ class RoleplayPanel(QWidget):
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
-        self.summary = QLabel("")
+        self.summary = _plain(QLabel(""))
         self.summary.setWordWrap(True)
         font = self.summary.font()
         font.setPointSizeF(base * 1.2)
@@ -335,6 +375,7 @@ class RoleplayPanel(QWidget):
     # == choices ==========================================================================
     def set_seller_name(self, name: str) -> None:
         self.name_edit.setText(name)
+        self.offer_resume()
 
     def select(self, drill_id: str | None = None, scenario_id: str | None = None,
                persona: str | None = None) -> None:
@@ -380,15 +421,20 @@ class RoleplayPanel(QWidget):
         seed = int(self.seed_source())
         conversation_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{seed}"
         try:
-            self.conversation = Conversation(
+            conversation = Conversation(
                 self.library, self.script, self.library.drill(drill_id), self._scenario(),
                 self.persona_combo.currentData(), seed, conversation_id)
         except TrainerError as exc:
             self._report(exc)
             return
+        self._forget_state()  # a roleplay left unfinished for a new one is abandoned
+        self.conversation = conversation
+        self.offer = None
+        self.resume_bar.hide()
         self.banner.clear()
         self.chat.clear()
         self.seller_wavs = []
+        self.turn_attempts = []
         self.turn_card.clear()
         self.conversation_card.hide()
         self.summary.setText(f"Seed {seed} \u00b7 {self.conversation.persona.title} buyer")
@@ -397,6 +443,96 @@ class RoleplayPanel(QWidget):
         self.conversation_started.emit(self.conversation.id)
         self._say(self.conversation.opening)
         self.record_button.setFocus()
+
+    # == a roleplay in progress, across a crash ============================================
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(event)
+        self.offer_resume()
+
+    def offer_resume(self) -> None:
+        """Offer the roleplay this seller was in, if one was saved and none is running now.
+
+        With no name typed yet, the most recent one of anyone's is offered (resuming fills
+        in its seller's name). A damaged file is set aside and said in one sentence.
+        """
+        busy = self.phase in (Phase.RECORDING, Phase.SCORING) or (
+            self.conversation is not None and not self.conversation.finished)
+        if busy:
+            return
+        saved, messages = roleplay_resume.find(self.data_dir, self.name_edit.text())
+        for message in messages:
+            self.show_message(message)
+        self.offer = saved
+        if saved is None:
+            self.resume_bar.hide()
+            return
+        question = saved.question()
+        self.resume_label.setText(question)
+        self.resume_bar.show()
+        self.resume_offered.emit(question)
+
+    def resume(self) -> None:
+        """Carry on with the offered roleplay: its turns, then the buyer's waiting line."""
+        saved = self.offer
+        if saved is None or self.phase in (Phase.RECORDING, Phase.SCORING):
+            return
+        self.offer = None
+        self.resume_bar.hide()
+        if self.script is None:
+            self.show_message(self.script_error or "The roleplay file is missing.")
+            return
+        try:
+            conversation = roleplay_resume.restore(saved, self.library, self.script)
+        except TrainerError as exc:
+            self._report(exc)
+            return
+        self._stop_playback()
+        self.conversation = conversation
+        self._state_path = saved.path
+        self.name_edit.setText(saved.seller_name)
+        scenario_id = conversation.scenario.id if conversation.scenario else None
+        self.select(conversation.drill.id, scenario_id, conversation.persona.id)
+        self.seller_wavs = [Path(t.audio) if t.audio else None for t in saved.turns]
+        self.turn_attempts = [t.attempt_id for t in saved.turns]
+        self.buyer_wavs.update({text: Path(p) for text, p in saved.buyer_audio.items()})
+        self.banner.clear()
+        self.chat.clear()
+        self.conversation_card.hide()
+        for turn in conversation.turns:
+            self._add_row("Buyer", turn.buyer.text, turn.buyer)
+            self._add_row("You", f"{turn.transcript}  \u2014 {turn.card['score']:.0f}/100",
+                          None, turn.card)
+        self.turn_card.show_card(conversation.turns[-1].card)
+        self.summary.setStyleSheet("")
+        self.summary.setText(f"Seed {conversation.seed} \u00b7 {conversation.persona.title} "
+                             f"buyer \u00b7 resumed at turn {len(conversation.turns) + 1}")
+        self.phase = Phase.IDLE
+        self._update_buttons()
+        self.conversation_resumed.emit(conversation.id)
+        assert conversation.current is not None  # restore() never returns a finished one
+        self._say(conversation.current)
+        self.record_button.setFocus()
+
+    def discard_resume(self) -> None:
+        """Forget the offered roleplay (its turns stay in the history as scored attempts)."""
+        saved, self.offer = self.offer, None
+        self.resume_bar.hide()
+        if saved is None:
+            return
+        try:
+            roleplay_resume.clear(saved.path)
+        except StorageError as exc:
+            self.show_message(str(exc))
+
+    def _forget_state(self) -> None:
+        """The running roleplay was abandoned: it is no longer offered after a restart."""
+        path, self._state_path = self._state_path, None
+        if path is None or self.conversation is None or self.conversation.finished:
+            return
+        try:
+            roleplay_resume.clear(path)
+        except StorageError as exc:
+            self.show_message(str(exc))
 
     def _say(self, line: BuyerLine, wav: Path | None = None) -> None:
         """Show a buyer line and speak it (synthesising it first unless given)."""
@@ -528,7 +664,7 @@ class RoleplayPanel(QWidget):
                 self._fail_attempt(attempt_id, exc)
             self._report(exc)
             return
-        self.take = TurnTake(attempt_id, rubric, wav, live)
+        self.take = TurnTake(attempt_id, rubric, wav, live, seller)
         self.phase = Phase.RECORDING
         self._live_version = -1
         self.live_label.setText("")
@@ -587,7 +723,11 @@ class RoleplayPanel(QWidget):
         self.phase = Phase.SCORING
         self._update_buttons()
         speak = not self.muted and self.voice.available_engine().available
-        job = partial(self._finish_turn, conversation, take, speak)
+        # What the saved state needs from the GUI thread, copied now: the job runs elsewhere.
+        takes = [*zip(self.turn_attempts, self.seller_wavs, strict=True),
+                 (take.attempt_id, take.wav)]
+        job = partial(self._finish_turn, conversation, take, speak, takes,
+                      dict(self.buyer_wavs), self._state_path)
         run_in_background(job, self._on_turn_done, partial(self._on_turn_failed, take),
                           self.pool, context=self)
 
@@ -600,8 +740,9 @@ class RoleplayPanel(QWidget):
         self._update_buttons()
         self._report(exc)
 
-    def _finish_turn(self, conversation: Conversation, take: TurnTake,
-                     speak: bool) -> TurnOutcome:
+    def _finish_turn(self, conversation: Conversation, take: TurnTake, speak: bool,
+                     takes: list[tuple[int | None, Path | None]],
+                     buyer_audio: dict[str, Path], state_path: Path | None) -> TurnOutcome:
         """Pool thread: the transcription tail, scoring, the next line, its speech.
 
         The conversation is only touched here while the panel is in the SCORING phase, when
@@ -625,13 +766,34 @@ class RoleplayPanel(QWidget):
         saved = conversation.turns[-1].card
         self.store.save_result(take.attempt_id, transcript.text, transcript.words_json(),
                                saved, transcript.model, transcript.duration_s)
+        state_path, state_note = self._keep_state(conversation, take.seller, takes,
+                                                  buyer_audio, state_path)
         buyer_wav, note = None, None
         if speak:
             try:
                 buyer_wav = self.voice.synthesize(line.text, conversation.persona)
             except VoiceUnavailable as exc:
                 note = str(exc)
-        return TurnOutcome(saved, transcript.text, line, buyer_wav, note, take.wav)
+        return TurnOutcome(saved, transcript.text, line, buyer_wav, note, take.wav,
+                           take.attempt_id, state_path, state_note)
+
+    def _keep_state(self, conversation: Conversation, seller: Seller | None,
+                    takes: list[tuple[int | None, Path | None]], buyer_audio: dict[str, Path],
+                    old: Path | None) -> tuple[Path | None, str | None]:
+        """Pool thread: save the roleplay after its turn (or forget it once it has ended).
+
+        A failure to save is said but never fails the turn: it is scored and in the history.
+        """
+        try:
+            path = None
+            if not conversation.finished and seller is not None:
+                path = roleplay_resume.save(self.data_dir, seller, conversation, takes,
+                                            buyer_audio)
+            if old is not None and old != path:
+                roleplay_resume.clear(old)
+            return path, None
+        except StorageError as exc:
+            return old, str(exc)
 
     def _on_turn_done(self, outcome: TurnOutcome) -> None:
         conversation = self.conversation
@@ -640,6 +802,10 @@ class RoleplayPanel(QWidget):
         if conversation is None:
             return
         self.seller_wavs.append(outcome.seller_wav)
+        self.turn_attempts.append(outcome.attempt_id)
+        self._state_path = outcome.state_path
+        if outcome.state_note:
+            self.show_message(outcome.state_note)
         score = outcome.card["score"]
         self._add_row("You", f"{outcome.transcript}  \u2014 {score:.0f}/100", None,
                       outcome.card)
@@ -673,13 +839,24 @@ class RoleplayPanel(QWidget):
         item = QListWidgetItem(f"{who}: {text}")
         item.setData(Qt.ItemDataRole.UserRole, card)
         if line is not None and line.because:
-            item.setToolTip(f"The buyer said this because your last answer missed "
-                            f"'{line.because}'.")
+            item.setToolTip(self._why(line))
         font = item.font()
         font.setBold(who == "Buyer")
         item.setFont(font)
         self.chat.addItem(item)
         self.chat.scrollToBottom()
+
+    def _why(self, line: BuyerLine) -> str:
+        """Why the buyer said ``line``: the criterion that answer missed, by its name."""
+        conversation, name = self.conversation, line.because
+        if conversation is not None and line.reacts_to is not None \
+                and 0 < line.reacts_to <= len(conversation.turns):
+            card = conversation.turns[line.reacts_to - 1].card
+            name = next((str(c.get("name")) for c in card.get("criteria", [])
+                         if c.get("id") == line.because), name)
+            return (f"The buyer said this because your answer in turn {line.reacts_to} "
+                    f"missed \u201c{name}\u201d.")
+        return f"The buyer said this because your last answer missed \u201c{name}\u201d."
 
     def _on_chat_row(self, row: int) -> None:
         item = self.chat.item(row) if row >= 0 else None
@@ -722,8 +899,9 @@ class RoleplayPanel(QWidget):
             buyer = self.buyer_wavs.get(text)
             if buyer is not None and buyer.exists():
                 queue.append(buyer)
-            if i < len(self.seller_wavs) and self.seller_wavs[i].exists():
-                queue.append(self.seller_wavs[i])
+            seller = self.seller_wavs[i] if i < len(self.seller_wavs) else None
+            if seller is not None and seller.exists():
+                queue.append(seller)
         if not queue:
             self.show_message("There is no recorded audio to replay.", "info")
             return
@@ -786,7 +964,10 @@ class RoleplayPanel(QWidget):
             combo.setEnabled(self.phase not in (Phase.RECORDING, Phase.SCORING))
 
     def shutdown(self) -> None:
-        """Stop recording and playback and the voice's engine (call before closing)."""
+        """Stop recording and playback and the voice's engine (call before closing).
+
+        A roleplay in progress stays saved: closing the app is not abandoning it.
+        """
         if self.phase is Phase.RECORDING and self.recorder is not None:
             self._tick.stop()
             self.recorder.stop()
@@ -802,6 +983,14 @@ class RoleplayPanel(QWidget):
         self.voice.close()
 
 
+def _judged_on(turn: dict[str, Any]) -> str:
+    """'agenda criteria', or what the buyer's line asked for: 'agenda: Names the outcome'."""
+    if turn.get("asked_for"):
+        names = ", ".join(str(c.get("name", c.get("id"))) for c in turn["criteria"])
+        return f"{turn['rubric']}: {names}"
+    return f"{turn['rubric']} criteria"
+
+
 def conversation_html(card: dict[str, Any]) -> str:
     """The conversation scorecard as HTML (every value escaped): turn, lines, criteria, tips."""
     esc = html.escape
@@ -810,8 +999,8 @@ def conversation_html(card: dict[str, Any]) -> str:
     for turn in card["turns"]:
         parts.append(f"<p><b>Turn {turn['turn']} \u2014 Buyer:</b> "
                      f"{esc(turn['buyer']['text'])}<br><b>You:</b> "
-                     f"{esc(turn['transcript'])}<br><i>{esc(turn['rubric'])} "
-                     f"criteria \u00b7 {turn['score']:.0f}/100</i></p><ul>")
+                     f"{esc(turn['transcript'])}<br><i>{esc(_judged_on(turn))} \u00b7 "
+                     f"{turn['score']:.0f}/100</i></p><ul>")
         for c in turn["criteria"]:
             if c["met"]:
                 parts.append(f"<li>\u2713 {esc(c['name'])}: \u201c{esc(c['evidence'] or '')}"
