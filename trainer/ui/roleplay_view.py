@@ -2,7 +2,7 @@
 
 Pick a drill, a scenario and a buyer persona, press Start: the buyer's opening is spoken (and
 shown as a caption). Press Space, answer, press Space again: the turn is transcribed while you
-speak, scored (the drill's rubric first, the objection criteria for every reaction), saved in
+speak, scored (the drill's rubric first, then what each buyer line asked for), saved in
 the history (``context="roleplay:<id>"``), and the buyer reacts to what you missed. After 2-4
 turns the conversation scorecard shows every turn with its evidence and tips, and the whole
 conversation can be replayed, buyer and seller in turn.
