@@ -182,3 +182,20 @@ def test_classify_json_and_batch() -> None:
                       "why": out[0]["why"]}
     assert out[1]["id"] == "b" and "empty" in out[1]["error"]
     one_line_error(run("classify"), "Give a statement to classify")
+
+
+@pytest.mark.model
+def test_faster_whisper_info_lines_stay_out_of_the_terminal() -> None:
+    """Issue 14: faster-whisper's INFO lines ("Processing audio with duration ...") filled the
+    terminal under the app's INFO logging. Logging is set up here as the app sets it up."""
+    child = ("import logging, sys\n"
+             "logging.basicConfig(level=logging.INFO, format='%(levelname)s %(name)s: "
+             "%(message)s')\n"
+             "from trainer.cli import main\n"
+             "sys.exit(main(sys.argv[1:]))\n")
+    result = subprocess.run([sys.executable, "-c", child, "transcribe",
+                             str(SPEECH / "agenda_weak.wav"), "--model", "tiny.en"],
+                            capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "company" in result.stdout.lower()
+    assert "faster_whisper" not in result.stderr, result.stderr

@@ -502,3 +502,72 @@ def test_a_window_superseded_at_stop_is_cancelled_not_left_running() -> None:
     assert asked == [True]
     assert stream.stats.dropped_passes == 1 and stream.error is None
     assert [p.kind for p in stream.stats.passes] == ["tail"]
+
+
+# -- exit: no model pass outlives the process's main -----------------------------------------
+SUPERSEDED_AT_EXIT = """
+import threading, time
+from tests.test_streaming import RecordingTranscriber, feed, phrases
+from trainer.streaming import StreamingTranscriber
+from trainer.transcriber import TranscriptionCancelled
+
+class OneSlowStep(RecordingTranscriber):
+    '''A window pass in the middle of a model step that cannot be interrupted (an encoder run
+    inside CTranslate2): it sees its cancel event only when the step ends.'''
+    started = threading.Event()
+
+    def transcribe(self, audio, initial_prompt=None, cancel=None):
+        self.started.set()
+        time.sleep(1.0)
+        print("pass ended", flush=True)
+        if cancel is not None and cancel.is_set():
+            raise TranscriptionCancelled()
+        return super().transcribe(audio, initial_prompt)
+
+main = OneSlowStep()
+stream = StreamingTranscriber(main, partials=False, quick_transcriber=RecordingTranscriber(),
+                              parallel_tail=True)
+feed(stream, phrases(4), idle=False)
+stream.start()
+assert main.started.wait(10)
+stream.finish(timeout=10)  # the window is superseded by the tail and left to end on its own
+stream.close()  # what the app does after a scorecard; then the process ends
+print("main done", flush=True)
+"""
+
+
+def test_a_pass_superseded_at_stop_ends_before_the_process_does() -> None:
+    """Issue 14: 1 of 9 ``score --realtime`` runs crashed after the scorecard, a window pass
+    still inside the model while the interpreter tore down. Before the fix this child printed
+    only "main done": its daemon thread was killed mid-pass at exit."""
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-c", SUPERSEDED_AT_EXIT], capture_output=True,
+                            text=True, cwd=Path(__file__).parent.parent, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["main done", "pass ended"], result.stdout
+
+
+def test_join_waits_for_a_superseded_pass() -> None:
+    release = threading.Event()
+
+    class Held(RecordingTranscriber):
+        def transcribe(self, audio: np.ndarray, initial_prompt: str | None = None,
+                       cancel: threading.Event | None = None) -> Transcript:
+            assert release.wait(10)
+            raise TranscriptionCancelled()
+
+    stream = StreamingTranscriber(Held(), partials=False, quick_transcriber=RecordingTranscriber(),
+                                  parallel_tail=True)
+    feed(stream, phrases(4), idle=False)
+    stream.start()
+    deadline = time.monotonic() + 10
+    while stream._running_kind != "window" and time.monotonic() < deadline:
+        time.sleep(0.01)
+    stream.finish(timeout=10)
+    stream.close()  # returns at once: the scorecard is not held up by the superseded pass
+    assert stream._thread is not None and stream._thread.is_alive()
+    assert not stream.join(timeout=0.2)  # still in its model step
+    release.set()
+    assert stream.join(timeout=10) and not stream._thread.is_alive()

@@ -18,7 +18,7 @@ from typing import Any
 
 from trainer.filesource import FileSoundDevice
 from trainer.prosody import ProsodyTracker, Track
-from trainer.streaming import LiveText, StreamingTranscriber
+from trainer.streaming import EXIT_JOIN_S, LiveText, StreamingTranscriber
 from trainer.transcriber import SAMPLE_RATE, Transcript
 from trainer.wavio import FloatArray, read_audio
 
@@ -68,6 +68,10 @@ class LiveTake:
 
     def close(self) -> None:
         self.stream.close()
+
+    def join(self, timeout: float | None = EXIT_JOIN_S) -> bool:
+        """Close and wait until no model pass of this take is running (before exiting)."""
+        return self.stream.join(timeout)
 
 
 @dataclass
@@ -132,7 +136,9 @@ def run_realtime(drill: Any, scenario: Any, audio_path: Path, transcriber: Any,
             card = build_scorecard(drill, scenario, transcript, embedder, track=track)
             stop_to_result = time.perf_counter() - stop
         finally:
-            take.close()
+            # After the scorecard (not counted in stop_to_result): a pass superseded at Stop
+            # must not still be in the model when the caller's process exits (issue 14).
+            take.join()
     timeline = {"tail_s": float(transcript.extra.get("stream", {}).get("tail_s", 0.0)),
                 "recorder_stop_s": stopped - stop, "transcript_s": finished - stopped,
                 "scoring_s": stop - finished + stop_to_result}

@@ -27,14 +27,22 @@ and returns). A worker thread owns the model and decides what to transcribe next
 
 Memory stays flat over a long take: the worker keeps only the audio not yet committed (at most
 ``max_window_s`` plus what arrives during one pass) and the words.
+
+**Exit.** A pass superseded at Stop is left to end on its own (``close`` does not wait for
+it, so the scorecard is not held up), but it must end before the process does: a thread still
+inside CTranslate2 while the interpreter tears down aborted ``trainer score --realtime`` in 1
+of 9 runs (issue 14: "terminate called without an active exception"). ``join`` waits for it,
+and an ``atexit`` hook joins every worker still running, so no model pass outlives ``main``.
 """
 
 from __future__ import annotations
 
+import atexit
 import collections
 import inspect
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -52,6 +60,9 @@ FILLER_PROMPT = "Um, so, uh, we help teams like yours, you know, close faster."
 _FRAME_S = 0.01
 _FILLERS = frozenset({"um", "umm", "uh", "uhh", "uhm", "ah", "er", "erm", "hmm", "mm"})
 TAIL_S = 0.15
+# At exit, how long to wait for a cancelled pass to reach the model's next step (one encoder
+# run or decoding of a 28 s window with base: a few seconds on the 2-core target).
+EXIT_JOIN_S = 30.0
 
 
 @dataclass(frozen=True)
@@ -369,7 +380,13 @@ class StreamingTranscriber:
     def start(self) -> None:
         if self._thread is not None:
             raise RuntimeError("already started")
+        self._start_worker()
+
+    def _start_worker(self) -> None:
+        # A daemon thread, so a take never keeps the process alive by itself; the exit hook
+        # (``_join_workers_at_exit``) still waits for a pass in the model before teardown.
         self._thread = threading.Thread(target=self._run, name="live-transcriber", daemon=True)
+        _track(self)
         self._thread.start()
 
     def feed(self, block: FloatArray) -> None:
@@ -437,8 +454,7 @@ class StreamingTranscriber:
             self._finishing = True
             self._cond.notify_all()
             if self._thread is None:  # never started: do the work here
-                self._thread = threading.Thread(target=self._run, daemon=True)
-                self._thread.start()
+                self._start_worker()
             tail = None
             if (self._tail_can_run_beside(self._running_kind) and not self._done
                     and self._error is None):
@@ -520,8 +536,25 @@ class StreamingTranscriber:
         thread = self._thread
         if thread is not None and thread is not threading.current_thread() and not abandoned:
             # (A superseded pass is left to end on its own: its result is dropped, and
-            # waiting for it would add its run time back to the Stop-to-scorecard delay.)
+            # waiting for it would add its run time back to the Stop-to-scorecard delay.
+            # ``join`` waits for it once the scorecard is out.)
             thread.join(timeout=30)
+
+    def join(self, timeout: float | None = EXIT_JOIN_S) -> bool:
+        """Close the take (if not yet) and wait until its worker has ended, a pass superseded
+        at Stop included (it was cancelled, so it stops at the model's next step).
+
+        Call it before the process exits; the exit hook calls it for any take left running.
+
+        Returns:
+            True when no thread of this take is running any more.
+        """
+        self.close()
+        thread = self._thread
+        if thread is None or thread is threading.current_thread():
+            return True
+        thread.join(timeout)
+        return not thread.is_alive()
 
     # -- the worker -----------------------------------------------------------------------
     def _run(self) -> None:
@@ -771,3 +804,28 @@ class StreamingTranscriber:
             self._arrivals.popleft()
         self._partial = None
         self._partial_mark = max(self._partial_mark, self._offset)
+
+
+# Takes whose worker thread was started, for the exit hook (weak: a finished, dropped take
+# is forgotten; a running worker holds its take alive through its target).
+_workers: weakref.WeakSet[StreamingTranscriber] = weakref.WeakSet()
+_workers_lock = threading.Lock()
+_hook_registered = False
+
+
+def _track(stream: StreamingTranscriber) -> None:
+    global _hook_registered
+    with _workers_lock:
+        _workers.add(stream)
+        if not _hook_registered:  # registered on first use, not at import
+            atexit.register(_join_workers_at_exit)
+            _hook_registered = True
+
+
+def _join_workers_at_exit() -> None:
+    """Before the interpreter tears down, no model pass may still be running on a daemon
+    thread (atexit hooks run while every thread can still finish normally)."""
+    with _workers_lock:
+        streams = list(_workers)
+    for stream in streams:
+        stream.join(EXIT_JOIN_S)

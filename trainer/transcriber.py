@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import logging
 import os
 import shutil
 import threading
@@ -259,6 +260,16 @@ def _whisper_model_class() -> Any:
     return _WhisperModel
 
 
+def _quiet_faster_whisper() -> None:
+    """faster-whisper logs every call at INFO ("Processing audio with duration ...", "VAD
+    filter removed ..."): under the app's INFO logging those lines filled the terminal (issue
+    14). Its warnings still show. Set where a transcriber is made, not at import, and only
+    when nobody chose a level for that logger (a developer's DEBUG is kept)."""
+    logger = logging.getLogger("faster_whisper")
+    if logger.level == logging.NOTSET:
+        logger.setLevel(logging.WARNING)
+
+
 QUICK_MODEL = "tiny.en"
 LIVE_QUICK = "auto"  # the app's live takes load a quick model beside the main one
 
@@ -306,6 +317,7 @@ class WhisperTranscriber:
                  num_workers: int = 2, quick: str | None = None,
                  quick_threads: int = 2, skip_final_reread: bool = False) -> None:
         self.name, self.folder = resolve_model(model)
+        _quiet_faster_whisper()
         self.cpu_threads = cpu_threads
         self.beam_size = beam_size
         self.num_workers = num_workers
