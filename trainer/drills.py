@@ -8,6 +8,13 @@ shape the CLI's ``--scenario`` accepts.
 
 Every problem in a file is reported as ``DrillFileError``/``ScenarioError`` naming the file and
 the key, so a manager editing content can fix it without reading code.
+
+Coaching speaks about the chosen prospect: a criterion's ``example`` may hold placeholders
+(``{prospect_company}``, ``{pain}``, ``{alternative}``, ``{offering}``...; see
+``EXAMPLE_PLACEHOLDERS``) filled from the scenario in use by ``Criterion.example_for``, or with
+neutral words when there is none. Tips, definitions, prompts and briefs are shown where no
+scenario is known (progress, the manager's view), so they take no placeholders and are written
+about no particular prospect. Both rules are checked when a file loads.
 """
 
 from __future__ import annotations
@@ -16,7 +23,7 @@ import json
 import math
 import re
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,6 +37,46 @@ DELIVERY_FILE = "delivery.toml"
 SCENARIO_FIELDS = ("prospect.pains", "prospect.industry", "prospect.role", "prospect.company",
                    "prospect.name", "prospect.alternative", "company.value_points",
                    "company.differentiators", "company.offering", "company.name")
+
+
+def _first(key: str) -> Callable[[Scenario], str]:
+    section, name = key.split(".")
+
+    def get(scenario: Scenario) -> str:
+        value = (scenario.prospect if section == "prospect" else scenario.company).get(name)
+        if isinstance(value, list):
+            value = next((v for v in value if isinstance(v, str) and v.strip()), "")
+        return value.strip() if isinstance(value, str) else ""
+
+    return get
+
+
+# Placeholders an ``example`` may use: where the value comes from (the first item of a list)
+# and the neutral words used without a scenario, or when the scenario lacks the value. The
+# neutral words fit where the shipped examples put them: {industry} after "in", {pain} and
+# {differentiator} set off by a dash or a colon, {value_point} after "it".
+EXAMPLE_PLACEHOLDERS: dict[str, tuple[Callable[[Scenario], str], str]] = {
+    "prospect_company": (_first("prospect.company"), "your company"),
+    "industry": (_first("prospect.industry"), "your industry"),
+    "pain": (_first("prospect.pains"), "the problem you described"),
+    "alternative": (_first("prospect.alternative"), "what you use today"),
+    "offering": (_first("company.offering"), "software for teams like yours"),
+    "company_name": (_first("company.name"), "our product"),
+    "value_point": (_first("company.value_points"), "takes the routine work off your team"),
+    "differentiator": (_first("company.differentiators"),
+                       "it does the routine checks for you, with nothing new to install"),
+}
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+
+
+def fill_example(text: str, scenario: Scenario | None) -> str:
+    """``text`` with its placeholders filled from ``scenario`` (neutral words without one)."""
+
+    def replace(match: re.Match[str]) -> str:
+        get, neutral = EXAMPLE_PLACEHOLDERS[match.group(1)]
+        return (get(scenario) if scenario is not None else "") or neutral
+
+    return _PLACEHOLDER.sub(replace, text)
 
 
 @dataclass(frozen=True)
@@ -63,6 +110,10 @@ class Criterion:
     # many metrics may sit in "watch" (none in "fix") for the criterion to be met.
     profile: str = "conversation"
     max_watch: int = 2
+
+    def example_for(self, scenario: Scenario | None) -> str:
+        """The example sentence about this prospect (``example`` holds the placeholders)."""
+        return fill_example(self.example, scenario)
 
 
 @dataclass(frozen=True)
@@ -160,6 +211,21 @@ def _patterns(values: Any, key: str, path: Path) -> tuple[str, ...]:
     return patterns
 
 
+def _coaching(value: str, key: str, path: Path, placeholders: bool) -> str:
+    """Check the placeholders of a text shown to the seller (see the module docstring)."""
+    for match in _PLACEHOLDER.finditer(value):
+        if not placeholders:
+            raise DrillFileError(
+                f"{path.name}: key '{key}' has the placeholder '{match.group(0)}'; "
+                "placeholders are filled only in a criterion's 'example' (write this text "
+                "about no particular prospect).")
+        if match.group(1) not in EXAMPLE_PLACEHOLDERS:
+            raise DrillFileError(
+                f"{path.name}: key '{key}' uses the unknown placeholder '{match.group(0)}' "
+                f"(known: {', '.join('{' + n + '}' for n in sorted(EXAMPLE_PLACEHOLDERS))}).")
+    return value
+
+
 def parse_drill(data: Mapping[str, Any], path: Path) -> Drill:
     """Validate a drill file's parsed content and build a ``Drill``."""
     drill_id = _require(data, "id", str, "", path)
@@ -232,11 +298,14 @@ def parse_drill(data: Mapping[str, Any], path: Path) -> Drill:
         criteria.append(
             Criterion(
                 id=cid,
-                name=_require(raw, "name", str, where, path),
-                definition=_require(raw, "definition", str, where, path),
+                name=_coaching(_require(raw, "name", str, where, path), where + "name",
+                               path, False),
+                definition=_coaching(_require(raw, "definition", str, where, path),
+                                     where + "definition", path, False),
                 weight=weight,
-                tip=_require(raw, "tip", str, where, path),
-                example=str(raw.get("example", "")),
+                tip=_coaching(_require(raw, "tip", str, where, path), where + "tip", path,
+                              False),
+                example=_coaching(_example(raw, where, path), where + "example", path, True),
                 cues=cues,
                 vague=_patterns(raw.get("vague", []), where + "vague", path),
                 detector=detector,
@@ -272,19 +341,29 @@ def parse_drill(data: Mapping[str, Any], path: Path) -> Drill:
                     f"{path.name}: key 'criteria[{i}].needs[{j}]' names no other criterion "
                     f"('{other}')."
                 )
+    brief = data.get("brief", "")
+    if not isinstance(brief, str):
+        raise DrillFileError(f"{path.name}: key 'brief' must be a string.")
     return Drill(
         id=drill_id,
-        title=_require(data, "title", str, "", path),
+        title=_coaching(_require(data, "title", str, "", path), "title", path, False),
         skill=str(data.get("skill", drill_id)),
-        prompt=_require(data, "prompt", str, "", path),
+        prompt=_coaching(_require(data, "prompt", str, "", path), "prompt", path, False),
         buyer_line=_require(data, "buyer_line", str, "", path),
-        brief=str(data.get("brief", "")),
+        brief=_coaching(brief, "brief", path, False),
         target_seconds=(float(target[0]), float(target[1])),
         pass_threshold=threshold,
         criteria=tuple(c for c in criteria if c.detector != "delivery"),
         source=path,
         delivery=delivery,
     )
+
+
+def _example(raw: Mapping[str, Any], where: str, path: Path) -> str:
+    value = raw.get("example", "")
+    if not isinstance(value, str):
+        raise DrillFileError(f"{path.name}: key '{where}example' must be a string.")
+    return value
 
 
 def load_drill_file(path: Path) -> Drill:

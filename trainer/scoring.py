@@ -411,7 +411,8 @@ class _Judge:
         meeting it. Zero for a criterion without near misses."""
         embedder = self.context.embedder
         positives = [*criterion.meets, *criterion.exemplars,
-                     *([criterion.example] if criterion.example else [])]
+                     *([criterion.example_for(self.context.scenario)]
+                       if criterion.example else [])]
         if embedder is None or not criterion.near_misses or not positives or not self.windows:
             return [0.0] * len(self.windows)
         vectors = self._window_vectors()
@@ -632,7 +633,7 @@ def score_transcript(drill: Drill, transcript: str, scenario: Scenario | None = 
                 met=evidence is not None,
                 evidence=evidence,
                 tip=None if evidence else criterion.tip,
-                example=None if evidence else (criterion.example or None),
+                example=None if evidence else (criterion.example_for(scenario) or None),
             )
         )
     total = sum(c.weight for c in drill.criteria)
@@ -666,7 +667,7 @@ def with_delivery(card: Scorecard, criterion: Criterion, met: bool, evidence: st
         met=met,
         evidence=evidence,
         tip=None if met else (tip or criterion.tip),
-        example=None if met else (criterion.example or None),
+        example=None if met else (criterion.example_for(None) or None),
     )
     results = tuple(r for r in card.criteria if r.id != criterion.id) + (result,)
     total = sum(r.weight for r in results)
