@@ -375,7 +375,7 @@ def test_a_silent_take_is_not_judged(deck: Deck, tmp_path: Path, store: Store) -
     seller = store.seller("Ana")
     card = deck.card("card-01")
     wav = spoken_audio_path(tmp_path, seller, card)
-    assert wav.parent == tmp_path / "recordings" / f"seller-{seller.id}"
+    assert wav.parent == tmp_path / "recordings" / seller.folder
     wav.parent.mkdir(parents=True)
     writer = WavWriter(wav, 16000)
     writer.write(np.zeros(16000 * 3, dtype=np.float32))

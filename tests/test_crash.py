@@ -15,7 +15,7 @@ import pytest
 
 from tests.conftest import SPEECH
 from trainer.practice import recover_unfinished
-from trainer.store import Store
+from trainer.store import open_store
 from trainer.wavio import read_audio
 
 SOURCE = SPEECH / "agenda_good.wav"
@@ -69,7 +69,8 @@ def test_sigkill_mid_recording_leaves_a_recoverable_take(tmp_path: Path) -> None
     source = read_audio(SOURCE)[: audio.size]
     assert np.max(np.abs(audio - source)) < 2 / 32768  # the audio up to the kill, intact
 
-    with Store(db) as store:
+    store, _ = open_store(db, exclusive=True)  # only the one app on the folder recovers
+    with store:
         assert [a.status for a in store.unfinished_attempts()] == ["recording"]
         recovered = recover_unfinished(store)
         assert len(recovered) == 1
@@ -82,11 +83,13 @@ def test_sigkill_mid_recording_leaves_a_recoverable_take(tmp_path: Path) -> None
         assert w.getnframes() == audio.size
 
 
-def test_recovery_marks_takes_without_audio_as_failed(store: Store, tmp_path: Path) -> None:
-    seller = store.seller("Ana")
-    empty = tmp_path / "empty.wav"
-    empty.write_bytes(b"")
-    store.begin_attempt(seller, "agenda", None, None, empty)
-    store.begin_attempt(seller, "agenda", None, None, tmp_path / "never-created.wav")
-    assert recover_unfinished(store) == []
-    assert {a.status for a in store.attempts(seller)} == {"failed"}
+def test_recovery_marks_takes_without_audio_as_failed(tmp_path: Path) -> None:
+    store, _ = open_store(tmp_path / "trainer.sqlite3", exclusive=True)
+    with store:
+        seller = store.seller("Ana")
+        empty = tmp_path / "empty.wav"
+        empty.write_bytes(b"")
+        store.begin_attempt(seller, "agenda", None, None, empty)
+        store.begin_attempt(seller, "agenda", None, None, tmp_path / "never-created.wav")
+        assert recover_unfinished(store) == []
+        assert {a.status for a in store.attempts(seller)} == {"failed"}

@@ -44,13 +44,15 @@ def test_history_is_per_seller_and_newest_first(tmp_path: Path) -> None:
         assert [s.name for s in store.sellers()] == ["Ana", "Ben"]
 
 
-def test_failed_attempt_keeps_its_message(store: Store) -> None:
-    seller = store.seller("Ana")
-    attempt_id = store.begin_attempt(seller, "agenda", None, None, None)
-    store.mark_failed(attempt_id, "We didn't hear you.")
-    attempt = store.attempt(attempt_id)
-    assert attempt.status == "failed" and attempt.message == "We didn't hear you."
-    assert store.unfinished_attempts() == []
+def test_failed_attempt_keeps_its_message(tmp_path: Path) -> None:
+    store, _ = open_store(tmp_path / "trainer.sqlite3", exclusive=True)
+    with store:
+        seller = store.seller("Ana")
+        attempt_id = store.begin_attempt(seller, "agenda", None, None, None)
+        store.mark_failed(attempt_id, "We didn't hear you.")
+        attempt = store.attempt(attempt_id)
+        assert attempt.status == "failed" and attempt.message == "We didn't hear you."
+        assert store.unfinished_attempts() == []
 
 
 def test_schema_is_versioned_and_wal(tmp_path: Path) -> None:
@@ -79,10 +81,12 @@ def test_a_version_1_history_migrates_and_keeps_its_attempts(tmp_path: Path) -> 
     db.commit()
     db.close()
     with Store(path) as store:
-        assert store.schema_version == SCHEMA_VERSION == 2
+        assert store.schema_version == SCHEMA_VERSION == 3
         (attempt,) = store.attempts()
         assert (attempt.drill_id, attempt.score, attempt.context) == ("agenda", 80.0, None)
         seller = store.seller("Ana")
+        assert seller.id == 1 and seller.uid is not None  # v3: an old seller gets a uid too
+        assert seller.folder == f"seller-{seller.uid}" and len(seller.uid) == 32
         new_id = store.begin_attempt(seller, "value_prop", None, None, None,
                                      context="certification:1")
         assert store.attempt(new_id).context == "certification:1"
@@ -243,21 +247,29 @@ def _without_root_read_override() -> list[str]:
     return [setpriv, "--bounding-set=-dac_override,-dac_read_search", "--"]
 
 
-def test_an_unreadable_history_is_set_aside(tmp_path: Path) -> None:
+def test_an_unreadable_history_is_not_set_aside(tmp_path: Path) -> None:
+    """Permission denied is not damage: one sentence, and the file stays where it is."""
     path = tmp_path / "trainer.sqlite3"
     _history_with_takes(path, takes=3)
     original = path.read_bytes()
     path.chmod(0)
     child = ("import sys; from pathlib import Path; from trainer.store import open_store\n"
-             "store, message = open_store(Path(sys.argv[1])); store.close(); print(message)\n")
+             "from trainer.errors import NoPermission\n"
+             "try:\n"
+             "    open_store(Path(sys.argv[1]))\n"
+             "except NoPermission as exc:\n"
+             "    print(exc)\n")
     result = subprocess.run([*_without_root_read_override(), sys.executable, "-c", child,
                              str(path)], capture_output=True, text=True, timeout=60,
                             cwd=Path(__file__).parent.parent)
     assert result.returncode == 0, result.stderr
-    assert "could not be read (permission denied)" in result.stdout
-    moved = next(tmp_path.glob("*.damaged-*"))
-    moved.chmod(0o600)
-    assert moved.read_bytes() == original
+    assert result.stdout.strip() == (
+        f"You may not read the practice history at {path} (permission denied); give your "
+        "user read and write access to it or choose another data folder (nothing was "
+        "changed).")
+    assert [p.name for p in tmp_path.iterdir()] == ["trainer.sqlite3"]
+    path.chmod(0o600)
+    assert path.read_bytes() == original
 
 
 def test_an_empty_version_0_file_is_migrated(tmp_path: Path) -> None:

@@ -559,7 +559,7 @@ def spoken_audio_path(data_dir: Path, seller: Seller, card: Card) -> Path:
     """Where a spoken card answer is recorded: beside the seller's practice takes (so
     "Delete my data" removes it), never over an earlier one."""
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    folder = data_dir / "recordings" / f"seller-{seller.id}"
+    folder = data_dir / "recordings" / seller.folder
     path = folder / f"{stamp}-card-{card.id}.wav"
     n = 2
     while path.exists():

@@ -93,6 +93,10 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("forget", help="delete one seller's recordings and practice history")
     p.add_argument("--seller", required=True, help="the seller's name (any case)")
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    p.add_argument("--include-damaged-copies", action="store_true",
+                   help="also delete the damaged copies of the history set aside earlier "
+                   "(*.damaged-*.sqlite3): they may hold this seller's transcripts, and every "
+                   "other seller's from that time")
     return parser
 
 
@@ -117,7 +121,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return run_app()
         if args.command == "forget":
-            return _cmd_forget(args.seller, args.yes)
+            return _cmd_forget(args.seller, args.yes, args.include_damaged_copies)
         if args.command == "classify":
             return _cmd_classify(args)
         library = DrillLibrary()
@@ -541,12 +545,20 @@ def _argument_text(value: str | None, what: str) -> str | None:
     return value
 
 
-def _cmd_forget(name: str, yes: bool) -> int:
-    from trainer.privacy import forget_seller
+def _cmd_forget(name: str, yes: bool, include_copies: bool = False) -> int:
+    from trainer.datafolder import damaged_copies
+    from trainer.privacy import damaged_copies_question, forget_seller
     from trainer.store import open_store
 
+    def ask(question: str) -> bool:
+        try:
+            return input(f"{question} [y/N] ").strip().lower() in ("y", "yes")
+        except EOFError:
+            return False
+
     data_dir = paths.data_dir()
-    store, note = open_store(data_dir / "trainer.sqlite3")
+    # exclusive: not while the app (or another forget) has the data folder open.
+    store, note = open_store(data_dir / "trainer.sqlite3", exclusive=True)
     with store:
         if note:
             print(f"trainer: {note}", file=sys.stderr)
@@ -554,12 +566,14 @@ def _cmd_forget(name: str, yes: bool) -> int:
         if seller is not None and not yes:
             if not sys.stdin.isatty():  # a script must say --yes; never delete on a guess
                 raise TrainerError("Nothing was deleted: add --yes to delete without being asked.")
-            answer = input(f"Delete all {store.attempt_count(seller)} takes and recordings of "
-                           f"{seller.name} from {data_dir}? This cannot be undone. [y/N] ")
-            if answer.strip().lower() not in ("y", "yes"):
+            if not ask(f"Delete all {store.attempt_count(seller)} takes and recordings of "
+                       f"{seller.name} from {data_dir}? This cannot be undone."):
                 print("Nothing was deleted.")
                 return 0
-        report = forget_seller(store, data_dir, name)
+            copies = damaged_copies(store.path)
+            if copies and not include_copies:
+                include_copies = ask(damaged_copies_question(copies, seller.name))
+        report = forget_seller(store, data_dir, name, include_damaged_copies=include_copies)
     print(report.summary())
     return EXIT_BAD_INPUT if report.kept else 0
 

@@ -67,5 +67,16 @@ class CorruptStore(StorageError):
         self.reason = reason
 
 
+class NoPermission(StorageError):
+    """The practice history or its folder cannot be read or written by this user.
+
+    Not damage: the file is left exactly as it is and nothing is set aside.
+    """
+
+
+class DataFolderInUse(StorageError):
+    """Another copy of the trainer (the app or a command) is using the same data folder."""
+
+
 class UnknownSeller(TrainerError):
     """A seller name that has no practice history on this computer."""

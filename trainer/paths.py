@@ -63,7 +63,7 @@ def ensure_private_dir(path: Path) -> Path:
     """Create ``path`` and any missing parents readable by the owner only, and return it.
 
     ``mkdir(parents=True, mode=...)`` applies the mode to the last folder only; every folder
-    created here gets 0o700, so ``recordings/`` is as private as ``recordings/seller-1/``.
+    created here gets 0o700, so ``recordings/`` is as private as ``recordings/seller-<uid>/``.
     Folders that already exist keep their permissions.
     """
     missing = []

@@ -131,7 +131,7 @@ def build_scorecard(drill: Drill, scenario: Scenario | None, transcript: Transcr
 
 def attempt_audio_path(data_dir: Path, seller: Seller, drill_id: str) -> Path:
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    return data_dir / "recordings" / f"seller-{seller.id}" / f"{stamp}-{drill_id}.wav"
+    return data_dir / "recordings" / seller.folder / f"{stamp}-{drill_id}.wav"
 
 
 def finish_attempt(store: Store, attempt_id: int, drill: Drill, scenario: Scenario | None,

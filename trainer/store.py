@@ -3,12 +3,21 @@
 One file in the user's data folder, opened in WAL mode so a crash mid-write never corrupts
 earlier attempts. An attempt row is created *before* recording starts (status ``recording``)
 and completed after scoring, so an interrupted take can be found and recovered on the next
-start. The schema carries a version (``PRAGMA user_version``) and migrates forward.
+start. The schema (``trainer.schema``) carries a version and migrates forward.
 
-A damaged or unreadable file is never overwritten: ``Store`` refuses it (``CorruptStore``) and
+A damaged file is never overwritten: ``Store`` refuses it (``CorruptStore``) and
 ``open_store`` renames it (with its WAL) to ``<name>.damaged-<time>.sqlite3`` beside the
-original, then starts a fresh history and says where the old one went. Deleted rows are
-overwritten with zeros (``secure_delete``), so "delete my data" leaves nothing to undelete.
+original, then starts a fresh history and says where the old one went. A WAL that SQLite would
+not fully replay is copied aside the same way before SQLite can drop it. A file or folder this
+user may not read or write is not damage: it is left alone and the message says so
+(``NoPermission``). The app and ``trainer forget`` open the store with ``exclusive=True``: one
+process per data folder (``DataFolderLock``), and only that process may recover interrupted
+takes. Deleted rows are overwritten with zeros (``secure_delete``), so "delete my data" leaves
+nothing to undelete.
+
+Each seller has a random ``uid`` (schema v3) naming their recordings folder,
+``recordings/seller-<uid>``: ids restart at 1 in a fresh history, so an id-named folder could
+be shared with a seller of a history set aside earlier.
 """
 
 from __future__ import annotations
@@ -16,171 +25,52 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from trainer import paths
-from trainer.errors import CorruptStore, StorageError
+from trainer.datafolder import (
+    DataFolderLock,
+    denied,
+    keep_copy,
+    set_aside,
+    wal_damage,
+)
+from trainer.errors import CorruptStore, NoPermission, StorageError
+from trainer.schema import MIGRATIONS as _MIGRATIONS
+from trainer.schema import SCHEMA_VERSION
 
-SCHEMA_VERSION = 2
+__all__ = ["SCHEMA_VERSION", "Attempt", "Seller", "Store", "open_store", "set_aside"]
 
-_MIGRATIONS: dict[int, str] = {
-    1: """
-    CREATE TABLE sellers (
-        id INTEGER PRIMARY KEY,
-        name TEXT NOT NULL UNIQUE COLLATE NOCASE,
-        created_at REAL NOT NULL
-    );
-    CREATE TABLE attempts (
-        id INTEGER PRIMARY KEY,
-        seller_id INTEGER NOT NULL REFERENCES sellers(id) ON DELETE CASCADE,
-        drill_id TEXT NOT NULL,
-        scenario_id TEXT,
-        scenario_json TEXT,
-        started_at REAL NOT NULL,
-        status TEXT NOT NULL CHECK (status IN ('recording', 'recorded', 'scored', 'failed')),
-        audio_path TEXT,
-        duration_s REAL,
-        transcript TEXT,
-        words_json TEXT,
-        scorecard_json TEXT,
-        score REAL,
-        passed INTEGER,
-        model TEXT,
-        message TEXT
-    );
-    CREATE INDEX attempts_by_seller ON attempts (seller_id, started_at);
-    """,
-    # The three journeys. Each table belongs to one core module, which reads and writes it
-    # through ``Store.transaction()`` / ``Store.query()``: company and stories
-    # (``trainer.company``), scenarios (``trainer.calls``), written agendas
-    # (``trainer.agendas``), 1:1s, certifications, overrides and action items
-    # (``trainer.certification``), story hours (``trainer.storyhour``), card rounds
-    # (``trainer.cards``). Everything a seller did goes when the seller is deleted (CASCADE);
-    # a manager's approved stories have no seller and stay.
-    2: """
-    ALTER TABLE attempts ADD COLUMN context TEXT;
-    CREATE TABLE company (
-        id INTEGER PRIMARY KEY CHECK (id = 1),
-        profile_json TEXT NOT NULL,
-        updated_at REAL NOT NULL
-    );
-    CREATE TABLE stories (
-        id INTEGER PRIMARY KEY,
-        title TEXT NOT NULL,
-        text TEXT NOT NULL,
-        industry TEXT NOT NULL DEFAULT '',
-        role TEXT NOT NULL DEFAULT '',
-        pain TEXT NOT NULL DEFAULT '',
-        source TEXT NOT NULL CHECK (source IN ('approved', 'story_hour')),
-        seller_id INTEGER REFERENCES sellers(id) ON DELETE CASCADE,
-        attempt_id INTEGER REFERENCES attempts(id) ON DELETE SET NULL,
-        audio_path TEXT,
-        created_at REAL NOT NULL
-    );
-    CREATE TABLE scenarios (
-        id TEXT PRIMARY KEY,
-        seller_id INTEGER REFERENCES sellers(id) ON DELETE CASCADE,
-        scenario_json TEXT NOT NULL,
-        created_at REAL NOT NULL
-    );
-    CREATE TABLE written_agendas (
-        seller_id INTEGER NOT NULL REFERENCES sellers(id) ON DELETE CASCADE,
-        interaction TEXT NOT NULL,
-        text TEXT NOT NULL,
-        updated_at REAL NOT NULL,
-        PRIMARY KEY (seller_id, interaction)
-    );
-    CREATE TABLE one_on_ones (
-        id INTEGER PRIMARY KEY,
-        seller_id INTEGER NOT NULL REFERENCES sellers(id) ON DELETE CASCADE,
-        manager TEXT NOT NULL,
-        started_at REAL NOT NULL,
-        ended_at REAL,
-        feedback TEXT,
-        notes TEXT
-    );
-    CREATE TABLE certifications (
-        id INTEGER PRIMARY KEY,
-        seller_id INTEGER NOT NULL REFERENCES sellers(id) ON DELETE CASCADE,
-        drill_id TEXT NOT NULL,
-        one_on_one_id INTEGER REFERENCES one_on_ones(id) ON DELETE SET NULL,
-        attempt_id INTEGER REFERENCES attempts(id) ON DELETE SET NULL,
-        manager TEXT NOT NULL,
-        app_score REAL,
-        score REAL NOT NULL,
-        passed INTEGER NOT NULL,
-        comments TEXT NOT NULL DEFAULT '',
-        certified_at REAL NOT NULL,
-        due_at REAL
-    );
-    CREATE INDEX certifications_by_seller ON certifications (seller_id, drill_id, certified_at);
-    CREATE TABLE overrides (
-        attempt_id INTEGER NOT NULL REFERENCES attempts(id) ON DELETE CASCADE,
-        criterion_id TEXT NOT NULL,
-        app_met INTEGER NOT NULL,
-        met INTEGER NOT NULL,
-        comment TEXT NOT NULL DEFAULT '',
-        manager TEXT NOT NULL,
-        created_at REAL NOT NULL,
-        PRIMARY KEY (attempt_id, criterion_id)
-    );
-    CREATE TABLE action_items (
-        id INTEGER PRIMARY KEY,
-        seller_id INTEGER NOT NULL REFERENCES sellers(id) ON DELETE CASCADE,
-        one_on_one_id INTEGER REFERENCES one_on_ones(id) ON DELETE SET NULL,
-        text TEXT NOT NULL,
-        owner TEXT NOT NULL,
-        due_at REAL,
-        done_at REAL,
-        created_at REAL NOT NULL
-    );
-    CREATE TABLE story_hours (
-        id INTEGER PRIMARY KEY,
-        started_at REAL NOT NULL,
-        ended_at REAL,
-        roster_json TEXT NOT NULL
-    );
-    CREATE TABLE story_turns (
-        id INTEGER PRIMARY KEY,
-        story_hour_id INTEGER NOT NULL REFERENCES story_hours(id) ON DELETE CASCADE,
-        seller_id INTEGER NOT NULL REFERENCES sellers(id) ON DELETE CASCADE,
-        attempt_id INTEGER REFERENCES attempts(id) ON DELETE SET NULL,
-        position INTEGER NOT NULL
-    );
-    CREATE TABLE peer_ratings (
-        turn_id INTEGER NOT NULL REFERENCES story_turns(id) ON DELETE CASCADE,
-        rater TEXT NOT NULL,
-        criterion_id TEXT NOT NULL,
-        rating INTEGER NOT NULL CHECK (rating BETWEEN 1 AND 5),
-        PRIMARY KEY (turn_id, rater, criterion_id)
-    );
-    CREATE TABLE card_rounds (
-        id INTEGER PRIMARY KEY,
-        game_id TEXT NOT NULL,
-        player TEXT NOT NULL,
-        seller_id INTEGER REFERENCES sellers(id) ON DELETE CASCADE,
-        mode TEXT NOT NULL,
-        card_id TEXT NOT NULL,
-        answer TEXT,
-        correct INTEGER NOT NULL,
-        response_s REAL,
-        played_at REAL NOT NULL
-    );
-    """,
-}
+_NEW_UID = "lower(hex(randomblob(16)))"
+_UID = re.compile(r"[0-9a-f]{32}")
 
 
 @dataclass(frozen=True)
 class Seller:
     id: int
     name: str
+    # Left out of equality: a ``Seller`` built from a join (id and name only) is the same
+    # seller as the one the store hands out.
+    uid: str | None = field(default=None, compare=False)
+
+    @property
+    def folder(self) -> str:
+        """The name of this seller's recordings folder under ``<data>/recordings``.
+
+        ``seller-<uid>``; ``seller-<id>`` (the old scheme) only for a ``Seller`` built
+        without its uid.
+        """
+        if self.uid is not None and _UID.fullmatch(self.uid):
+            return f"seller-{self.uid}"
+        return f"seller-{self.id}"
 
 
 @dataclass(frozen=True)
@@ -232,17 +122,33 @@ class Store:
     Args:
         path: the database file; its folder is created (owner-only) if missing.
         clock: wall-clock source for timestamps, injectable for tests.
+        folder_lock: the data folder's lock when this process holds it (``open_store`` with
+            ``exclusive=True``); released by ``close()``. Only then are interrupted takes
+            handed out for recovery.
+
+    Attributes:
+        note: one sentence for the user when a damaged WAL was copied aside on opening.
     """
 
-    def __init__(self, path: Path, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, path: Path, clock: Callable[[], float] = time.time,
+                 folder_lock: DataFolderLock | None = None) -> None:
         self.path = path
         self.clock = clock
+        self.note: str | None = None
+        self._folder_lock = folder_lock
         self._lock = threading.RLock()
+        problem = _access_problem(path)
+        if problem:
+            raise NoPermission(problem)
         problem = _header_problem(path)
         if problem:
             # Refused before SQLite opens it: on a file with a broken header SQLite deletes the
             # WAL beside it on close, and the WAL may hold the most recent takes.
             raise CorruptStore(self._cannot_open(problem), reason=problem)
+        # Copied before SQLite opens the file: when the last connection closes, SQLite
+        # deletes a WAL it could only partly replay. Confirmed again under the write lock.
+        wal = Path(f"{path}-wal")
+        self._wal_copy = keep_copy(path, clock) if wal_damage(wal) else None
         try:
             paths.ensure_private_dir(path.parent)
             new_file = not path.exists()
@@ -253,7 +159,7 @@ class Store:
                 # Owner-only; SQLite gives the -wal and -shm files the database's mode.
                 os.chmod(path, 0o600)
         except OSError as exc:
-            raise StorageError(
+            raise (NoPermission if denied(exc) else StorageError)(
                 f"Cannot create the data folder {path.parent} ({exc.strerror}); "
                 "choose another data folder."
             ) from exc
@@ -279,17 +185,16 @@ class Store:
             raise
 
     def _open_error(self, exc: sqlite3.DatabaseError) -> StorageError:
-        """``CorruptStore`` when the file itself is bad; a plain ``StorageError`` otherwise.
+        """``CorruptStore`` when the file itself is bad; another ``StorageError`` otherwise.
 
-        Only a damaged or unreadable file may be set aside: a locked database (another copy
-        of the app), a full disk or a read-only folder leave the file untouched.
+        Only a damaged file may be set aside: a locked database (another copy of the app), a
+        full disk or a read-only file or folder leave the file untouched.
         """
-        message = self._cannot_open(str(exc))
-        code = getattr(exc, "sqlite_errorname", "")
-        if code in ("SQLITE_CORRUPT", "SQLITE_NOTADB") or (
+        code = getattr(exc, "sqlite_errorname", "") or ""
+        if code.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")) or (
                 not isinstance(exc, sqlite3.OperationalError) and not code):
-            return CorruptStore(message, reason=str(exc))
-        return StorageError(message)
+            return CorruptStore(self._cannot_open(str(exc)), reason=str(exc))
+        return _explain(exc, self.path) or StorageError(self._cannot_open(str(exc)))
 
     def _cannot_open(self, reason: str) -> str:
         return (f"The practice history at {self.path} cannot be opened ({reason}); move the "
@@ -304,6 +209,8 @@ class Store:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+            if self._folder_lock is not None:
+                self._folder_lock.release()
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
@@ -312,15 +219,23 @@ class Store:
             try:
                 yield self._db
             except BaseException:
-                self._db.execute("ROLLBACK")
+                # SQLite has already rolled back after some errors (SQLITE_FULL, IOERR); a
+                # second ROLLBACK would fail and hide the real cause.
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
                 raise
-            self._db.execute("COMMIT")
+            try:
+                self._db.execute("COMMIT")
+            except BaseException:
+                if self._db.in_transaction:  # a failed COMMIT leaves it open
+                    self._db.execute("ROLLBACK")
+                raise
 
     def _query(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
         with self._lock, self._translate_errors():
             return self._db.execute(sql, params).fetchall()
 
-    # Public for the core modules that own the journey tables (see ``_MIGRATIONS[2]``).
+    # Public for the core modules that own the journey tables (``trainer.schema``, v2).
     def transaction(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
         """A write transaction (``BEGIN IMMEDIATE``) on the one connection, under the lock;
         SQLite errors come out as ``StorageError`` with one sentence."""
@@ -334,11 +249,13 @@ class Store:
     def _translate_errors(self) -> Iterator[None]:
         try:
             yield
-        except sqlite3.OperationalError as exc:
-            raise StorageError(
-                f"Could not use the practice history ({exc}); check free disk space."
-            ) from exc
         except sqlite3.DatabaseError as exc:
+            explained = _explain(exc, self.path)
+            if explained is not None:
+                raise explained from exc
+            if isinstance(exc, sqlite3.OperationalError):
+                raise StorageError(f"Could not use the practice history ({exc}); try again, "
+                                   "and restart the app if it keeps happening.") from exc
             # Damage found mid-session: the next start sets the file aside (open_store).
             raise StorageError(
                 f"The practice history is damaged ({exc}); restart the app to set it aside "
@@ -346,18 +263,41 @@ class Store:
             ) from exc
 
     def _migrate(self) -> None:
-        version = self._query("PRAGMA user_version")[0][0]
-        if version > SCHEMA_VERSION:
-            raise StorageError(
-                f"The practice history at {self.path} was written by a newer version of the "
-                "app; update the app to open it."
-            )
-        for target in range(version + 1, SCHEMA_VERSION + 1):
-            with self._transaction() as db:
+        """Bring the schema to ``SCHEMA_VERSION``.
+
+        The version is read inside the write transaction that migrates: two processes opening
+        a new file at once would otherwise both see version 0 and both create the tables.
+        The same transaction confirms a damaged WAL before anyone can write over it.
+        """
+        with self._transaction() as db:
+            self._confirm_wal_copy()
+            version = int(db.execute("PRAGMA user_version").fetchone()[0])
+            if version > SCHEMA_VERSION:
+                raise StorageError(
+                    f"The practice history at {self.path} was written by a newer version of "
+                    "the app; update the app to open it."
+                )
+            for target in range(version + 1, SCHEMA_VERSION + 1):
                 for statement in _MIGRATIONS[target].split(";"):
                     if statement.strip():
                         db.execute(statement)
                 db.execute(f"PRAGMA user_version = {target}")
+
+    def _confirm_wal_copy(self) -> None:
+        """Keep the copy of a damaged WAL only if the damage is still there now that no one
+        else can write; a frame read while another process was writing it is not damage."""
+        wal = Path(f"{self.path}-wal")
+        reason = wal_damage(wal) if self._wal_copy is not None else None
+        if self._wal_copy is not None and reason is None:
+            for side in ("", "-wal"):
+                Path(f"{self._wal_copy}{side}").unlink(missing_ok=True)
+            self._wal_copy = None
+        if self._wal_copy is not None:
+            self.note = (
+                f"The latest changes to your practice history could not be read back ({reason}),"
+                f" so a copy of the history with them was kept at {self._wal_copy}; it was "
+                "opened without them."
+            )
 
     @property
     def schema_version(self) -> int:
@@ -370,40 +310,60 @@ class Store:
         if not clean:
             raise ValueError("a seller needs a name")
         with self._transaction() as db:
-            db.execute("INSERT OR IGNORE INTO sellers (name, created_at) VALUES (?, ?)",
-                       (clean, self.clock()))
-            row = db.execute("SELECT id, name FROM sellers WHERE name = ?", (clean,)).fetchone()
-        return Seller(row["id"], row["name"])
+            db.execute("INSERT OR IGNORE INTO sellers (name, created_at, uid) "
+                       f"VALUES (?, ?, {_NEW_UID})", (clean, self.clock()))
+            row = db.execute("SELECT id, name, uid FROM sellers WHERE name = ?",
+                             (clean,)).fetchone()
+        return Seller(row["id"], row["name"], row["uid"])
 
     def sellers(self) -> list[Seller]:
-        rows = self._query("SELECT id, name FROM sellers ORDER BY name")
-        return [Seller(r["id"], r["name"]) for r in rows]
+        rows = self._query("SELECT id, name, uid FROM sellers ORDER BY name")
+        return [Seller(r["id"], r["name"], r["uid"]) for r in rows]
 
     def find_seller(self, name: str) -> Seller | None:
         """The seller with this name (any case, any spacing), without creating one."""
         clean = " ".join(name.split())
-        rows = self._query("SELECT id, name FROM sellers WHERE name = ?", (clean,))
-        return Seller(rows[0]["id"], rows[0]["name"]) if rows else None
+        rows = self._query("SELECT id, name, uid FROM sellers WHERE name = ?", (clean,))
+        return Seller(rows[0]["id"], rows[0]["name"], rows[0]["uid"]) if rows else None
 
     def attempt_count(self, seller: Seller) -> int:
         return int(self._query("SELECT COUNT(*) FROM attempts WHERE seller_id = ?",
                                (seller.id,))[0][0])
 
     def delete_seller(self, seller: Seller) -> list[Path]:
-        """Delete a seller and every attempt of theirs; returns the audio paths they had.
+        """Delete a seller and everything of theirs; returns the audio files only they used.
 
-        The rows are zeroed on disk (``secure_delete``) and the WAL is checkpointed and
-        truncated, so no copy of the deleted text stays in either file. The caller deletes
-        the audio files.
+        Their own rows go by CASCADE; the ratings they *gave* (``peer_ratings.rater`` holds a
+        seller id as text) and their id in story-hour rosters go too, so nothing of theirs
+        would show up under a later seller who gets the same id. The rows are zeroed on disk
+        (``secure_delete``) and the WAL is checkpointed and truncated, so no copy of the
+        deleted text stays in either file.
+
+        Returns:
+            The audio paths their takes and stories referred to, less any a remaining row
+            still refers to. The caller deletes the files.
         """
         with self._transaction() as db:
-            rows = db.execute("SELECT audio_path FROM attempts WHERE seller_id = ?",
-                              (seller.id,)).fetchall()
+            rows = db.execute(
+                "SELECT audio_path FROM attempts WHERE seller_id = ? AND audio_path IS NOT NULL "
+                "UNION SELECT audio_path FROM stories WHERE seller_id = ? "
+                "AND audio_path IS NOT NULL", (seller.id, seller.id)).fetchall()
+            db.execute("DELETE FROM peer_ratings WHERE rater = ?", (str(seller.id),))
+            for hour in db.execute("SELECT id, roster_json FROM story_hours").fetchall():
+                roster = json.loads(hour["roster_json"])
+                ids = roster.get("seller_ids") if isinstance(roster, dict) else None
+                if isinstance(ids, list) and seller.id in ids:
+                    roster["seller_ids"] = [i for i in ids if i != seller.id]
+                    db.execute("UPDATE story_hours SET roster_json = ? WHERE id = ?",
+                               (json.dumps(roster), hour["id"]))
             db.execute("DELETE FROM attempts WHERE seller_id = ?", (seller.id,))
             db.execute("DELETE FROM sellers WHERE id = ?", (seller.id,))
+            shared = {r[0] for r in db.execute(
+                "SELECT audio_path FROM attempts WHERE audio_path IS NOT NULL "
+                "UNION SELECT audio_path FROM stories WHERE audio_path IS NOT NULL")}
         with self._lock, self._translate_errors():
             self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        return [Path(r["audio_path"]) for r in rows if r["audio_path"]]
+        return [Path(r[0]) for r in rows if r[0] not in shared]
 
     # -- attempts -----------------------------------------------------------------------
     def begin_attempt(self, seller: Seller, drill_id: str, scenario_id: str | None,
@@ -470,8 +430,21 @@ class Store:
         )
         return [_row_to_attempt(r) for r in rows]
 
+    @property
+    def holds_data_folder(self) -> bool:
+        """Whether this store was opened with the data folder's lock (``exclusive=True``)."""
+        return self._folder_lock is not None and self._folder_lock.held
+
     def unfinished_attempts(self) -> list[Attempt]:
-        """Takes interrupted by a crash: recording never stopped cleanly, or never scored."""
+        """Takes interrupted by a crash: recording never stopped cleanly, or never scored.
+
+        Raises:
+            StorageError: this store does not hold the data folder's lock: another process
+                may be recording one of these takes right now.
+        """
+        if not self.holds_data_folder:
+            raise StorageError("Interrupted takes can be recovered only by the copy of the "
+                               "trainer that has the data folder to itself.")
         rows = self._query(
             "SELECT * FROM attempts WHERE status IN ('recording', 'recorded') ORDER BY id"
         )
@@ -480,24 +453,80 @@ class Store:
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _SQLITE_HEADER_BYTES = 100
+_UNCHANGED = "(nothing was changed)"
+
+
+def _access_problem(path: Path) -> str | None:
+    """Why this user may not use the store at ``path``, as one sentence, or None.
+
+    Checked before SQLite opens anything: SQLite quietly opens a write-protected file
+    read-only (every later write fails) and calls an unreadable one "unable to open"; neither
+    is damage, so nothing may be set aside. (Root passes every check, as it should.)
+    """
+    folder = path.parent
+    try:
+        exists = path.exists()
+    except PermissionError:  # the folder cannot be searched
+        return (f"You may not open the data folder {folder} (permission denied); give your "
+                f"user access to it or choose another data folder {_UNCHANGED}.")
+    if exists and not os.access(path, os.R_OK):
+        return (f"You may not read the practice history at {path} (permission denied); give "
+                f"your user read and write access to it or choose another data folder "
+                f"{_UNCHANGED}.")
+    if exists and not os.access(path, os.W_OK):
+        return (f"The practice history at {path} is read-only for you; make it writable or "
+                f"choose another data folder {_UNCHANGED}.")
+    if folder.is_dir() and not os.access(folder, os.W_OK | os.X_OK):
+        # SQLite writes its -wal and -shm files beside the database.
+        return (f"The data folder {folder} is read-only for you; make it writable or choose "
+                f"another data folder {_UNCHANGED}.")
+    return None
+
+
+def _explain(exc: sqlite3.Error, path: Path) -> StorageError | None:
+    """The real cause of a SQLite error as one sentence, or None for the generic messages."""
+    code = getattr(exc, "sqlite_errorname", "") or ""
+    if code.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+        return StorageError(
+            f"The practice history at {path} stayed locked by another program (another copy "
+            "of the trainer?); close it and try again.")
+    if code.startswith("SQLITE_READONLY"):
+        return NoPermission(
+            f"The practice history at {path} is read-only ({exc}); make it and its folder "
+            f"writable for your user, or choose another data folder.")
+    if code == "SQLITE_FULL":
+        return StorageError(f"The disk holding the practice history at {path} is full; free "
+                            "some space and try again.")
+    if code == "SQLITE_CONSTRAINT_FOREIGNKEY":
+        return StorageError(
+            "That refers to a seller or take that is no longer in the practice history (it "
+            "may have just been deleted); nothing was saved, refresh and try again.")
+    if code.startswith("SQLITE_CONSTRAINT"):
+        return StorageError(f"The practice history refused the change ({exc}); nothing was "
+                            "saved.")
+    if code.startswith("SQLITE_CANTOPEN"):
+        return StorageError(
+            f"The practice history at {path} cannot be opened ({exc}); check that its folder "
+            "exists and that you may write to it.")
+    if code.startswith("SQLITE_IOERR"):
+        return StorageError(
+            f"The disk reported an error while using the practice history at {path} ({exc}); "
+            "check the disk, then try again.")
+    return None
 
 
 def _header_problem(path: Path) -> str | None:
     """Why ``path`` cannot be a SQLite database, judged from its first 100 bytes, or None.
 
-    A missing or empty file is fine (SQLite starts a new database in it); a file we may not
-    read counts as damaged, since the app could never use it. Other read errors are left for
-    SQLite to report, so a failing disk is not mistaken for a damaged file.
+    A missing or empty file is fine (SQLite starts a new database in it). Read errors
+    (permissions, a failing disk) are left to ``_access_problem`` and SQLite to report, so
+    they are never mistaken for a damaged file.
     """
     try:
         if path.stat().st_size == 0:
             return None
         with open(path, "rb") as f:
             head = f.read(_SQLITE_HEADER_BYTES)
-    except FileNotFoundError:
-        return None
-    except PermissionError:
-        return "permission denied"
     except OSError:
         return None
     if len(head) < _SQLITE_HEADER_BYTES or not head.startswith(_SQLITE_MAGIC):
@@ -505,56 +534,50 @@ def _header_problem(path: Path) -> str | None:
     return None
 
 
-def set_aside(path: Path, clock: Callable[[], float] = time.time) -> Path:
-    """Rename a damaged database (and its WAL and shared-memory files) out of the way.
-
-    The new name carries the time, ``trainer.damaged-20250102-093000.sqlite3``; nothing is
-    deleted and no existing file is replaced (a second failure in the same second gets
-    ``-2``). The WAL moves with its database: left behind, SQLite would replay it into the
-    fresh file.
-
-    Raises:
-        StorageError: the file cannot be renamed (e.g. a read-only folder).
-    """
-    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(clock()))
-    sidecars = ("", "-wal", "-shm", "-journal")
-    for n in range(1, 1000):
-        suffix = f"{stamp}" if n == 1 else f"{stamp}-{n}"
-        target = path.with_name(f"{path.stem}.damaged-{suffix}{path.suffix}")
-        if not any(Path(f"{target}{side}").exists() for side in sidecars):
-            break
-    try:
-        for side in sidecars:
-            source = Path(f"{path}{side}")
-            if source.exists():
-                os.rename(source, f"{target}{side}")
-    except OSError as exc:
-        raise StorageError(
-            f"The practice history at {path} is damaged and cannot be moved aside "
-            f"({exc.strerror}); choose another data folder."
-        ) from exc
-    return target
-
-
-def open_store(path: Path, clock: Callable[[], float] = time.time) -> tuple[Store, str | None]:
+def open_store(path: Path, clock: Callable[[], float] = time.time, *,
+               exclusive: bool = False) -> tuple[Store, str | None]:
     """Open the practice history; a damaged one is set aside and a fresh one started.
+
+    Args:
+        exclusive: take the data folder's lock first (the app, ``trainer forget``): a second
+            copy is refused before it reads, sets aside or recovers anything. The store
+            holds the lock until it is closed (or the process ends).
 
     Returns:
         The open store, and the one sentence to show the user when the old file was set
-        aside (``None`` otherwise).
+        aside or a damaged WAL copied (``None`` otherwise).
 
     Raises:
-        StorageError: the history cannot be opened or replaced (newer app version, locked,
-            read-only folder).
+        DataFolderInUse: ``exclusive`` and another process has the data folder.
+        NoPermission: the file or folder may not be read or written (nothing is touched).
+        StorageError: the history cannot be opened or replaced (newer app version, locked).
     """
+    folder_lock: DataFolderLock | None = None
+    if exclusive:
+        problem = _access_problem(path)  # before the lock file is created: touch nothing
+        if problem:
+            raise NoPermission(problem)
+        try:
+            paths.ensure_private_dir(path.parent)
+        except OSError as exc:
+            raise (NoPermission if denied(exc) else StorageError)(
+                f"Cannot create the data folder {path.parent} ({exc.strerror}); choose "
+                "another data folder.") from exc
+        folder_lock = DataFolderLock.acquire(path)
     try:
-        return Store(path, clock), None
-    except CorruptStore as exc:
-        moved = set_aside(path, clock)
-        store = Store(path, clock)
-        reason = f" ({exc.reason})" if exc.reason else ""
-        return store, (
-            f"Your practice history could not be read{reason}, so it was moved to {moved} "
-            f"and a new one was started; your recordings are still in "
-            f"{path.parent / 'recordings'}."
-        )
+        try:
+            store = Store(path, clock, folder_lock)
+            return store, store.note
+        except CorruptStore as exc:
+            reason = f" ({exc.reason})" if exc.reason else ""
+            moved = set_aside(path, clock)
+            store = Store(path, clock, folder_lock)
+    except BaseException:
+        if folder_lock is not None:
+            folder_lock.release()
+        raise
+    return store, (
+        f"Your practice history could not be read{reason}, so it was moved to {moved} "
+        f"and a new one was started; your recordings are still in "
+        f"{path.parent / 'recordings'}."
+    )

@@ -112,8 +112,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"No drill files were found in {library.folder}; reinstall the app.")
         library.scenarios()  # surface a malformed scenario file now, not mid-practice
         data_dir = paths.data_dir()
-        # A damaged history is set aside (never overwritten) and a fresh one started.
-        store, store_note = open_store(data_dir / "trainer.sqlite3")
+        # A damaged history is set aside (never overwritten) and a fresh one started. One app
+        # per data folder (exclusive): a second one must not "recover" a take still recording.
+        store, store_note = open_store(data_dir / "trainer.sqlite3", exclusive=True)
         if store_note:
             log.warning("%s", store_note)
         recovered = recover_unfinished(store)

@@ -58,6 +58,7 @@ from trainer.agendas import (
 from trainer.calls import build_scenario, delete_call, save_call, saved_calls, validate_call
 from trainer.company import CompanyProfile, apply_company, usable_company
 from trainer.compare import compare_takes
+from trainer.datafolder import damaged_copies
 from trainer.drills import Drill, DrillLibrary, Scenario, parse_scenario
 from trainer.errors import StorageError, TrainerError
 from trainer.formatting import format_score
@@ -72,7 +73,7 @@ from trainer.practice import (
     finish_attempt,
     finish_live_attempt,
 )
-from trainer.privacy import forget_seller, privacy_note
+from trainer.privacy import damaged_copies_question, forget_seller, privacy_note
 from trainer.progress import seller_progress
 from trainer.recorder import Recorder
 from trainer.settings import Settings, load_settings, save_settings, settings_path
@@ -1743,9 +1744,15 @@ class MainWindow(QMainWindow):
                 "recordings, transcripts and scores? This cannot be undone.",
                 "Delete", True):
             return
+        # Set-aside damaged copies may hold their transcripts, and everyone else's: ask.
+        copies = damaged_copies(self.store.path)
+        include_copies = bool(copies) and self.confirm(
+            "Delete my data", damaged_copies_question(copies, seller.name),
+            "Delete them too", True)
         self._stop_playback()
         try:
-            report = forget_seller(self.store, self.data_dir, seller.name)
+            report = forget_seller(self.store, self.data_dir, seller.name,
+                                   include_damaged_copies=include_copies)
         except TrainerError as exc:
             self.show_message(str(exc))
             return
