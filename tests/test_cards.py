@@ -22,6 +22,7 @@ from trainer.cards import (
     deal,
     judge_spoken,
     load_deck,
+    match_player,
     player_history,
     prospect_for,
     prospect_line,
@@ -388,3 +389,31 @@ def test_a_silent_take_is_not_judged(deck: Deck, tmp_path: Path, store: Store) -
     assert str(caught.value) == SILENT_MESSAGE
     assert str(caught.value).startswith("We didn't hear you \u2014 check the microphone")
     assert len(read_audio(wav)) == 16000 * 3
+
+
+# -- players are the sellers on file ------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("typed", "on_file", "means", "candidates"),
+    [
+        ("Ana", ["Ana Lopez", "Ben Carter"], "Ana Lopez", []),  # the one Ana on file
+        ("  ana ", ["Ana Lopez"], "Ana Lopez", []),  # any case, any spacing
+        ("ana lopez", ["Ana Lopez"], "Ana Lopez", []),  # the full name in another case
+        ("Ana", ["Ana", "Ana Lopez"], "Ana", []),  # an exact name wins over a first name
+        ("Ana", ["Ana Lopez", "Ana Ruiz"], None, ["Ana Lopez", "Ana Ruiz"]),  # which Ana?
+        ("Chris", ["Ana Lopez"], None, []),  # new
+        ("Ana Smith", ["Ana Lopez"], None, []),  # a full name is never completed: new
+        ("Lopez", ["Ana Lopez"], None, []),  # a surname alone is not a first name
+    ],
+)
+def test_a_typed_player_is_matched_to_the_sellers_on_file(
+        store: Store, typed: str, on_file: list[str], means: str | None,
+        candidates: list[str]) -> None:
+    sellers = [store.seller(name) for name in on_file]
+    match = match_player(typed, sellers)
+    assert (match.seller.name if match.seller else None) == means
+    assert [s.name for s in match.candidates] == candidates
+    assert match.is_new == (means is None and not candidates)
+    assert match.by_first_name == (means is not None and means.casefold()
+                                   != " ".join(typed.split()).casefold())
+    assert match.name == (means or " ".join(typed.split()))
+    assert [s.name for s in store.sellers()] == sorted(on_file)  # matching creates nobody

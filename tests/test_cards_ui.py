@@ -27,7 +27,12 @@ from trainer.delivery import SILENT_MESSAGE
 from trainer.drills import DrillLibrary
 from trainer.store import Store
 from trainer.transcriber import WhisperTranscriber
-from trainer.ui.cards_view import NEED_PLAYERS_MESSAGE, SAME_NAME_MESSAGE, CardGamePanel
+from trainer.ui.cards_view import (
+    NEED_PLAYERS_MESSAGE,
+    NOTHING_ADDED_MESSAGE,
+    SAME_NAME_MESSAGE,
+    CardGamePanel,
+)
 from trainer.ui.tasks import SyncPool
 from trainer.wavio import read_audio
 
@@ -66,11 +71,15 @@ def make_panel(qtbot: QtBot, store: Store, user_dirs: Path, clock: FakeClock
     panels: list[CardGamePanel] = []
 
     def make(sound: Any = None, transcriber: Any = None, pool: Any = None,
-             library: DrillLibrary | None = None, seed: int | None = 7) -> CardGamePanel:
+             library: DrillLibrary | None = None, seed: int | None = 7,
+             confirm: Any = None, sellers: Any = None) -> CardGamePanel:
         pool = pool if pool is not None else SyncPool()
         pools.append(pool)
+        # New players are added as sellers when the host says yes (a real modal dialog would
+        # block the test): yes unless a test brings its own answers.
         panel = CardGamePanel(store, library or DrillLibrary(), sound, transcriber, pool,
-                              user_dirs, clock=clock, seed=seed)
+                              user_dirs, clock=clock, seed=seed,
+                              confirm=confirm or (lambda *_: True), sellers=sellers)
         qtbot.addWidget(panel)
         panels.append(panel)
         panel.resize(1100, 760)
@@ -302,7 +311,7 @@ def test_keys_are_scoped_to_the_panel_and_type_follows_the_app_font(
     outside = QLineEdit()
     outside.setReadOnly(True)  # a widget elsewhere in the window that ignores letters
     panel = CardGamePanel(store, DrillLibrary(), None, None, SyncPool(), user_dirs,
-                          clock=clock, seed=3)
+                          clock=clock, seed=3, confirm=lambda *_: True)
     layout.addWidget(outside)
     layout.addWidget(panel)
     qtbot.addWidget(host)
@@ -412,3 +421,93 @@ def test_a_silent_take_gets_no_verdict(qtbot: QtBot, make_panel: Any, store: Sto
     # The card is still on the table, ready for another try.
     assert panel.game is not None and panel.game.current_card is card
     assert panel.game.state == "showing" and panel.record_button.isEnabled()
+
+
+# -- players are the sellers on file -----------------------------------------------------------
+class Answers:
+    """A ``confirm`` that records each question and gives scripted answers."""
+
+    def __init__(self, *answers: bool) -> None:
+        self.answers = list(answers)
+        self.asked: list[tuple[str, str, str, bool]] = []
+
+    def __call__(self, title: str, text: str, accept_label: str, destructive: bool) -> bool:
+        self.asked.append((title, text, accept_label, destructive))
+        return self.answers.pop(0) if self.answers else True
+
+
+def test_a_first_name_plays_as_the_seller_on_file_never_as_a_new_one(
+        qtbot: QtBot, make_panel: Any, store: Store, clock: FakeClock) -> None:
+    """Issue 14: players "Ana" and "Ben" became new sellers beside Ana Lopez and Ben Carter."""
+    ana, ben = store.seller("Ana Lopez"), store.seller("Ben Carter")
+    answers = Answers(True)
+    panel = make_panel(confirm=answers)
+    # The players box lists the sellers on file to pick from.
+    assert [panel.players_combo.itemText(i) for i in range(panel.players_combo.count())] == [
+        "Ana Lopez", "Ben Carter"]
+    set_up(qtbot, panel, "Ana, ben", 1)
+    card = start(qtbot, panel)
+    assert len(answers.asked) == 1  # offered, not silently taken
+    question = answers.asked[0][1]
+    assert "\u201cAna\u201d is Ana Lopez, already on file." in question
+    assert "\u201cben\u201d is Ben Carter, already on file." in question
+    assert "new seller" not in question
+    assert panel.game is not None and panel.game.players == ("Ana Lopez", "Ben Carter")
+    assert panel.players_edit.text() == "Ana Lopez, Ben Carter"
+    clock.advance(1.0)
+    call_with_key(qtbot, panel, card.label)
+    assert store.sellers() == [ana, ben]  # nobody new
+    rows = store.query("SELECT player, seller_id FROM card_rounds")
+    assert [(r["player"], r["seller_id"]) for r in rows] == [("Ana Lopez", ana.id)]
+
+
+def test_a_new_player_is_added_only_when_the_host_says_yes(
+        qtbot: QtBot, make_panel: Any, store: Store) -> None:
+    store.seller("Ana Lopez")
+    answers = Answers(False, True)
+    panel = make_panel(confirm=answers)
+    qtbot.keyClicks(panel.players_edit, "Chris Doe")
+    with qtbot.waitSignal(panel.message_shown, timeout=5000) as said:
+        key(qtbot, panel, Qt.Key.Key_Return)
+    assert said.args[0] == NOTHING_ADDED_MESSAGE
+    assert "Chris Doe is not on file and will be added as a new seller." in answers.asked[0][1]
+    assert panel.stack.currentIndex() == 0 and panel.game is None
+    assert [s.name for s in store.sellers()] == ["Ana Lopez"]  # declined: nothing created
+
+    # Yes: the seller is created, and every list that subscribes hears of it at once.
+    with qtbot.waitSignal(panel.sellers.changed, timeout=5000), \
+            qtbot.waitSignal(panel.card_shown, timeout=5000):
+        key(qtbot, panel, Qt.Key.Key_Return)
+    assert [s.name for s in store.sellers()] == ["Ana Lopez", "Chris Doe"]
+    assert panel.players_combo.findText("Chris Doe") >= 0
+
+
+def test_a_first_name_shared_by_two_sellers_asks_for_the_full_name(
+        qtbot: QtBot, make_panel: Any, store: Store) -> None:
+    store.seller("Ana Lopez")
+    store.seller("Ana Ruiz")
+    answers = Answers()
+    panel = make_panel(confirm=answers)
+    qtbot.keyClicks(panel.players_edit, "Ana")
+    with qtbot.waitSignal(panel.message_shown, timeout=5000) as said:
+        key(qtbot, panel, Qt.Key.Key_Return)
+    assert said.args[0] == "\u201cAna\u201d could be Ana Lopez or Ana Ruiz: type the full name."
+    assert answers.asked == [] and panel.game is None
+    assert [s.name for s in store.sellers()] == ["Ana Lopez", "Ana Ruiz"]
+
+
+def test_picking_sellers_from_the_list_builds_the_team(
+        qtbot: QtBot, make_panel: Any, store: Store) -> None:
+    for name in ("Ana Lopez", "Ben Carter", "Chris Doe"):
+        store.seller(name)
+    answers = Answers()
+    panel = make_panel(confirm=answers)
+    qtbot.keyClicks(panel.players_edit, "Ana Lopez, Be")  # a name half typed...
+    panel.players_combo.activated.emit(panel.players_combo.findText("Ben Carter"))
+    assert panel.players_edit.text() == "Ana Lopez, Ben Carter"  # ...is completed by the pick
+    panel.players_combo.activated.emit(panel.players_combo.findText("Chris Doe"))
+    assert panel.players_edit.text() == "Ana Lopez, Ben Carter, Chris Doe"
+    start(qtbot, panel)
+    assert answers.asked == []  # all on file: nothing to ask
+    assert panel.game is not None
+    assert panel.game.players == ("Ana Lopez", "Ben Carter", "Chris Doe")

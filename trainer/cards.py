@@ -12,6 +12,8 @@ customer gains). This module is the game without any UI:
   clock, an optional time limit turns a slow call into a miss, and per-player score, streak
   and best streak are kept. Every call is saved in the ``card_rounds`` table when a store is
   given, so ``scoreboard`` and ``player_history`` can read games back.
+- Players are sellers: ``match_player`` maps a typed name onto the sellers on file ("Ana" is
+  the one seller called Ana Lopez), so a game never makes a second seller for the same person.
 - The spoken round: a feature card, a named prospect from a bundled scenario whose company
   sells that product, and the seller's recorded sentence, transcribed and judged by
   ``FeatureBenefitJudge`` (a benefit is a right answer) with the deck's model benefit to
@@ -255,6 +257,54 @@ def result_sentence(standings: Sequence[Standing]) -> str:
         return (f"{first.player} wins on speed: {first.score} right like {second.player}, "
                 f"answering in {first.mean_s:.1f} s on average against {second.mean_s:.1f} s.")
     return f"{first.player} wins with {first.score} of {first.answered} right."
+
+
+# -- players are sellers on file ----------------------------------------------------------
+@dataclass(frozen=True)
+class PlayerMatch:
+    """What a typed player name means among the sellers on file.
+
+    ``seller`` is the seller it names: the same name in any case, or, for a single word, the
+    one seller whose first name it is ("Ana" for "Ana Lopez"). ``candidates`` lists the
+    sellers a first name could mean when several share it. Neither: a new seller.
+    """
+
+    typed: str
+    seller: Seller | None = None
+    candidates: tuple[Seller, ...] = ()
+
+    @property
+    def is_new(self) -> bool:
+        return self.seller is None and not self.candidates
+
+    @property
+    def ambiguous(self) -> bool:
+        return self.seller is None and bool(self.candidates)
+
+    @property
+    def by_first_name(self) -> bool:
+        """The name was completed to a seller on file ("Ana" -> "Ana Lopez")."""
+        return self.seller is not None and self.seller.name.casefold() != self.typed.casefold()
+
+    @property
+    def name(self) -> str:
+        """The name to play under: the seller's own when on file, else as typed."""
+        return self.seller.name if self.seller is not None else self.typed
+
+
+def match_player(typed: str, sellers: Sequence[Seller]) -> PlayerMatch:
+    """Map a typed player name onto the sellers on file (see ``PlayerMatch``)."""
+    name = " ".join(typed.split())
+    key = name.casefold()
+    for seller in sellers:
+        if " ".join(seller.name.split()).casefold() == key:
+            return PlayerMatch(name, seller)
+    if name and " " not in name:
+        same = tuple(s for s in sellers if s.name.split() and s.name.split()[0].casefold() == key)
+        if len(same) == 1:
+            return PlayerMatch(name, same[0])
+        return PlayerMatch(name, None, same)
+    return PlayerMatch(name)
 
 
 class CardGame:

@@ -9,6 +9,11 @@ spoken answer, Esc ends the game. The shortcuts are scoped to this panel
 (``WidgetWithChildrenShortcut``), so they never fire on another tab, and none of them is Space
 (the app-wide record key of the Practice tab).
 
+Players are the sellers on file: the players box is an editable list of them (shared with
+every other screen through ``SellerDirectory``), a first name alone ("Ana") is offered as the one
+seller it names ("Ana Lopez"), and a name not on file becomes a new seller only after the host
+says yes.
+
 The game itself (``trainer.cards.CardGame``) and its record live in the core; this module only
 shows them. The spoken round records with ``Recorder`` (polled by a ``QTimer`` like the Practice
 tab's meter) and transcribes and judges off the UI thread with ``run_in_background`` on the
@@ -31,12 +36,14 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
     QCheckBox,
+    QComboBox,
     QFormLayout,
     QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QProgressBar,
     QPushButton,
     QRadioButton,
@@ -55,11 +62,13 @@ from trainer.cards import (
     Card,
     CardGame,
     Deck,
+    PlayerMatch,
     SpokenResult,
     Standing,
     deal,
     judge_spoken,
     load_deck,
+    match_player,
     player_history,
     prospect_for,
     prospect_line,
@@ -74,6 +83,7 @@ from trainer.practice import default_embedder
 from trainer.recorder import Recorder
 from trainer.sound import NO_MIC_MESSAGE, input_devices
 from trainer.store import Store
+from trainer.ui.sellers import SellerDirectory
 from trainer.ui.tasks import Pool, run_in_background
 from trainer.ui.widgets import GREEN, MUTED, RED, LevelMeter, MessageBanner, base_point_size
 
@@ -90,6 +100,11 @@ NO_MODEL_MESSAGE = ("No speech model is installed, so spoken answers cannot be j
                     "reinstall the app.")
 NEED_PLAYERS_MESSAGE = "Type a name to play alone, or several names separated by commas."
 SAME_NAME_MESSAGE = "Each player needs a different name."
+NOTHING_ADDED_MESSAGE = ("Nothing was added: pick the players from the list, or type each new "
+                         "player's full name.")
+
+Confirm = Callable[[str, str, str, bool], bool]
+"""``confirm(title, text, accept_label, destructive) -> accepted`` (the app's own questions)."""
 
 
 def _clock_text(seconds: float) -> str:
@@ -100,6 +115,26 @@ def _clock_text(seconds: float) -> str:
 def parse_players(text: str) -> list[str]:
     """"Ana, Ben ,, Chris" -> ["Ana", "Ben", "Chris"]."""
     return [" ".join(part.split()) for part in text.split(",") if part.strip()]
+
+
+def players_question(matches: list[PlayerMatch]) -> str:
+    """The host's question before a game names sellers by first name or adds new ones."""
+    lines = [f"\u201c{m.typed}\u201d is {m.name}, already on file." for m in matches
+             if m.by_first_name]
+    lines += [f"{m.name} is not on file and will be added as a new seller." for m in matches
+              if m.is_new]
+    return "\n".join(lines) + "\n\nStart the game with " + ", ".join(m.name for m in matches) + "?"
+
+
+def _ask(parent: QWidget, title: str, text: str, accept_label: str, destructive: bool) -> bool:
+    box = QMessageBox(QMessageBox.Icon.Question, title, text,
+                      QMessageBox.StandardButton.NoButton, parent)
+    box.setTextFormat(Qt.TextFormat.PlainText)  # the text quotes names the host typed
+    accept = box.addButton(accept_label, QMessageBox.ButtonRole.AcceptRole)
+    cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(cancel if destructive else accept)
+    box.exec()
+    return box.clickedButton() is accept
 
 
 class CardGamePanel(QWidget):
@@ -119,6 +154,8 @@ class CardGamePanel(QWidget):
         seed: the deal's seed (a fresh one per game by default).
         input_device: returns the microphone to record from (the app's choice); default device
             when omitted.
+        sellers: the app's one list of sellers (a private one by default).
+        confirm: asks the host before new sellers are added (a dialog by default).
     """
 
     card_shown = Signal(object)  # Card
@@ -132,9 +169,13 @@ class CardGamePanel(QWidget):
     def __init__(self, store: Store, library: DrillLibrary, sound: Any, transcriber: Any,
                  pool: Pool, data_dir: Path, *, clock: Callable[[], float] = time.monotonic,
                  seed: int | None = None,
-                 input_device: Callable[[], int | None] | None = None) -> None:
+                 input_device: Callable[[], int | None] | None = None,
+                 sellers: SellerDirectory | None = None, confirm: Confirm | None = None) -> None:
         super().__init__()
         self.store = store
+        self.sellers = sellers if sellers is not None else SellerDirectory(store, self)
+        self.confirm: Confirm = confirm or partial(_ask, self)
+        self._typed = ""  # the players box as typed, before a pick from its list
         self.library = library
         self.sound = sound
         self.transcriber = transcriber
@@ -161,6 +202,8 @@ class CardGamePanel(QWidget):
             self.deck_error = str(exc)
 
         self._build()
+        self._fill_players()
+        self.sellers.changed.connect(self._fill_players)
         self._bind_keys()
         self._apply_fonts()
         self._timer = QTimer(self)
@@ -226,16 +269,28 @@ class CardGamePanel(QWidget):
         form = QFormLayout()
         form.setHorizontalSpacing(14)
         form.setVerticalSpacing(10)
-        self.players_edit = QLineEdit()
+        # The sellers on file, to pick from; typing still works ("Ana, Ben" takes turns).
+        self.players_combo = QComboBox()
+        self.players_combo.setEditable(True)
+        self.players_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.players_combo.setAccessibleName("Players")
+        self.players_combo.setToolTip("Pick a seller, or type names separated by commas to "
+                                      "take turns (Alt+P)")
+        self._size(self.players_combo, 1.2)
+        edit = self.players_combo.lineEdit()
+        assert edit is not None
+        self.players_edit: QLineEdit = edit
         self.players_edit.setPlaceholderText("Your name, or several: Ana, Ben, Chris")
         self.players_edit.setClearButtonEnabled(True)
         self.players_edit.setAccessibleName("Players")
-        self.players_edit.setToolTip("One name to play alone; several, separated by commas, "
-                                     "to take turns (Alt+P)")
-        self._size(self.players_edit, 1.2)
+        # No inline completion: it would turn "Ana" into whichever Ana comes first. A first
+        # name is matched, and offered, when the game starts.
+        self.players_combo.setCompleter(None)  # type: ignore[arg-type]  # Qt takes nullptr
+        self.players_edit.textEdited.connect(self._remember_typed)
+        self.players_combo.activated.connect(self._add_picked)
         players_label = QLabel("&Players")
-        players_label.setBuddy(self.players_edit)
-        form.addRow(players_label, self.players_edit)
+        players_label.setBuddy(self.players_combo)
+        form.addRow(players_label, self.players_combo)
 
         self.count_spin = QSpinBox()
         self.count_spin.setRange(1, len(self.deck.cards) if self.deck else 70)
@@ -502,6 +557,67 @@ class CardGamePanel(QWidget):
     def spoken(self) -> bool:
         return self.spoken_radio.isChecked()
 
+    def _fill_players(self) -> None:
+        """The sellers on file in the players list (what is typed stays)."""
+        names = self.sellers.names()
+        text = self.players_edit.text()
+        self.players_combo.blockSignals(True)
+        self.players_combo.clear()
+        self.players_combo.addItems(names)
+        self.players_combo.setCurrentIndex(-1)
+        self.players_combo.setEditText(text)
+        self.players_combo.blockSignals(False)
+
+    def _remember_typed(self, text: str) -> None:
+        self._typed = text
+
+    def _add_picked(self, index: int) -> None:
+        """A seller picked from the list joins the players typed so far (in place of a
+        name half typed)."""
+        picked = self.players_combo.itemText(index)
+        names = parse_players(self._typed)
+        if names and not self._typed.rstrip().endswith(",") \
+                and names[-1].casefold() in picked.casefold():
+            names.pop()
+        if all(n.casefold() != picked.casefold() for n in names):
+            names.append(picked)
+        self._typed = ", ".join(names)
+        self.players_combo.setEditText(self._typed)
+
+    def _players_on_file(self, players: list[str]) -> list[str] | None:
+        """The players as sellers on file, after the host agreed to any first-name match or
+        new seller; None (with a message) when the game should not start."""
+        try:
+            on_file = self.sellers.sellers()
+        except StorageError as exc:
+            self.show_message(str(exc))
+            return None
+        matches = [match_player(p, on_file) for p in players]
+        for m in matches:
+            if m.ambiguous:
+                which = " or ".join(s.name for s in m.candidates)
+                self.show_message(f"\u201c{m.typed}\u201d could be {which}: type the full "
+                                  "name.", "info")
+                return None
+        names = [m.name for m in matches]
+        if len({n.casefold() for n in names}) != len(names):
+            self.show_message(SAME_NAME_MESSAGE, "info")
+            return None
+        if any(m.by_first_name or m.is_new for m in matches):
+            if not self.confirm("Players", players_question(matches), "Start game", False):
+                self.show_message(NOTHING_ADDED_MESSAGE, "info")
+                return None
+            try:
+                for m in matches:
+                    if m.is_new:
+                        self.sellers.seller(m.name)  # every screen's list gains them now
+            except StorageError as exc:
+                self.show_message(str(exc))
+                return None
+        self._typed = ", ".join(names)
+        self.players_combo.setEditText(self._typed)
+        return names
+
     def _update_setup(self) -> None:
         # The spoken round has its own limit (the recording stops after 20 s).
         self.timer_check.setEnabled(not self.spoken)
@@ -527,6 +643,11 @@ class CardGamePanel(QWidget):
             self.show_message("No feature card matches a scenario's product, so there is "
                               "nothing to say as a benefit; check drills/scenarios.")
             return
+        resolved = self._players_on_file(players)
+        if resolved is None:
+            self.players_edit.setFocus()
+            return
+        players = resolved
         seed = self.seed if self.seed is not None else random.randrange(2**31)
         # Each player gets the same number of cards, so turns stay fair.
         per_player = max(1, min(self.count_spin.value(), len(pool) // len(players)))

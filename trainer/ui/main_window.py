@@ -85,6 +85,7 @@ from trainer.ui.call_dialog import CallDialog, CallFields
 from trainer.ui.compare_view import CompareView
 from trainer.ui.delivery_view import LiveTranscript
 from trainer.ui.progress_view import ProgressView
+from trainer.ui.sellers import SellerDirectory
 from trainer.ui.tasks import Pool, run_in_background
 from trainer.ui.widgets import (
     MUTED,
@@ -238,6 +239,7 @@ class MainWindow(QMainWindow):
                                                                   destructive))
         self.library = library
         self.store = store
+        self.sellers = SellerDirectory(store, self)  # the one seller list every screen shows
         self.sound = sound
         self.transcriber = transcriber
         self.data_dir = data_dir
@@ -314,6 +316,7 @@ class MainWindow(QMainWindow):
         self.name_edit.setClearButtonEnabled(True)
         self.name_edit.setMinimumWidth(170)
         self.name_edit.setAccessibleName("Your name")
+        self.name_picker = self.sellers.picker(self.name_edit)  # the sellers on file
         self.drill_combo = QComboBox()
         self.drill_combo.setMinimumWidth(170)
         self.drill_combo.setAccessibleName("Drill")
@@ -387,6 +390,7 @@ class MainWindow(QMainWindow):
         self.tabs.currentChanged.connect(self._on_tab_changed)
 
         self.name_edit.textChanged.connect(self._on_name_changed)
+        self.sellers.changed.connect(self._refresh_history)
         self.name_edit.editingFinished.connect(self._save_choices)
         self.name_edit.returnPressed.connect(lambda: self.record_button.setFocus())
         self.drill_combo.currentIndexChanged.connect(self._on_choice_changed)
@@ -588,15 +592,17 @@ class MainWindow(QMainWindow):
         from trainer.ui.manager_view import ManagerPanel
         from trainer.ui.storyhour_view import StoryHourPanel, StoryLibraryPanel
 
-        self.manager_panel = ManagerPanel(self.store, self.library, self)
+        self.manager_panel = ManagerPanel(self.store, self.library, self, sellers=self.sellers)
         self.add_panel(self.manager_panel, "Manager", "Ctrl+M")
-        self.story_hour_panel = StoryHourPanel(self.store, self.library, self, self.player)
+        self.story_hour_panel = StoryHourPanel(self.store, self.library, self, self.player,
+                                               sellers=self.sellers)
         self.add_panel(self.story_hour_panel, "Story hour", "Ctrl+Y")
         self.story_library_panel = StoryLibraryPanel(self.store, self, self.player)
         self.add_panel(self.story_library_panel, "Story library", "Ctrl+L")
         self.cards_panel = CardGamePanel(self.store, self.library, self.sound,
                                          self.transcriber, self.pool, self.data_dir,
-                                         input_device=self._input_device)
+                                         input_device=self._input_device,
+                                         sellers=self.sellers, confirm=self.confirm)
         self.add_panel(self.cards_panel, "Cards", "Ctrl+B")
         from trainer.ui.roleplay_view import RoleplayPanel
 
@@ -910,7 +916,7 @@ class MainWindow(QMainWindow):
         live = LiveTake(self.transcriber) if self._can_stream() else None
         self.recorder.on_audio = live.feed if live is not None else None
         try:
-            seller = self.store.seller(self.seller_name())
+            seller = self.sellers.seller(self.seller_name())
             wav = _unused_path(attempt_audio_path(self.data_dir, seller, drill.id))
             attempt_id = self.store.begin_attempt(
                 seller, drill.id, scenario.id if scenario else None,
@@ -1167,7 +1173,7 @@ class MainWindow(QMainWindow):
         call = validate_call(fields["company"], fields["industry"], fields["role"],
                              fields["pains"], fields["alternative"], fields["name"],
                              fields["interaction"])
-        seller = self.store.seller(self.seller_name())
+        seller = self.sellers.seller(self.seller_name())
         return save_call(self.store, seller, build_scenario(call, fields["our_company"]))
 
     def _on_call_dialog_finished(self, dialog: CallDialog) -> None:
@@ -1257,7 +1263,7 @@ class MainWindow(QMainWindow):
             self.name_edit.setFocus()
             return
         try:
-            save_agenda(self.store, self.store.seller(self.seller_name()), interaction, text)
+            save_agenda(self.store, self.sellers.seller(self.seller_name()), interaction, text)
         except TrainerError as exc:
             self.show_message(str(exc))
             return
@@ -1404,6 +1410,7 @@ class MainWindow(QMainWindow):
 
     def _on_tab_changed(self, index: int) -> None:
         self._update_practice_keys()
+        self.sellers.refresh()  # sellers a screen's core work added (a story hour, a 1:1)
         if self.tabs.widget(index) is self.roleplay_panel and self.seller_name() and \
                 not self.roleplay_panel.name_edit.text().strip():
             self.roleplay_panel.set_seller_name(self.seller_name())
@@ -1756,6 +1763,7 @@ class MainWindow(QMainWindow):
         except TrainerError as exc:
             self.show_message(str(exc))
             return
+        self.sellers.refresh()  # gone from every screen's list
         self.take = None
         self._set_state(State.IDLE)
         self.settings.seller = ""

@@ -67,6 +67,7 @@ from trainer.errors import TrainerError
 from trainer.formatting import format_score
 from trainer.store import Store
 from trainer.ui.pdf_export import write_session_pdf
+from trainer.ui.sellers import SellerDirectory
 from trainer.ui.tasks import Pool, run_in_background
 from trainer.ui.widgets import (
     GREEN,
@@ -258,9 +259,11 @@ class ManagerPanel(QWidget):
                  manager_name_default: str = "", pool: Pool | None = None,
                  ask_path: AskPath | None = None, export_dir: Path | None = None,
                  attempt_cap: int = cert.DEFAULT_ATTEMPT_CAP,
-                 valid_days: int = cert.DEFAULT_VALID_DAYS) -> None:
+                 valid_days: int = cert.DEFAULT_VALID_DAYS,
+                 sellers: SellerDirectory | None = None) -> None:
         super().__init__()
         self.store = store
+        self.sellers = sellers if sellers is not None else SellerDirectory(store, self)
         self.library = library
         self.host = host
         if pool is None:
@@ -279,6 +282,7 @@ class ManagerPanel(QWidget):
         self._load_company()
         self._refresh_stories()
         self._fill_sellers()
+        self.sellers.changed.connect(self._fill_sellers)  # one team list, refreshed everywhere
         self._update_session_widgets()
 
     # == construction =====================================================================
@@ -774,7 +778,7 @@ class ManagerPanel(QWidget):
         self.cert_result.clear()
         self.feedback_edit.clear()
         self._show_review(None)
-        self._fill_sellers()
+        self.sellers.refresh()  # a new seller reaches every screen's list, this one's too
         self.item_owner.clear()
         self.item_owner.addItems([session.seller.name, session.manager])
         due = dt.datetime.fromtimestamp(self.store.clock()) + dt.timedelta(days=7)

@@ -63,6 +63,7 @@ from trainer.store import Attempt, Store
 from trainer.stories import Story, TagVocabulary, search_stories, tag_values, tag_vocabulary
 from trainer.storyhour import StoryHour, StoryHourError, Turn
 from trainer.ui.main_window import Guided, MainWindow
+from trainer.ui.sellers import SellerDirectory
 from trainer.ui.widgets import AMBER, GREEN, INK, MUTED, RED, MessageBanner, base_point_size
 
 NO_PLAYER_MESSAGE = ("There is no sound device on this computer, so stories can't be played "
@@ -314,12 +315,14 @@ class StoryHourPanel(QWidget):
     SETUP, TURN, RATING, RANKING, RESUME = range(5)
 
     def __init__(self, store: Store, library: DrillLibrary, host: MainWindow,
-                 player: Player | None = None, parent: QWidget | None = None) -> None:
+                 player: Player | None = None, parent: QWidget | None = None,
+                 sellers: SellerDirectory | None = None) -> None:
         super().__init__(parent)
         self.store = store
         self.library = library
         self.host = host
         self.player = player
+        self.sellers = sellers if sellers is not None else SellerDirectory(store, self)
         self.drill: Drill = library.drill(core.DRILL_ID)
         self.criteria = core.rating_criteria(self.drill)
         self.hour: StoryHour | None = None
@@ -366,6 +369,7 @@ class StoryHourPanel(QWidget):
         self.name_edit = QLineEdit()
         self.name_edit.setPlaceholderText("Player's name, then Enter")
         self.name_edit.setAccessibleName("Player's name")
+        self.name_picker = self.sellers.picker(self.name_edit)  # the sellers on file
         self.fonts.scale(self.name_edit, 1.3)
         self.name_edit.returnPressed.connect(self.add_player)
         name_label = QLabel("&Player")
@@ -666,6 +670,7 @@ class StoryHourPanel(QWidget):
         except (StoryHourError, StorageError, ValueError) as exc:
             self._report(exc)
             return
+        self.sellers.refresh()  # new players are sellers now, on every screen
         self.banner.clear()
         self._show_next_turn()
 
