@@ -208,6 +208,8 @@ CASES: dict[str, Case] = {
     "--scenario /dev/zero": Case(
         lambda tmp: ["score", "--drill", "agenda", "--scenario", "/dev/zero",
                      "--transcript", _transcript(tmp)], 2, "/dev/zero is not a regular file"),
+    "--batch /dev/zero": Case(
+        lambda tmp: ["score", "--batch", "/dev/zero"], 2, "/dev/zero is a device, not a batch"),
     "a scenario file over 1 MB": Case(
         _score_with_scenario(json.dumps(SCENARIO)[:-1] + f', "notes": "{"x" * 1_100_000}"}}'),
         2, "scenario.json is 1.1 MB; a scenario file is at most 1 MB."),

@@ -385,6 +385,10 @@ def _batch_lines(source: str) -> Iterator[bytes | None]:
     except OSError as exc:
         raise ScenarioError(f"{path.name} cannot be read ({exc.strerror or exc}).") from None
     with f:
+        mode = os.fstat(f.fileno()).st_mode
+        if stat.S_ISBLK(mode) or (stat.S_ISCHR(mode) and not f.isatty()):
+            # /dev/zero never ends a line; a pipe or a terminal is a stream of lines.
+            raise ScenarioError(f"{path} is a device, not a batch file.")
         try:
             yield from _capped_lines(f)
         except OSError as exc:  # e.g. a disk error halfway: what was read is answered
