@@ -167,7 +167,7 @@ class Store:
             raise self._open_error(exc) from exc
         try:
             self._db.row_factory = sqlite3.Row
-            self._db.execute("PRAGMA journal_mode=WAL")
+            self._wal_mode()
             self._db.execute("PRAGMA foreign_keys=ON")
             self._db.execute("PRAGMA busy_timeout=5000")
             # Deleted rows are zeroed on disk, not just unlinked ("delete my data" means it).
@@ -183,6 +183,24 @@ class Store:
             if isinstance(exc, sqlite3.DatabaseError):
                 raise self._open_error(exc) from exc
             raise
+
+    def _wal_mode(self, wait_s: float = 5.0) -> None:
+        """Switch a new file to WAL mode, waiting while another process does the same.
+
+        The switch needs the file to itself; when two processes both hold a read lock on a new
+        file and ask for that, SQLite answers one of them "busy" at once, without waiting
+        (it would be a deadlock), so the wait is here.
+        """
+        deadline = time.monotonic() + wait_s
+        while True:
+            try:
+                self._db.execute("PRAGMA journal_mode=WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if not str(getattr(exc, "sqlite_errorname", "")).startswith("SQLITE_BUSY") \
+                        or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.01)
 
     def _open_error(self, exc: sqlite3.DatabaseError) -> StorageError:
         """``CorruptStore`` when the file itself is bad; another ``StorageError`` otherwise.
