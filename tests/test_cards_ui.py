@@ -511,3 +511,22 @@ def test_picking_sellers_from_the_list_builds_the_team(
     assert answers.asked == []  # all on file: nothing to ask
     assert panel.game is not None
     assert panel.game.players == ("Ana Lopez", "Ben Carter", "Chris Doe")
+
+
+def test_a_streak_is_shown_in_characters_the_font_draws(qtbot: QtBot, make_panel: Any,
+                                                         clock: FakeClock) -> None:
+    # The streak marker was a fire emoji (U+1F525), an empty box in the app's default font.
+    from tests.test_storyhour_ui import unrenderable
+
+    panel = make_panel()
+    set_up(qtbot, panel, "Ana Lopez", 4)
+    card = start(qtbot, panel)
+    for i in range(3):
+        clock.advance(1.0)
+        call_with_key(qtbot, panel, card.label)
+        if i < 2:
+            with qtbot.waitSignal(panel.card_shown, timeout=5000) as shown:
+                key(qtbot, panel, Qt.Key.Key_N)
+            card = shown.args[0]
+    assert "streak 3" in panel.streak_label.text()
+    assert unrenderable(panel) == []

@@ -804,7 +804,7 @@ class CardGamePanel(QWidget):
         standing = game.standing(player)
         self.turn_label.setText("Your card" if game.solo else f"{player}\u2019s turn")
         self.counter_label.setText(f"Card {game.card_number} of {game.total}")
-        fire = " \U0001f525" if standing.streak >= 3 else ""
+        fire = " \u2014 on a roll!" if standing.streak >= 3 else ""
         self.streak_label.setText(f"{standing.score} right \u00b7 streak {standing.streak}"
                                   f"{fire} \u00b7 best {standing.best_streak}")
         if game.state == "revealed" or game.remaining_s() is None:

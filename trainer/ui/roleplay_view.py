@@ -51,6 +51,7 @@ from trainer.company import apply_company, usable_company
 from trainer.delivery import check_heard
 from trainer.drills import Drill, DrillLibrary, Scenario
 from trainer.errors import SilentRecording, StorageError, TrainerError
+from trainer.formatting import format_score
 from trainer.live import LiveTake
 from trainer.playback import Player
 from trainer.practice import attempt_audio_path, build_scorecard, default_embedder, score_audio
@@ -500,8 +501,8 @@ class RoleplayPanel(QWidget):
         self.conversation_card.hide()
         for turn in conversation.turns:
             self._add_row("Buyer", turn.buyer.text, turn.buyer)
-            self._add_row("You", f"{turn.transcript}  \u2014 {turn.card['score']:.0f}/100",
-                          None, turn.card)
+            shown = format_score(turn.card["score"])
+            self._add_row("You", f"{turn.transcript}  \u2014 {shown}/100", None, turn.card)
         self.turn_card.show_card(conversation.turns[-1].card)
         self.summary.setStyleSheet("")
         self.summary.setText(f"Seed {conversation.seed} \u00b7 {conversation.persona.title} "
@@ -807,7 +808,7 @@ class RoleplayPanel(QWidget):
         if outcome.state_note:
             self.show_message(outcome.state_note)
         score = outcome.card["score"]
-        self._add_row("You", f"{outcome.transcript}  \u2014 {score:.0f}/100", None,
+        self._add_row("You", f"{outcome.transcript}  \u2014 {format_score(score)}/100", None,
                       outcome.card)
         self.turn_card.show_card(outcome.card)
         self.turn_scored.emit(outcome.card)
@@ -871,8 +872,9 @@ class RoleplayPanel(QWidget):
         card = conversation.scorecard()
         verdict = "PASS" if card["passed"] else "NOT YET"
         color = GREEN if card["passed"] else RED
-        self.summary.setText(f"Roleplay score {card['score']:.0f}/100 \u00b7 {verdict} "
-                             f"(pass mark {card['pass_threshold']:.0f}) \u00b7 "
+        mark = card["pass_threshold"]
+        self.summary.setText(f"Roleplay score {format_score(card['score'], mark)}/100 "
+                             f"\u00b7 {verdict} (pass mark {format_score(mark)}) \u00b7 "
                              f"{len(card['turns'])} turns \u00b7 seed {card['seed']}")
         self.summary.setStyleSheet(f"color: {color};")
         self.conversation_card.setHtml(conversation_html(card))
@@ -994,13 +996,14 @@ def _judged_on(turn: dict[str, Any]) -> str:
 def conversation_html(card: dict[str, Any]) -> str:
     """The conversation scorecard as HTML (every value escaped): turn, lines, criteria, tips."""
     esc = html.escape
+    shown = format_score(card["score"], card.get("pass_threshold"))
     parts = [f"<h3>Roleplay \u00b7 {esc(str(card['drill']))} \u00b7 "
-             f"{esc(str(card['persona']))} buyer \u00b7 {card['score']:.0f}/100</h3>"]
+             f"{esc(str(card['persona']))} buyer \u00b7 {shown}/100</h3>"]
     for turn in card["turns"]:
         parts.append(f"<p><b>Turn {turn['turn']} \u2014 Buyer:</b> "
                      f"{esc(turn['buyer']['text'])}<br><b>You:</b> "
                      f"{esc(turn['transcript'])}<br><i>{esc(_judged_on(turn))} \u00b7 "
-                     f"{turn['score']:.0f}/100</i></p><ul>")
+                     f"{format_score(turn['score'])}/100</i></p><ul>")
         for c in turn["criteria"]:
             if c["met"]:
                 parts.append(f"<li>\u2713 {esc(c['name'])}: \u201c{esc(c['evidence'] or '')}"

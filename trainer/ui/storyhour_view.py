@@ -58,6 +58,7 @@ from PySide6.QtWidgets import (
 from trainer import storyhour as core
 from trainer.drills import Drill, DrillLibrary
 from trainer.errors import StorageError, TrainerError
+from trainer.formatting import format_score
 from trainer.playback import Player
 from trainer.store import Attempt, Store
 from trainer.stories import Story, TagVocabulary, search_stories, tag_values, tag_vocabulary
@@ -851,11 +852,12 @@ class StoryHourPanel(QWidget):
         attempt = self.store.attempt(turn.attempt_id)
         card = attempt.scorecard or {}
         score = float(attempt.score or 0.0)
-        self.card_score.setText(f"{score:.0f}")
+        self.card_score.setText(format_score(score, self.drill.pass_threshold))
         self.card_title.setText(f"{turn.seller.name}'s story")
         passed = bool(attempt.passed)
+        mark = format_score(self.drill.pass_threshold)
         self.card_verdict.setText(f"{'PASS' if passed else 'NOT YET'} \u00b7 app score out "
-                                  f"of 100 \u00b7 pass mark {self.drill.pass_threshold:.0f}")
+                                  f"of 100 \u00b7 pass mark {mark}")
         self.card_verdict.setStyleSheet(f"color: {GREEN if passed else AMBER};")
         self._verdicts = {str(c.get("id")): bool(c.get("met")) for c in card.get("criteria", [])}
         self.listeners = [p.name for p in self.hour.players if p.id != turn.seller.id]
@@ -996,9 +998,10 @@ class StoryHourPanel(QWidget):
         if board:
             best = board[0]
             self.winner_label.setText(f"Winner: {best.turn.seller.name}")
-            peers = "not rated" if best.peer_score is None else f"listeners {best.peer_score:.0f}"
-            self.winner_detail.setText(f"combined {best.combined:.0f} \u00b7 app "
-                                       f"{best.app_score:.0f} \u00b7 {peers}")
+            peers = ("not rated" if best.peer_score is None
+                     else f"listeners {format_score(best.peer_score)}")
+            self.winner_detail.setText(f"combined {format_score(best.combined)} \u00b7 app "
+                                       f"{format_score(best.app_score)} \u00b7 {peers}")
         else:
             self.winner_label.setText("No stories were told")
             self.winner_detail.setText("Start a new story hour when the team is ready.")
@@ -1008,10 +1011,10 @@ class StoryHourPanel(QWidget):
             saved = self.store.query("SELECT 1 FROM stories WHERE attempt_id = ?",
                                      (standing.turn.attempt_id,))
             peers = "\u2014" if standing.peer_score is None else \
-                f"{standing.peer_score:.0f} ({standing.raters})"
+                f"{format_score(standing.peer_score)} ({standing.raters})"
             for col, text in enumerate((str(standing.rank), standing.turn.seller.name,
-                                        f"{standing.app_score:.0f}", peers,
-                                        f"{standing.combined:.0f}",
+                                        format_score(standing.app_score), peers,
+                                        format_score(standing.combined),
                                         "saved" if saved else "")):
                 item = QTableWidgetItem(text)
                 if col != 1:
