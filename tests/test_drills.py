@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from trainer import paths
-from trainer.drills import DrillLibrary, load_drill_file, load_scenario
+from trainer.drills import USES, DrillLibrary, load_drill_file, load_scenario
 from trainer.errors import DrillFileError, ScenarioError, UnknownDrill
 
 AGENDA_IDS = ["purpose", "time_check", "topics", "invite_input", "outcome"]
@@ -58,8 +58,15 @@ def _rewrite(path: Path, old: str, new: str) -> None:
         ("pass_threshold = 70", "pass_threshold = 170", "agenda.toml: key 'pass_threshold'"),
         ('id = "time_check"', 'id = "purpose"', "agenda.toml: key 'criteria[1].id' repeats"),
         ("weight = 15", 'weight = "heavy"', "agenda.toml: key 'criteria[1].weight'"),
-        ("weight = 15", 'weight = 15\nnear_misses = "not a list"',
-         "agenda.toml: key 'criteria[1].near_misses' must be a list of strings"),
+        ('detector = "delivery"', 'detector = "delivery"\nnear_misses = "not a list"',
+         "agenda.toml: key 'criteria[5].near_misses' must be a list of strings"),
+        ("weight = 15", 'weight = 15\nuses = ["pains", "budget"]',
+         "agenda.toml: key 'criteria[1].uses[1]' must be one of pains, alternative, offering, "
+         "prospect (not 'budget')"),
+        ("weight = 15", 'weight = 15\nuses = "pains"',
+         "agenda.toml: key 'criteria[1].uses' must be a list of strings"),
+        ("weight = 15", 'weight = 15\nuses = ["pains", "pains"]',
+         "agenda.toml: key 'criteria[1].uses[1]' repeats 'pains'"),
         ('"\\\\bhard stop\\\\b",', '"(unclosed",', "agenda.toml: key 'criteria[1].cues[1]'"),
         ('detector = "enumeration"', 'detector = "magic"',
          "agenda.toml: key 'criteria[2].detector'"),
@@ -75,6 +82,35 @@ def test_malformed_drill_file_names_file_and_key(drill_copy: Path, old: str, new
         DrillLibrary(drill_copy.parent).drills()
     assert message in str(info.value)
     assert "\n" not in str(info.value)
+
+
+def test_criteria_say_which_scenario_facts_they_use() -> None:
+    """``uses`` is read from the files: relevance depends on the buyer, a time check on nothing."""
+    library = DrillLibrary()
+    assert library.drill("differentiation").criterion("names_alternative").uses == (
+        "alternative",)
+    assert library.drill("value_prop").criterion("relevance").uses == ("pains", "prospect")
+    assert library.drill("agenda").criterion("time_check").uses == ()
+    for drill in library.drills():
+        for c in drill.criteria:
+            assert set(c.uses) <= set(USES), (drill.id, c.id)
+
+
+def test_every_criterion_has_sentences_a_manager_can_read() -> None:
+    """Each transcript criterion holds 6-8 sentences that meet it and 6-8 near misses, each a
+    single sentence of 6-30 words, none in both lists (issue 15: the judge reads these)."""
+    for drill in DrillLibrary().drills():
+        for c in drill.criteria:
+            where = f"{drill.id}/{c.id}"
+            for kind, sentences in (("meets", c.meets), ("near_misses", c.near_misses)):
+                assert 6 <= len(sentences) <= 8, (where, kind, len(sentences))
+                assert len(set(sentences)) == len(sentences), (where, kind)
+                for sentence in sentences:
+                    assert 6 <= len(sentence.split()) <= 30, (where, kind, sentence)
+                    # one sentence: no full stop, question or exclamation mark mid-way
+                    # ("St. Luke's" is a name, not a sentence end)
+                    assert not re.search(r"(?<!\bSt)[.?!]\s+\S", sentence), (where, sentence)
+            assert not set(c.meets) & set(c.near_misses), where
 
 
 def test_library_reads_edited_content(drill_copy: Path) -> None:

@@ -2,8 +2,10 @@
 
 A drill file (``drills/<id>.toml``) holds what a sales manager would write on a card: the
 prompt, the buyer's line, the target length, the pass mark and the rubric criteria, each with a
-plain definition, a weight, a coaching tip, a better example sentence and the cue patterns the
-scorer listens for. Scenario files (``drills/scenarios/<id>.json``) describe a prospect in the
+plain definition, a weight, a coaching tip, a better example sentence, a few sentences that meet
+it (``meets``) and near misses that sound close without meeting it (``near_misses``), the scenario
+facts it depends on (``uses``, from ``USES``) and the cue patterns the old scorer listens for.
+Scenario files (``drills/scenarios/<id>.json``) describe a prospect in the
 shape the CLI's ``--scenario`` accepts.
 
 Every problem in a file is reported as ``DrillFileError``/``ScenarioError`` naming the file and
@@ -32,6 +34,11 @@ from trainer import paths
 from trainer.errors import DrillFileError, ScenarioError, UnknownDrill
 
 DETECTORS = ("cues", "enumeration", "like", "delivery")
+# The scenario facts a criterion may depend on (its ``uses``): the prospect's pains, the
+# alternative they would otherwise use, our offering (with its value points and
+# differentiators), and the prospect itself (company, industry, role). The judge reads only
+# the facts a criterion names, so a criterion about the buyer is judged against this buyer.
+USES = ("pains", "alternative", "offering", "prospect")
 # Shared delivery coaching bands live beside the drills but are not a drill (trainer.delivery).
 DELIVERY_FILE = "delivery.toml"
 SCENARIO_FIELDS = ("prospect.pains", "prospect.industry", "prospect.role", "prospect.company",
@@ -103,6 +110,8 @@ class Criterion:
     # first (with the exemplars and the example) than to the second.
     meets: tuple[str, ...] = ()
     near_misses: tuple[str, ...] = ()
+    # Which scenario facts (``USES``) the criterion depends on; most depend on none.
+    uses: tuple[str, ...] = ()
     scenario_fields: tuple[str, ...] = ()
     like: str | None = None
     needs: tuple[str, ...] = ()  # at least one of these other criteria must be met too
@@ -198,6 +207,19 @@ def _strings(values: Any, key: str, path: Path) -> tuple[str, ...]:
     return tuple(values)
 
 
+def _uses(values: Any, key: str, path: Path) -> tuple[str, ...]:
+    """Validate the scenario facts a criterion depends on (see ``USES``)."""
+    uses = _strings(values, key, path)
+    for i, name in enumerate(uses):
+        if name not in USES:
+            raise DrillFileError(
+                f"{path.name}: key '{key}[{i}]' must be one of {', '.join(USES)} "
+                f"(not '{name}').")
+        if name in uses[:i]:
+            raise DrillFileError(f"{path.name}: key '{key}[{i}]' repeats '{name}'.")
+    return uses
+
+
 def _patterns(values: Any, key: str, path: Path) -> tuple[str, ...]:
     """Validate cue patterns; ``{placeholders}`` are filled from the scenario when scoring."""
     patterns = _strings(values, key, path)
@@ -265,6 +287,7 @@ def parse_drill(data: Mapping[str, Any], path: Path) -> Drill:
         exemplars = _strings(raw.get("exemplars", []), where + "exemplars", path)
         meets = _strings(raw.get("meets", []), where + "meets", path)
         near_misses = _strings(raw.get("near_misses", []), where + "near_misses", path)
+        uses = _uses(raw.get("uses", []), where + "uses", path)
         fields = _strings(raw.get("scenario_fields", []), where + "scenario_fields", path)
         for j, name in enumerate(fields):
             if name not in SCENARIO_FIELDS:
@@ -316,6 +339,7 @@ def parse_drill(data: Mapping[str, Any], path: Path) -> Drill:
                 similarity=float(similarity),
                 meets=meets,
                 near_misses=near_misses,
+                uses=uses,
                 scenario_fields=fields,
                 like=like if isinstance(like, str) else None,
                 needs=_strings(raw.get("needs", []), where + "needs", path),
