@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ import pytest
 if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from tests.pulse import LoopUnavailable, PulseLoop, find_loop  # noqa: E402
 from trainer.store import Store  # noqa: E402
 from trainer.transcriber import WhisperTranscriber  # noqa: E402
 
@@ -50,6 +52,33 @@ def require_tool(name: str) -> str:
     if path is None:
         pytest.skip(f"{name} is not installed (the CI script installs it)")
     return path
+
+
+@pytest.fixture
+def pulse_loop(monkeypatch: pytest.MonkeyPatch) -> Iterator[PulseLoop]:
+    """A sink to play a clip into and its monitor as the recorder's default input.
+
+    The sink is ``TRAINER_TEST_SINK`` or the sound server's default sink (``tests/pulse.py``);
+    without a sound server the test is skipped with what it needs.
+    """
+    try:
+        loop = find_loop()
+    except LoopUnavailable as exc:
+        pytest.skip(f"plays a clip through the sound server and records it: {exc}")
+    except ValueError as exc:
+        pytest.fail(str(exc), pytrace=False)
+    # PortAudio records from ALSA's default device, which the pulse plugin connects to the
+    # server's default source: on a desktop that is the microphone, not what the sink plays.
+    monkeypatch.setenv("PULSE_SOURCE", loop.source)
+    # A low-latency reader keeps the monitor running: without one the first callbacks come
+    # 0.6-2 s late and the take misses the start of the clip (../shared/ci-audio.md).
+    reader = subprocess.Popen(["parec", "--latency-msec=20", f"--device={loop.source}"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        yield loop
+    finally:
+        reader.terminate()
+        reader.wait(timeout=10)
 
 
 @pytest.fixture(scope="session")

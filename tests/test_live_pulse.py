@@ -1,20 +1,20 @@
-"""End to end through the real microphone path: a clip played into the PulseAudio virtual
-source is recorded by PortAudio, transcribed while it plays, and scored at Stop.
+"""End to end through the real microphone path: a clip played through the sound server is
+recorded by PortAudio, transcribed while it plays, and scored at Stop.
 
-CI starts the source (``.ci/pulse.sh``); without an audio server the test is skipped and says
-why.
+The clip goes into ``TRAINER_TEST_SINK`` or the default sink and is recorded from its monitor
+(the ``pulse_loop`` fixture); CI starts a virtual one (``.ci/pulse.sh``). Without a sound
+server the test is skipped and says what it needs.
 """
 
 from __future__ import annotations
 
-import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import SPEECH
-from tests.test_recorder_pulse import pulse_running
+from tests.pulse import PulseLoop
 from trainer.drills import DrillLibrary
 from trainer.live import LiveTake
 from trainer.practice import score_live
@@ -29,10 +29,8 @@ CLIP = SPEECH / "agenda_weak.wav"  # 13.6 s of espeak-ng speech with a known tex
 
 @pytest.mark.audio
 @pytest.mark.model
-def test_played_clip_is_recorded_streamed_and_scored(tmp_path: Path) -> None:
-    reason = pulse_running()
-    if reason:
-        pytest.skip(reason)
+def test_played_clip_is_recorded_streamed_and_scored(
+        tmp_path: Path, pulse_loop: PulseLoop) -> None:
     tiny = WhisperTranscriber("tiny.en")
     tiny.load()
     library = DrillLibrary()
@@ -43,7 +41,7 @@ def test_played_clip_is_recorded_streamed_and_scored(tmp_path: Path) -> None:
     recorder.start(wav)
     try:
         time.sleep(0.3)  # let the stream settle before the "speaker" starts
-        subprocess.run(["paplay", "--device=vsink", str(CLIP)], check=True, timeout=60)
+        pulse_loop.play(CLIP)
         # Transcribed while it played: the text is there before Stop.
         assert take.live_text().text
         time.sleep(0.8)

@@ -1,14 +1,14 @@
-"""The real PortAudio path: record a clip played into the PulseAudio virtual source.
+"""The real PortAudio path: record a clip played through the sound server.
 
-CI starts the source (``.ci/pulse.sh``); where no audio server can run, these tests are
-skipped with the reason. The no-microphone test runs everywhere: it points PortAudio at a
-server that does not exist.
+The clip is played into ``TRAINER_TEST_SINK`` or the default sink and recorded from its
+monitor (the ``pulse_loop`` fixture); CI starts a virtual one (``.ci/pulse.sh``). Without a
+sound server the test is skipped with what it needs. The no-microphone test runs everywhere:
+it points PortAudio at a server that does not exist.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import LIBRIVOX
-from trainer.errors import NoInputDevice
+from tests.pulse import PulseLoop
 from trainer.recorder import Recorder
 from trainer.sound import NO_MIC_MESSAGE, input_devices, load_sounddevice
 from trainer.wavio import read_audio
@@ -27,30 +27,14 @@ ROOT = Path(__file__).parent.parent
 SOURCE = LIBRIVOX / "sense_and_sensibility_01_austen_64kb-0870.wav"  # 7.1 s, human speech
 
 
-def pulse_running() -> str | None:
-    """None when a PulseAudio server answers, else why not."""
-    if not shutil.which("pactl") or not shutil.which("paplay"):
-        return "pulseaudio-utils is not installed (the CI script installs it)"
-    try:
-        load_sounddevice()
-    except NoInputDevice as exc:
-        return str(exc)
-    info = subprocess.run(["pactl", "info"], capture_output=True, text=True, timeout=10)
-    if info.returncode != 0:
-        return "no PulseAudio server is running (start one with .ci/pulse.sh)"
-    return None
-
-
 def envelope(audio: np.ndarray, hop: int = 800) -> np.ndarray:
     n = audio.size // hop
     return np.sqrt(np.mean(np.square(audio[: n * hop].reshape(n, hop)), axis=1))
 
 
 @pytest.mark.audio
-def test_records_a_clip_played_into_the_virtual_microphone(tmp_path: Path) -> None:
-    reason = pulse_running()
-    if reason:
-        pytest.skip(reason)
+def test_records_a_clip_played_through_the_sound_server(
+        tmp_path: Path, pulse_loop: PulseLoop) -> None:
     sound = load_sounddevice()
     assert input_devices(sound), "PulseAudio runs but PortAudio lists no input device"
     recorder = Recorder(sound)
@@ -58,7 +42,7 @@ def test_records_a_clip_played_into_the_virtual_microphone(tmp_path: Path) -> No
     recorder.start(wav)
     try:
         time.sleep(0.3)  # let the stream settle before the "speaker" starts
-        subprocess.run(["paplay", "--device=vsink", str(SOURCE)], check=True, timeout=60)
+        pulse_loop.play(SOURCE)
         time.sleep(0.8)
     finally:
         take = recorder.stop()
