@@ -6,6 +6,7 @@ import contextlib
 import json
 import threading
 import time
+import types
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from trainer.transcriber import (
     KNOWN_MODELS,
     TranscriptionCancelled,
     WhisperTranscriber,
+    _whisper_model_class,
     available_models,
     resolve_model,
 )
@@ -99,40 +101,97 @@ def test_model_folder_path_is_accepted(sockets_refused: list[str]) -> None:
 
 
 def test_a_short_clip_costs_one_encoder_run_and_keeps_its_words(
-        transcriber: WhisperTranscriber) -> None:
-    """faster-whisper re-reads the frames after the last word of a short input with a whole
-    encoder run; ours does not, and hears the same words as the stock model."""
+        transcriber: WhisperTranscriber, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The quick model never re-reads the last chunk once the decoder has read it to its end,
+    and keeps every word of that first pass; the same model without ``skip_final_reread``
+    does exactly what stock faster-whisper does.
+
+    Whether stock faster-whisper re-reads a given clip depends on the decoder's last
+    timestamp token, which differs between CPUs (on an AMD EPYC, base closes this clip with a
+    timestamp and never re-reads it). So this asserts our rule applied to what the decoder
+    produced on this machine; ``python -m trainer.bench_reread`` prints the stock re-reads.
+    """
     from faster_whisper import WhisperModel
 
     from trainer.streaming import FILLER_PROMPT  # the live passes' prompt
 
-    # Takes cut where the stock model re-reads: 2 s of a LibriVox reading ("And Mr. John
-    # Dashwood had then...") for tiny.en, 2.5 s of a spoken reply cut mid-phrase ("That's a
-    # fair point, and thanks for-") for base.
+    # Takes cut mid-phrase, as at a Stop: 2 s of a LibriVox reading ("And Mr. John Dashwood
+    # had then...") for tiny.en, 2.5 s of a spoken reply ("That's a fair point, and thanks
+    # for-") for base.
     path, seconds = {"tiny.en": (LIBRIVOX / "sense_and_sensibility_01_austen_64kb-0870.wav", 2.0),
                      "base": (SPEECH / "roleplay_handling.wav", 2.5)}[transcriber.name]
     audio = read_audio(path)[: int(16000 * seconds)]
+    passes: list[tuple[int, int, int]] = []  # (seek, segment_size, new_seek) of each pass
+    stock_split = WhisperModel._split_segments_by_timestamps
+
+    def spy(self: Any, **kwargs: Any) -> Any:
+        result = stock_split(self, **kwargs)
+        passes.append((kwargs["seek"], kwargs["segment_size"], result[1]))
+        return result
+
+    monkeypatch.setattr(WhisperModel, "_split_segments_by_timestamps", spy)
     quick = WhisperTranscriber(transcriber.name, cpu_threads=2, num_workers=1,
                                skip_final_reread=True)  # as the app's quick model is made
     quick.load()
     with _encoder_runs(quick._model) as runs:
         ours = quick.transcribe(audio, initial_prompt=FILLER_PROMPT, beam_size=1)
-    assert len(runs) == 1
-    stock = WhisperModel(str(transcriber.folder), device="cpu", compute_type="int8",
-                         cpu_threads=1, local_files_only=True)
-    with _encoder_runs(stock) as stock_runs:
-        segments, _ = stock.transcribe(audio, language="en", beam_size=1, vad_filter=True,
+    assert ours.words, "the clip's words were heard"
+    seek, size, new_seek = passes[0]
+    read_to_end = new_seek >= seek + size  # no unfinished segment left to read again
+    # The same model as stock: the flag off (the main model's setting).
+    quick._model.skip_final_reread = False
+    with _encoder_runs(quick._model) as stock_runs:
+        stock = quick.transcribe(audio, initial_prompt=FILLER_PROMPT, beam_size=1)
+    if read_to_end:
+        assert len(runs) == 1
+    else:  # an unfinished segment is read again, as stock does
+        assert len(runs) == len(stock_runs)
+    # Every word of the first pass is kept (a re-read can only add words after them).
+    assert [w.word for w in stock.words][: len(ours.words)] == [w.word for w in ours.words]
+    # Off, our subclass (there for cancelling) is stock faster-whisper, run for run.
+    plain = WhisperModel(str(transcriber.folder), device="cpu", compute_type="int8",
+                         cpu_threads=2, num_workers=1, local_files_only=True)
+    with _encoder_runs(plain) as plain_runs:
+        segments, _ = plain.transcribe(audio, language="en", beam_size=1, vad_filter=True,
                                        word_timestamps=True, condition_on_previous_text=False,
                                        initial_prompt=FILLER_PROMPT)
-        stock_words = [w.word.strip() for s in segments for w in s.words or ()]
-    assert [w.word for w in ours.words] == stock_words
-    assert len(stock_runs) == 2, "faster-whisper changed: is the override still needed?"
-    # The main model (the session's loaded one) is our subclass too, for cancelling, and
-    # keeps the stock re-read.
-    transcriber.load()
-    with _encoder_runs(transcriber._model) as main_runs:
-        same = transcriber.transcribe(audio, initial_prompt=FILLER_PROMPT, beam_size=1)
-    assert len(main_runs) == 2 and [w.word for w in same.words] == stock_words
+        plain_words = [w.word.strip() for s in segments for w in s.words or ()]
+    assert len(stock_runs) == len(plain_runs)
+    assert [w.word for w in stock.words] == plain_words
+
+
+class _Tokenizer:
+    timestamp_begin = 50_000  # token ids from here on are timestamps, 0.02 s apart
+
+
+def _split(skip: bool, tokens: list[int], segment_size: int) -> tuple[int, bool]:
+    """(new seek, finished) of our model's split of one decoded chunk that starts at 0."""
+    model = object.__new__(_whisper_model_class())  # the rule needs no weights
+    model.skip_final_reread = skip
+    model.feature_extractor = types.SimpleNamespace(nb_max_frames=3000)  # 30 s chunks
+    model.time_precision = 0.02
+    model.input_stride = 2
+    _, new_seek, finished = model._split_segments_by_timestamps(
+        tokenizer=_Tokenizer(), tokens=tokens, time_offset=0.0, segment_size=segment_size,
+        segment_duration=segment_size / 100, seek=0)
+    return new_seek, finished
+
+
+def test_the_quick_model_does_not_re_read_a_last_chunk_read_to_its_end() -> None:
+    """The rule behind one encoder run, on token sequences of each shape the decoder makes."""
+    ts = _Tokenizer.timestamp_begin
+    open_ended = [ts, 11, 12, 13]  # speech to the end of the chunk: no closing timestamp
+    assert _split(skip=True, tokens=open_ended, segment_size=250) == (250, True)
+    assert _split(skip=False, tokens=open_ended, segment_size=250) == (250, False)  # stock
+    # An unfinished segment after a finished one: read again from its start, as stock does.
+    unfinished = [ts, 11, ts + 50, ts + 50, 12, 13]
+    assert _split(skip=True, tokens=unfinished, segment_size=250) == (100, False)
+    # A full 30 s chunk is not the last one: the next chunk starts where the words end.
+    assert _split(skip=True, tokens=open_ended, segment_size=3000) == (3000, False)
+    # Closed with a timestamp: finished either way.
+    closed = [ts, 11, 12, ts + 100]
+    assert _split(skip=True, tokens=closed, segment_size=250) == (250, True)
+    assert _split(skip=False, tokens=closed, segment_size=250) == (250, True)
 
 
 @contextlib.contextmanager
