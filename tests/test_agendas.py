@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from tests.conftest import SPEECH
 from trainer.agendas import (
+    SIMILARITY,
     TARGET_PERCENT,
+    CoveredItem,
     InvalidAgenda,
     agenda_coverage,
     agenda_items,
@@ -74,24 +77,70 @@ def test_coverage_of_the_good_agenda_take(embedder: Embedder) -> None:
 
 
 def test_a_paraphrase_is_covered_by_meaning(embedder: Embedder) -> None:
+    """The real sentence model on paraphrases far from ``SIMILARITY`` (0.5): the ones here
+    score 0.75 and 0.35, so no CPU's last decimals can flip them (a paraphrase at 0.49-0.52,
+    "Questions or additions from you", was covered on one machine and not on another)."""
     item = "Your month-end close"  # "close" is never said; "month end" and the sense are
     words_only = agenda_coverage(item, WORDS).items[0]
     assert words_only.covered and words_only.how == "words"
-    # Said in other words: only one content word is shared ("finance"), none for the second.
-    peers = agenda_coverage("How peer finance groups tackled it", [w["word"] for w in WORDS],
-                            embedder).items[0]
+    # Said in other words: only one content word is shared ("finance").
+    peers = agenda_coverage("How similar finance departments resolved it",
+                            [w["word"] for w in WORDS], embedder).items[0]
     assert peers.covered and peers.how == "meaning"
-    # The window that says it (which of two overlapping windows wins depends on the model's
-    # last decimals; both quote the paraphrase verbatim).
+    # The window that says it (two overlapping windows both quote the paraphrase verbatim).
     assert peers.quote is not None and peers.quote in SPOKEN
     assert "how other finance teams solved them." in peers.quote
     assert peers.start_s is None  # plain strings carry no times
-    additions = agenda_coverage("Questions or additions from you", WORDS, embedder).items[0]
+    additions = agenda_coverage("Anything else you wish to include or modify", WORDS,
+                                embedder).items[0]
     assert additions.covered and additions.how == "meaning"
     assert additions.quote == "Is there anything you would like to add or change?"
-    assert not agenda_coverage("Questions or additions from you", WORDS).items[0].covered
+    assert additions.start_s == WORDS[SPOKEN.split().index("Is")]["start"]
+    assert not agenda_coverage("Anything else you wish to include or modify",
+                               WORDS).items[0].covered
     unrelated = agenda_coverage("Talk about security and compliance", WORDS, embedder)
     assert unrelated.covered == 0 and unrelated.percent == 0.0
+
+
+class _Embedder:
+    """Vectors chosen by the test: the item is the first axis, and each sentence of the take
+    sits at the cosine the test gives it (every other sentence is orthogonal to the item)."""
+
+    def __init__(self, item: str, cosines: dict[str, float]) -> None:
+        self.item = item
+        self.cosines = cosines
+
+    def embed(self, sentences: list[str]) -> np.ndarray:
+        rows = []
+        for sentence in sentences:
+            if sentence == self.item:
+                rows.append([1.0, 0.0])
+            else:
+                c = self.cosines.get(sentence, 0.0)
+                rows.append([c, float(np.sqrt(1.0 - c * c))])
+        return np.array(rows, dtype=np.float32)
+
+
+def test_meaning_covers_an_item_from_the_threshold_up_and_quotes_the_closest_window() -> None:
+    """The decision rule, with similarities set exactly: covered at ``SIMILARITY`` and above,
+    not below; the most similar window is quoted; shared words come first."""
+    first, second = "We will look at pricing today.", "Then your team decides."
+    said = [{"word": w, "start": float(i)} for i, w in enumerate(f"{first} {second}".split())]
+    item = "Cost conversation"
+
+    def covered(cosines: dict[str, float], text: str = item) -> CoveredItem:
+        return agenda_coverage(text, said, _Embedder(text, cosines)).items[0]
+
+    at = covered({first: SIMILARITY})
+    assert (at.covered, at.how, at.quote, at.start_s) == (True, "meaning", first, 0.0)
+    assert not covered({first: SIMILARITY - 0.01}).covered
+    assert not covered({}).covered
+    best = covered({first: SIMILARITY + 0.1, second: SIMILARITY + 0.2})
+    assert (best.quote, best.start_s) == (second, 6.0)
+    # Two content words said ("team", "decides") cover the item by words, whatever the
+    # model says about another window.
+    words = covered({first: 0.99}, text="What the team decides")
+    assert (words.how, words.quote) == ("words", second)
 
 
 def test_a_word_shared_by_chance_is_not_coverage() -> None:
