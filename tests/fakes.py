@@ -64,6 +64,12 @@ class FakeInputStream:
             if die_after_s is not None and pos >= die_after_s * self.samplerate:
                 self.active = False
                 return  # like an unplugged device: callbacks simply stop arriving
+            pace = self.owner.pace
+            if pace is not None:
+                pace()
+                if self._stop.is_set():
+                    break
+                next_time = max(next_time, time.monotonic())  # no burst after the wait
             block = signal[pos: pos + self.blocksize]
             if block.size < self.blocksize:
                 block = np.concatenate(
@@ -114,6 +120,9 @@ class FakeSoundDevice:
         self.default = _Default((0 if devices else -1, -1))
         self.fail_open: Exception | None = None
         self.die_after_s: float | None = None
+        # Called before each block (on the stream's thread): a test can make the "speaker"
+        # wait for the live transcriber, so its passes are those of a machine that keeps up.
+        self.pace: Callable[[], None] | None = None
         self.blocks_delivered = 0
         self._cache: dict[int, np.ndarray] = {}
         # Output side (playback). Kept out of ``query_devices()``'s list so the input-side

@@ -24,7 +24,7 @@ from pytestqt.qtbot import QtBot
 
 from tests.conftest import SPEECH
 from tests.fakes import FakeSoundDevice
-from tests.windows import SCENARIO_ID, close_windows, ready_window
+from tests.windows import SCENARIO_ID, close_windows, live_keeps_up, ready_window
 from trainer.delivery import METRIC_ORDER, SILENT_MESSAGE
 from trainer.drills import DrillLibrary
 from trainer.errors import SilentRecording
@@ -110,14 +110,15 @@ def press_space(qtbot: QtBot, window: MainWindow) -> None:
     qtbot.keyClick(window, Qt.Key.Key_Space)
 
 
-def record_whole_clip(qtbot: QtBot, window: MainWindow, clip: Path = AGENDA_WAV) -> None:
+def record_whole_clip(qtbot: QtBot, window: MainWindow, clip: Path = AGENDA_WAV,
+                      timeout_ms: int = 60000) -> None:
     """Space to start, wait until the fake microphone has played the whole clip."""
     seconds = len(read_audio(clip)) / 16000
     with qtbot.waitSignal(window.recording_started, timeout=5000):
         press_space(qtbot, window)
     assert window.recorder is not None
     recorder = window.recorder
-    qtbot.waitUntil(lambda: recorder.elapsed_s >= seconds, timeout=60000)
+    qtbot.waitUntil(lambda: recorder.elapsed_s >= seconds, timeout=timeout_ms)
 
 
 def history_row(window: MainWindow, attempt_id: int) -> int:
@@ -142,11 +143,12 @@ def test_full_journey_scores_like_the_core(qtbot: QtBot, make_window: Any, store
                                            ) -> None:
     sound = FakeSoundDevice(source=AGENDA_WAV, speed=8.0)
     window = make_window(sound, tiny)  # the window's own background thread pool
+    sound.pace = live_keeps_up(window)  # the live passes of a machine that keeps up
     assert window.model_status.text() == "Speech model ready (tiny.en)"
     assert "Dana Ruiz" in window.brief.buyer.who.text()
     assert window.brief.buyer.line.text().startswith("\u201cThanks for making time")
 
-    record_whole_clip(qtbot, window)
+    record_whole_clip(qtbot, window, timeout_ms=180000)  # about a dozen passes on a busy CI
     assert window.state is State.RECORDING
     with qtbot.waitSignal(window.scorecard_ready, timeout=120000) as blocker:
         press_space(qtbot, window)
