@@ -1,0 +1,124 @@
+"""The v2 judge's parts that are facts, not learning: windows, fillers, the two language
+detectors, and how a verdict and its evidence come from the best window."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from trainer.judge import (
+    CriterionText,
+    Judge,
+    feature_size,
+    has_quantity,
+    mentions_price,
+    plain_words,
+    scenario_facts,
+    split_windows,
+)
+
+
+def test_an_abbreviation_does_not_end_a_sentence() -> None:
+    text = "We work with St. Luke's in Boise. Their nurses swap shifts from their phones."
+    sentences = [w.text for w in split_windows(text)]
+    assert "We work with St. Luke's in Boise." in sentences
+    assert "Their nurses swap shifts from their phones." in sentences
+
+
+def test_a_run_on_without_punctuation_is_cut_into_overlapping_windows() -> None:
+    words = [f"w{i}" for i in range(70)]
+    windows = split_windows(" ".join(words))
+    assert len(windows) >= 6
+    assert all(len(w.text.split()) <= 20 for w in windows)
+    covered = {word for w in windows for word in w.text.split()}
+    assert covered == set(words)  # nothing said is left out of every window
+
+
+def test_neighbouring_sentences_also_make_one_window() -> None:
+    windows = [w.text for w in split_windows("They had a problem. We fixed it. It stuck.")]
+    assert "They had a problem. We fixed it." in windows
+    assert "We fixed it. It stuck." in windows
+
+
+def test_evidence_is_verbatim_and_the_model_reads_it_without_fillers() -> None:
+    text = "Um, so, uh, we we cut their overtime by a third."
+    window = split_windows(text)[0]
+    assert window.text == text  # quoted as said
+    assert window.plain == "so, we cut their overtime by a third."
+    assert plain_words("the the the plan") == "the plan"
+
+
+def test_invisible_characters_never_reach_the_model() -> None:
+    assert split_windows("cut\u200b overtime")[0].plain == "cut overtime"
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("overtime fell 18% in a quarter", True),
+    ("they saved $40k", True),
+    ("two weeks faster", True),
+    ("three hundred claims a day", True),
+    ("they doubled throughput", True),
+    ("it took 6 months", True),
+    ("they were much happier", False),
+    ("we met the team twice a year ago", False),
+])
+def test_a_quantity_is_a_number_percentage_duration_count_or_amount(text: str,
+                                                                    expected: bool) -> None:
+    assert has_quantity(text) is expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("we're 30% cheaper", True),
+    ("a lower price per seat", True),
+    ("we discount the first year", True),
+    ("nurses swap shifts from their phones", False),
+])
+def test_price_words(text: str, expected: bool) -> None:
+    assert mentions_price(text) is expected
+
+
+def test_scenario_facts_are_those_the_criterion_uses() -> None:
+    class Scenario:
+        company = {"offering": "scheduling software", "value_points": ["fills shifts"],
+                   "differentiators": []}
+        prospect = {"pains": ["agency spend", "call-outs"], "alternative": "the EHR module",
+                    "company": "Mercy", "industry": "healthcare", "role": "CNO"}
+
+    facts = scenario_facts(Scenario(), ["pains", "alternative"])
+    assert facts == {"pains": ["agency spend", "call-outs"], "alternative": ["the EHR module"]}
+    assert scenario_facts(None, ["pains"]) == {}
+
+
+class FakeEmbedder:
+    """Unit vectors from a hash of the words: the same text, the same vector."""
+
+    def prefetch(self, sentences: list[str]) -> None:
+        pass
+
+    def embed(self, sentences: list[str]) -> np.ndarray:
+        out = []
+        for sentence in sentences:
+            rng = np.random.default_rng(abs(hash(sentence.lower())) % 2**32)
+            vector = rng.standard_normal(384).astype(np.float32)
+            out.append(vector / np.linalg.norm(vector))
+        return np.stack(out)
+
+
+def test_the_best_window_decides_and_is_quoted() -> None:
+    criterion = CriterionText("result", "Gives the result", "States the outcome.",
+                              meets=("overtime fell by a third",), near_misses=("they went live",))
+
+    def head(features: np.ndarray) -> np.ndarray:
+        assert features.shape[1] == feature_size()
+        # A stand-in for the learned head: the quantity detector's column decides (the
+        # columns end: quantity asked/found/both, price asked/found/both, length).
+        return np.where(features[:, -6] > 0, 0.9, 0.1).astype(np.float32)
+
+    judge = Judge(FakeEmbedder(), head=head)
+    text = "We worked with a clinic. Their overtime fell 30% in a quarter."
+    verdict = judge.judge(text, [criterion], None)["result"]
+    assert verdict.met and verdict.probability == pytest.approx(0.9)
+    assert verdict.evidence is not None and "fell 30%" in verdict.evidence
+    assert verdict.evidence in text
+    missed = judge.judge("We worked with a clinic.", [criterion], None)["result"]
+    assert not missed.met and missed.evidence is None
