@@ -553,7 +553,7 @@ def capture(transcriber: WhisperTranscriber, ids: dict[str, Any]) -> list[Path]:
     _readable_font(app)
 
     library = DrillLibrary()
-    store, note = open_store(DATA / "trainer.sqlite3")  # as the app opens it (real clock)
+    store, note = open_store(DATA / "trainer.sqlite3", exclusive=True)  # as the app opens it
     assert note is None, note
     recover_unfinished(store)
     settings = Settings(seller=ANA, drill="agenda", scenario=SCENARIO_ID,
