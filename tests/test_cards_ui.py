@@ -22,6 +22,7 @@ from pytestqt.qtbot import QtBot
 
 from tests.conftest import SPEECH
 from tests.fakes import FakeSoundDevice
+from tests.windows import Answers
 from trainer.cards import Call, Card, scoreboard
 from trainer.delivery import SILENT_MESSAGE
 from trainer.drills import DrillLibrary
@@ -424,18 +425,6 @@ def test_a_silent_take_gets_no_verdict(qtbot: QtBot, make_panel: Any, store: Sto
 
 
 # -- players are the sellers on file -----------------------------------------------------------
-class Answers:
-    """A ``confirm`` that records each question and gives scripted answers."""
-
-    def __init__(self, *answers: bool) -> None:
-        self.answers = list(answers)
-        self.asked: list[tuple[str, str, str, bool]] = []
-
-    def __call__(self, title: str, text: str, accept_label: str, destructive: bool) -> bool:
-        self.asked.append((title, text, accept_label, destructive))
-        return self.answers.pop(0) if self.answers else True
-
-
 def test_a_first_name_plays_as_the_seller_on_file_never_as_a_new_one(
         qtbot: QtBot, make_panel: Any, store: Store, clock: FakeClock) -> None:
     """Issue 14: players "Ana" and "Ben" became new sellers beside Ana Lopez and Ben Carter."""

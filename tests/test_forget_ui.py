@@ -11,24 +11,12 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from tests.conftest import SPEECH
-from tests.windows import close_windows, ready_window
+from tests.windows import Answers, close_windows, ready_window
 from trainer.drills import DrillLibrary
 from trainer.practice import attempt_audio_path
 from trainer.store import Store
 from trainer.ui.main_window import MainWindow
 from trainer.ui.tasks import SyncPool
-
-
-class Answers:
-    """A ``confirm`` that records each question and gives scripted answers (then yes)."""
-
-    def __init__(self, *answers: bool) -> None:
-        self.answers = list(answers)
-        self.asked: list[tuple[str, str, str, bool]] = []
-
-    def __call__(self, title: str, text: str, accept_label: str, destructive: bool) -> bool:
-        self.asked.append((title, text, accept_label, destructive))
-        return self.answers.pop(0) if self.answers else True
 
 
 @pytest.fixture

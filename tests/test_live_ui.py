@@ -19,7 +19,7 @@ from pytestqt.qtbot import QtBot
 
 from tests.conftest import SPEECH
 from tests.fakes import FakeSoundDevice
-from tests.windows import close_windows, ready_window
+from tests.windows import Answers, close_windows, ready_window
 from trainer.delivery import METRIC_ORDER, SILENT_MESSAGE
 from trainer.drills import DrillLibrary
 from trainer.mictest import MicCheck
@@ -31,11 +31,6 @@ from trainer.ui.main_window import MainWindow, State
 from trainer.wavio import read_audio, write_wav
 
 AGENDA_WAV = SPEECH / "agenda_good.wav"
-
-
-class Answers:
-    def __call__(self, title: str, text: str, accept_label: str, destructive: bool) -> bool:
-        return True
 
 
 class PromptedScript:

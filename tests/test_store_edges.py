@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import SPEECH
+from tests.test_store import _without_root_read_override
 from trainer.datafolder import wal_damage
 from trainer.errors import DataFolderInUse, NoPermission, StorageError
 from trainer.practice import recover_unfinished
@@ -273,16 +274,6 @@ def test_one_store_per_data_folder_in_one_process_too(tmp_path: Path) -> None:
 
 
 # -- permission problems are not damage ----------------------------------------------------
-def _as_non_root() -> list[str]:
-    """A command prefix under which file permissions apply (root normally bypasses them)."""
-    if os.geteuid() != 0:
-        return []
-    setpriv = shutil.which("setpriv")
-    if setpriv is None:
-        pytest.skip("running as root without setpriv: every file is readable")
-    return [setpriv, "--bounding-set=-dac_override,-dac_read_search", "--"]
-
-
 OPEN_EACH = """
 import json, sys
 from pathlib import Path
@@ -306,7 +297,7 @@ def _snapshot(folder: Path) -> dict[str, bytes]:
 
 
 def test_permission_problems_are_said_and_nothing_is_touched(tmp_path: Path) -> None:
-    prefix = _as_non_root()
+    prefix = _without_root_read_override()
     cases: dict[str, Callable[[Path], None]] = {
         "unreadable": lambda d: (d / "trainer.sqlite3").chmod(0),
         "read-only-file": lambda d: (d / "trainer.sqlite3").chmod(0o400),
@@ -353,7 +344,7 @@ def test_permission_problems_are_said_and_nothing_is_touched(tmp_path: Path) -> 
 
 
 def test_cli_forget_on_a_closed_folder_is_one_sentence(tmp_path: Path) -> None:
-    prefix = _as_non_root()
+    prefix = _without_root_read_override()
     data = tmp_path / "data"
     with Store(data / "trainer.sqlite3") as store:
         store.seller("Ana")

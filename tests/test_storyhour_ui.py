@@ -334,16 +334,7 @@ def test_presenter_mode_scales_the_story_hour(qtbot: QtBot, store: Store) -> Non
 
 
 def test_roster_and_start_need_two_players(qtbot: QtBot, store: Store) -> None:
-    host = MainWindow(DrillLibrary(), store, None, None, store.path.parent, pool=SyncPool(),
-                      confirm=lambda *_: True)
-    qtbot.addWidget(host)
-    panel = StoryHourPanel(store, DrillLibrary(), host)
-    host.tabs.addTab(panel, "Story hour")
-    host.show()
-    qtbot.waitExposed(host)
-    host.activateWindow()
-    qtbot.waitUntil(host.isActiveWindow, timeout=5000)
-    host.tabs.setCurrentWidget(panel)
+    _, panel = open_panel(qtbot, store)
     panel.name_edit.setFocus()
     qtbot.keyClicks(panel.name_edit, "Ana")
     qtbot.keyClick(panel.name_edit, Qt.Key.Key_Return, CTRL)  # typed but not added: added

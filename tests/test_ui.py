@@ -24,7 +24,7 @@ from pytestqt.qtbot import QtBot
 
 from tests.conftest import SPEECH
 from tests.fakes import FakeSoundDevice
-from tests.windows import SCENARIO_ID, close_windows, live_keeps_up, ready_window
+from tests.windows import SCENARIO_ID, Answers, close_windows, live_keeps_up, ready_window
 from trainer.delivery import METRIC_ORDER, SILENT_MESSAGE
 from trainer.drills import DrillLibrary
 from trainer.errors import SilentRecording
@@ -64,18 +64,6 @@ class ScriptedTranscriber:
             raise self.error
         words = [Word(w, 0.4 * i, 0.4 * i + 0.3) for i, w in enumerate(self.text.split())]
         return Transcript(self.text, words, duration_s=len(audio) / 16000, model=self.name)
-
-
-class Answers:
-    """A ``confirm`` callable that records each question and gives scripted answers."""
-
-    def __init__(self, *answers: bool) -> None:
-        self.answers = list(answers)
-        self.asked: list[tuple[str, str, str, bool]] = []
-
-    def __call__(self, title: str, text: str, accept_label: str, destructive: bool) -> bool:
-        self.asked.append((title, text, accept_label, destructive))
-        return self.answers.pop(0) if self.answers else True
 
 
 @pytest.fixture

@@ -11,6 +11,19 @@ from trainer.ui.main_window import MainWindow, State
 SCENARIO_ID = "northwind-finance"
 
 
+class Answers:
+    """A ``confirm`` callable that records each question and gives scripted answers (then
+    yes once they run out)."""
+
+    def __init__(self, *answers: bool) -> None:
+        self.answers = list(answers)
+        self.asked: list[tuple[str, str, str, bool]] = []
+
+    def __call__(self, title: str, text: str, accept_label: str, destructive: bool) -> bool:
+        self.asked.append((title, text, accept_label, destructive))
+        return self.answers.pop(0) if self.answers else True
+
+
 def ready_window(qtbot: QtBot, window: MainWindow, name: str | None = "Ana Lopez",
                  wait_for_model: bool = True, model_timeout_ms: int = 60000) -> MainWindow:
     """Show ``window``, make it active (shortcuts need that), wait for the model, type the

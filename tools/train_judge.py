@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import re
 import sys
 import time
 from collections import defaultdict
@@ -40,6 +41,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from trainer.calibration import balanced_accuracy  # noqa: E402
 from trainer.drills import Criterion, DrillLibrary, Scenario, parse_scenario  # noqa: E402
 from trainer.embeddings import Embedder  # noqa: E402
 from trainer.judge import (  # noqa: E402
@@ -48,6 +50,7 @@ from trainer.judge import (  # noqa: E402
     CriterionText,
     Window,
     feature_size,
+    prepare,
     scenario_facts,
     split_windows,
     window_features,
@@ -97,7 +100,7 @@ class Item:
 
 
 def _measuring_only(item_id: str) -> bool:
-    return bool(__import__("re").fullmatch(r"[a-z_]+-h\d+", item_id))
+    return bool(re.fullmatch(r"[a-z_]+-h\d+", item_id))
 
 
 def load_items(library: DrillLibrary, measuring: bool = False) -> list[Item]:
@@ -180,8 +183,6 @@ def build(items: list[Item], library: DrillLibrary, embedder: Embedder
             continue
         drill = library.drill(item.drill)
         matrix = np.stack([vectors[w.plain] for w in windows])
-        from trainer.judge import prepare
-
         text = prepare(item.transcript)
         for criterion in drill.criteria:
             if criterion.id not in item.labels:
@@ -306,22 +307,12 @@ def bag_verdicts(head: Head, x: np.ndarray, bags: list[Bag]) -> list[bool]:
     return [bool(logits[b.rows].max() >= cut) for b in bags]
 
 
-def balanced(truth: list[bool], predicted: list[bool]) -> float:
-    tp = sum(t and p for t, p in zip(truth, predicted, strict=True))
-    fn = sum(t and not p for t, p in zip(truth, predicted, strict=True))
-    tn = sum(not t and not p for t, p in zip(truth, predicted, strict=True))
-    fp = sum(not t and p for t, p in zip(truth, predicted, strict=True))
-    tpr = tp / (tp + fn) if tp + fn else 1.0
-    tnr = tn / (tn + fp) if tn + fp else 1.0
-    return (tpr + tnr) / 2
-
-
 def report(name: str, truth_by_key: dict[str, list[bool]], pred_by_key: dict[str, list[bool]]
            ) -> dict[str, Any]:
-    per = {k: balanced(truth_by_key[k], pred_by_key[k]) for k in sorted(truth_by_key)}
+    per = {k: balanced_accuracy(truth_by_key[k], pred_by_key[k]) for k in sorted(truth_by_key)}
     truth = [t for k in truth_by_key for t in truth_by_key[k]]
     pred = [p for k in truth_by_key for p in pred_by_key[k]]
-    overall = balanced(truth, pred)
+    overall = balanced_accuracy(truth, pred)
     worst = min(per, key=lambda k: per[k])
     print(f"{name}: balanced accuracy {overall:.3f} over {len(truth)} judgements; "
           f"macro {np.mean(list(per.values())):.3f}; worst {worst} {per[worst]:.3f}")
@@ -422,8 +413,6 @@ def criterion_prompt(spec: CriterionText, scenario: Scenario | None) -> str:
 
 def dump(items: list[Item], library: DrillLibrary, path: Path) -> int:
     """One JSON line per (transcript, criterion) bag, for the cross-encoder trainer."""
-    from trainer.judge import prepare
-
     count = 0
     with path.open("w", encoding="utf-8") as out:
         for item in items:

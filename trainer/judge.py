@@ -21,7 +21,6 @@ number, percentage, duration or money amount (for criteria that ask for one), an
 
 from __future__ import annotations
 
-import hashlib
 import re
 import threading
 from collections.abc import Iterable, Mapping, Sequence
@@ -33,6 +32,7 @@ import numpy as np
 import numpy.typing as npt
 
 from trainer import paths
+from trainer.embeddings import DIMENSIONS
 from trainer.errors import ModelMissing
 from trainer.textnorm import clean_text
 
@@ -230,16 +230,16 @@ def scenario_facts(scenario: Any, uses: Iterable[str]) -> dict[str, list[str]]:
         elif kind == "prospect":
             role, firm = text(prospect.get("role")), text(prospect.get("company"))
             industry = text(prospect.get("industry"))
-            values = [firm, f"{industry} {role}".strip(), f"a {role} in {industry}".strip()]
+            values = [firm, f"{industry} {role}".strip()]
+            if role and industry:
+                values.append(f"a {role} in {industry}")
         else:
             continue
-        facts[kind] = [v for v in values if v and v != "a  in"]
+        facts[kind] = [v for v in values if v]
     return facts
 
 
 def feature_size() -> int:
-    from trainer.embeddings import DIMENSIONS
-
     return DIMENSIONS + 7 + 2 * len(FACT_KINDS) + 3 * len(DETECTORS) + 1
 
 
@@ -335,9 +335,6 @@ class OnnxHead:
         out = self._session.run(None, {"features": features.astype(np.float32)})[0]
         return np.asarray(out, dtype=np.float32).reshape(-1)
 
-    def digest(self) -> str:
-        return hashlib.sha256(self.path.read_bytes()).hexdigest()
-
 
 class Judge:
     """Judges transcripts against criteria written as text.
@@ -357,8 +354,6 @@ class Judge:
         return {key: self._embed(values) for key, values in texts.items()}
 
     def _embed(self, sentences: list[str]) -> FloatArray:
-        from trainer.embeddings import DIMENSIONS
-
         if not sentences:
             return np.zeros((0, DIMENSIONS), dtype=np.float32)
         return np.asarray(self.embedder.embed(sentences), dtype=np.float32)
