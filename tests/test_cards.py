@@ -36,6 +36,7 @@ from trainer.delivery import SILENT_MESSAGE
 from trainer.drills import DrillLibrary
 from trainer.errors import DrillFileError, SilentRecording
 from trainer.privacy import forget_seller
+from trainer.scoring import default_judge
 from trainer.store import Store
 from trainer.transcriber import Transcript, Word
 from trainer.wavio import WavWriter, read_audio
@@ -345,7 +346,7 @@ class HeardText:
 def test_a_spoken_benefit_is_right_and_saved(deck: Deck, store: Store, tmp_path: Path
                                              ) -> None:
     card = deck.card("card-01")
-    judge = FeatureBenefitJudge()  # language cues only: no embedder needed here
+    judge = FeatureBenefitJudge(default_judge())
     said = (SPEECH / "cards_benefit.txt").read_text(encoding="utf-8")
     result = judge_spoken(card, SPEECH / "cards_benefit.wav", HeardText(said), judge)
     assert result.correct and result.verdict.label == "benefit"
@@ -385,7 +386,7 @@ def test_a_silent_take_is_not_judged(deck: Deck, tmp_path: Path, store: Store) -
     with pytest.raises(SilentRecording) as caught:
         # Whisper invents "you" on silence: the audio check refuses it first.
         judge_spoken(card, wav, HeardText("Thank you. Thank you very much."),
-                     FeatureBenefitJudge())
+                     FeatureBenefitJudge(default_judge()))
     assert str(caught.value) == SILENT_MESSAGE
     assert str(caught.value).startswith("We didn't hear you \u2014 check the microphone")
     assert len(read_audio(wav)) == 16000 * 3

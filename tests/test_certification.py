@@ -132,7 +132,7 @@ def test_the_company_profile_is_validated_saved_and_feeds_scoring(
     assert apply_company(bundled, None) is bundled
     # The offering is what "says what you do" listens for; the differentiators feed
     # "a specific difference" - the bundled company's words earn neither.
-    said = "Payroll outsourcing for seasonal warehouse staff is our whole business."
+    said = "Payfield does payroll outsourcing for warehouses that hire seasonal staff."
     drill = library.drill("value_prop")
     assert not score_transcript(drill, said, bundled).criteria[0].met
     assert score_transcript(drill, said, applied).criteria[0].met

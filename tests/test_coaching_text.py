@@ -110,7 +110,7 @@ def rendered(qtbot: Any, drill: Drill, scenario: Scenario | None) -> list[str]:
     labels = [b for b in brief.findChildren(QLabel)
               if scenario is not None or b is not brief.buyer.line]
     texts = [re.sub(r"<[^>]+>", " ", label.text()) for label in labels]
-    card = score_transcript(drill, "Hello there, nice to meet you.", scenario)
+    card = score_transcript(drill, "Let me find the slides for this, one moment.", scenario)
     rows = [asdict(c) for c in card.criteria]
     if drill.delivery is not None:  # a recorded take's delivery line, missed
         rows.append({"id": drill.delivery.id, "name": drill.delivery.name, "met": False,
@@ -174,24 +174,29 @@ class _RecordingEmbedder:
     def __init__(self) -> None:
         self.seen: list[str] = []
 
+    def prefetch(self, texts: list[str]) -> None:
+        self.seen += texts
+
     def embed(self, texts: list[str]) -> Any:
         self.seen += texts
         rows = []
         for text in texts:
             rng = np.random.default_rng(sum(map(ord, text)))
-            v = rng.standard_normal(16)
+            v = rng.standard_normal(384)
             rows.append(v / np.linalg.norm(v))
         return np.asarray(rows, dtype=np.float32)
 
 
 def test_the_scorer_weighs_the_filled_example_never_the_template() -> None:
-    """The learned layer compares a take with the example as a sentence that meets the
-    criterion: it must read the example about this prospect, not '{pain}'."""
+    """The judge reads the example as one more sentence that meets the criterion: it must
+    read the example about this prospect, not '{pain}'."""
+    from trainer.judge import Judge, OnnxHead
+
     scenario = LIBRARY.scenario("forge-manufacturing")
     drill = LIBRARY.drill("vision")
     embedder = _RecordingEmbedder()
     card = score_transcript(drill, "Picture next spring. Your team would use it daily. "
-                            "That fixes the downtime.", scenario, embedder)
+                            "That fixes the downtime.", scenario, Judge(embedder, OnnxHead()))
     assert card.criteria
     assert not any("{" in text for text in embedder.seen)
     filled = drill.criterion("pain_relief").example_for(scenario)

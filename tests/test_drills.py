@@ -67,9 +67,15 @@ def _rewrite(path: Path, old: str, new: str) -> None:
          "agenda.toml: key 'criteria[1].uses' must be a list of strings"),
         ("weight = 15", 'weight = 15\nuses = ["pains", "pains"]',
          "agenda.toml: key 'criteria[1].uses[1]' repeats 'pains'"),
-        ('"\\\\bhard stop\\\\b",', '"(unclosed",', "agenda.toml: key 'criteria[1].cues[1]'"),
-        ('detector = "enumeration"', 'detector = "magic"',
-         "agenda.toml: key 'criteria[2].detector'"),
+        ("weight = 15", 'weight = 15\ncues = ["\\\\bhard stop\\\\b"]',
+         "agenda.toml: key 'criteria[1].cues' is no longer read: describe the criterion in "
+         "words ('definition', 'meets', 'near_misses') and remove it."),
+        ("weight = 15", "weight = 15\nsimilarity = 0.7",
+         "agenda.toml: key 'criteria[1].similarity' is no longer read"),
+        ("weight = 15", 'weight = 15\ncolour = "red"',
+         "agenda.toml: key 'criteria[1].colour' is not a criterion key"),
+        ("weight = 15", 'weight = 15\ndetector = "magic"',
+         "agenda.toml: key 'criteria[1].detector' must be one of quantity, price, delivery"),
         ("target_seconds = [30, 90]", "target_seconds = [90, 30]",
          "agenda.toml: key 'target_seconds'"),
         ('id = "agenda"', 'id = "agenda', "agenda.toml: not valid TOML"),
@@ -82,6 +88,17 @@ def test_malformed_drill_file_names_file_and_key(drill_copy: Path, old: str, new
         DrillLibrary(drill_copy.parent).drills()
     assert message in str(info.value)
     assert "\n" not in str(info.value)
+
+
+def test_a_criterion_needs_examples_on_both_sides_of_the_line(drill_copy: Path) -> None:
+    text = drill_copy.read_text()
+    start = text.index("near_misses = [", text.index('id = "time_check"'))
+    end = text.index("]", start)
+    drill_copy.write_text(text[:start] + 'near_misses = ["Give me one minute."]' + text[end + 1:])
+    with pytest.raises(DrillFileError, match=re.escape(
+            "agenda.toml: key 'criteria[1].meets' and 'criteria[1].near_misses' must each "
+            "give at least two sentences")):
+        DrillLibrary(drill_copy.parent).drills()
 
 
 def test_criteria_say_which_scenario_facts_they_use() -> None:

@@ -3,12 +3,18 @@ detectors, and how a verdict and its evidence come from the best window."""
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from trainer.judge import (
     CriterionText,
     Judge,
+    Verdict,
+    criterion_key,
     feature_size,
     has_quantity,
     mentions_price,
@@ -104,21 +110,84 @@ class FakeEmbedder:
         return np.stack(out)
 
 
+class FakeHead:
+    """A stand-in for the learned head: the quantity detector's column decides (the columns
+    end: quantity asked/found/both, price asked/found/both, length). It knows one criterion
+    by its key, as the shipped head knows the ones it was trained on."""
+
+    def __init__(self, known: str = "") -> None:
+        self.known = known
+        self.asked: list[int] = []
+
+    def index(self, key: str) -> int:
+        return 0 if key == self.known else 1
+
+    def __call__(self, features: np.ndarray, vectors: np.ndarray, criterion: int
+                 ) -> np.ndarray:
+        assert features.shape[1] == feature_size() and vectors.shape == (len(features), 384)
+        self.asked.append(criterion)
+        return np.where(features[:, -6] > 0, 2.0, -2.0).astype(np.float32)
+
+
+RESULT = CriterionText("result", "Gives the result", "States the outcome.",
+                       meets=("overtime fell by a third",), near_misses=("they went live",),
+                       key="client_story/result")
+
+
 def test_the_best_window_decides_and_is_quoted() -> None:
-    criterion = CriterionText("result", "Gives the result", "States the outcome.",
-                              meets=("overtime fell by a third",), near_misses=("they went live",))
-
-    def head(features: np.ndarray) -> np.ndarray:
-        assert features.shape[1] == feature_size()
-        # A stand-in for the learned head: the quantity detector's column decides (the
-        # columns end: quantity asked/found/both, price asked/found/both, length).
-        return np.where(features[:, -6] > 0, 0.9, 0.1).astype(np.float32)
-
-    judge = Judge(FakeEmbedder(), head=head)
+    judge = Judge(FakeEmbedder(), head=FakeHead())
     text = "We worked with a clinic. Their overtime fell 30% in a quarter."
-    verdict = judge.judge(text, [criterion], None)["result"]
-    assert verdict.met and verdict.probability == pytest.approx(0.9)
+    verdict = judge.judge(text, [RESULT], None)["result"]
+    assert verdict.met and verdict.probability == pytest.approx(1 / (1 + np.exp(-2.0)))
     assert verdict.evidence is not None and "fell 30%" in verdict.evidence
     assert verdict.evidence in text
-    missed = judge.judge("We worked with a clinic.", [criterion], None)["result"]
+    missed = judge.judge("We worked with a clinic.", [RESULT], None)["result"]
     assert not missed.met and missed.evidence is None
+
+
+def test_what_was_learned_about_a_criterion_applies_only_while_its_words_are_unchanged() -> None:
+    head = FakeHead(known=criterion_key(RESULT))
+    judge = Judge(FakeEmbedder(), head=head)
+    judge.judge("Their overtime fell 30%.", [RESULT], None)
+    edited = replace(RESULT, definition="States the outcome, with the client's own number.")
+    judge.judge("Their overtime fell 30%.", [edited], None)
+    renamed = replace(RESULT, key="my_drill/result")
+    judge.judge("Their overtime fell 30%.", [renamed], None)
+    assert head.asked == [0, 1, 1]
+    # Spacing and case are not an edit.
+    assert criterion_key(replace(RESULT, name="  gives the RESULT ")) == criterion_key(RESULT)
+
+
+def test_an_empty_transcript_meets_nothing() -> None:
+    judge = Judge(FakeEmbedder(), head=FakeHead())
+    assert judge.judge("   ", [RESULT], None) == {"result": Verdict(False, 0.0, None)}
+
+
+def test_a_missing_model_file_is_one_sentence(tmp_path: Path) -> None:
+    from trainer.embeddings import Embedder
+    from trainer.errors import ModelMissing
+    from trainer.judge import OnnxHead
+
+    message = "The scoring model is missing from the app's files; reinstall the app."
+    with pytest.raises(ModelMissing, match=re.escape(message)):
+        OnnxHead(tmp_path / "judge-head.onnx").index("agenda/purpose#x")
+    judge = Judge(Embedder(model=tmp_path / "judge-encoder.onnx"), head=FakeHead())
+    with pytest.raises(ModelMissing, match=re.escape(message)):
+        judge.judge("We have thirty minutes today.", [RESULT], None)
+
+
+def test_the_shipped_head_knows_every_shipped_criterion() -> None:
+    """Retraining after a drill's words changed must not be forgotten: every criterion in the
+    drill files (and the card game's) has its learned vector in the shipped head."""
+    from trainer.classify import BENEFIT
+    from trainer.drills import DrillLibrary
+    from trainer.judge import OnnxHead
+    from trainer.scoring import criterion_text
+
+    head = OnnxHead()
+    unknown = head.index("no such criterion")
+    keys = [criterion_key(BENEFIT)]
+    for drill in DrillLibrary().drills():
+        keys += [criterion_key(criterion_text(drill.id, c, None)) for c in drill.criteria]
+    missing = [key for key in keys if head.index(key) == unknown]
+    assert not missing, f"retrain the judge (tools/train_judge.py): {missing}"

@@ -22,10 +22,9 @@ from hypothesis import strategies as st
 
 from trainer import paths
 from trainer.drills import Drill, DrillLibrary, load_drill_file, parse_scenario
-from trainer.embeddings import Embedder
 from trainer.errors import DrillFileError, EmptyTranscript, ScenarioError
-from trainer.practice import default_embedder
-from trainer.scoring import score_transcript
+from trainer.judge import Judge
+from trainer.scoring import default_judge, score_transcript
 
 LIBRARY = DrillLibrary()
 DRILLS = LIBRARY.drills()
@@ -46,15 +45,15 @@ TRANSCRIPTS = st.one_of(
     st.lists(st.one_of(_sales_sentence, st.text(max_size=30)), max_size=8).map("\n".join),
 )
 
-def embedder() -> Embedder | None:
-    """One real sentence embedder for every example (the scorer's paraphrase path)."""
-    return default_embedder()
+def judge() -> Judge:
+    """One real judge for every example (its models load once)."""
+    return default_judge()
 
 
 def check_scorecard(drill: Drill, text: str, scenario: Any) -> None:
     """Score and check the result's shape; an empty transcript is the one allowed refusal."""
     try:
-        card = score_transcript(drill, text, scenario, embedder())
+        card = score_transcript(drill, text, scenario, judge())
     except EmptyTranscript as exc:
         assert str(exc) and "\n" not in str(exc)
         return

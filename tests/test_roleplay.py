@@ -16,12 +16,11 @@ import pytest
 
 from trainer import roleplay
 from trainer.drills import DrillLibrary
-from trainer.embeddings import Embedder
 from trainer.errors import DrillFileError, EmptyTranscript
 from trainer.evaluation import load_corpus
-from trainer.practice import default_embedder
+from trainer.judge import Judge
 from trainer.roleplay import Conversation, Reaction, Script, load_script, parse_script
-from trainer.scoring import score_transcript
+from trainer.scoring import default_judge, score_transcript
 
 ROOT = Path(__file__).parent.parent
 SCENARIO = "northwind-finance"
@@ -73,10 +72,9 @@ def script(library: DrillLibrary) -> Script:
 
 
 @pytest.fixture(scope="module")
-def embedder() -> Embedder | None:
-    found = default_embedder()
-    if found is not None:
-        found.load()
+def judge() -> Judge:
+    found = default_judge()
+    found.load()
     return found
 
 
@@ -86,12 +84,12 @@ def conversation(library: DrillLibrary, script: Script, drill: str, persona: str
                         library.scenario(scenario) if scenario else None, persona, seed)
 
 
-def card_for(conv: Conversation, text: str, embedder: Embedder | None) -> dict[str, Any]:
-    return score_transcript(conv.rubric(), text, conv.scenario, embedder).to_json()
+def card_for(conv: Conversation, text: str, judge: Judge) -> dict[str, Any]:
+    return score_transcript(conv.rubric(), text, conv.scenario, judge).to_json()
 
 
-def fired(conv: Conversation, text: str, embedder: Embedder | None) -> set[str]:
-    return {r.id for r in conv.candidates(card_for(conv, text, embedder), text)}
+def fired(conv: Conversation, text: str, judge: Judge) -> set[str]:
+    return {r.id for r in conv.candidates(card_for(conv, text, judge), text)}
 
 
 # == the objection drill =================================================================
@@ -100,7 +98,7 @@ def test_objection_drill_loads_with_its_criteria_and_variants(library: DrillLibr
     assert [c.id for c in drill.criteria] == ["acknowledges", "clarifies", "responds", "checks"]
     assert drill.delivery is not None and drill.delivery.id == "engaging_delivery"
     for criterion in drill.criteria:
-        assert criterion.definition and criterion.tip and criterion.example and criterion.cues
+        assert criterion.definition and criterion.tip and criterion.example
     variants = dict(roleplay.objection_variants(drill))
     assert set(variants) == {"price", "timing", "alternative", "no_budget", "send_info"}
     conv = conversation(library, load_script(library), "differentiation")
@@ -109,13 +107,13 @@ def test_objection_drill_loads_with_its_criteria_and_variants(library: DrillLibr
 
 
 def test_objection_drill_scores_good_and_poor_handling(library: DrillLibrary,
-                                                       embedder: Embedder | None) -> None:
+                                                       judge: Judge) -> None:
     drill = library.drill("objection")
     scenario = library.scenario(SCENARIO)
-    good = score_transcript(drill, GOOD_HANDLING, scenario, embedder)
+    good = score_transcript(drill, GOOD_HANDLING, scenario, judge)
     assert all(c.met for c in good.criteria), good.to_json()
     assert good.score == 100.0 and good.passed
-    poor = score_transcript(drill, POOR_HANDLING, scenario, embedder)
+    poor = score_transcript(drill, POOR_HANDLING, scenario, judge)
     assert not any(c.met for c in poor.criteria), poor.to_json()
     assert all(c.tip and c.example for c in poor.criteria)
 
@@ -136,7 +134,7 @@ def test_objection_corpus_is_labelled_and_split() -> None:
 
 
 def test_objection_judge_holds_its_held_out_accuracy(library: DrillLibrary,
-                                                     embedder: Embedder | None) -> None:
+                                                     judge: Judge) -> None:
     """A floor a little below the measured held-out figure (0.91 balanced accuracy)."""
     from trainer.evaluation import evaluate
 
@@ -144,7 +142,7 @@ def test_objection_judge_holds_its_held_out_accuracy(library: DrillLibrary,
 
     def predict(item: dict[str, Any]) -> dict[str, tuple[bool, str | None]]:
         card = score_transcript(drill, item["transcript"], library.scenario(item["scenario"]),
-                                embedder)
+                                judge)
         return {c.id: (c.met, c.evidence) for c in card.criteria}
 
     report = evaluate(load_corpus("objection", "heldout"), predict)
@@ -161,18 +159,18 @@ def test_objection_judge_holds_its_held_out_accuracy(library: DrillLibrary,
     ("client_story", "not_like_them", STORY_OTHER_INDUSTRY, STORY_RELEVANT),
 ])
 def test_the_issues_reactions_fire_only_on_the_gap(library: DrillLibrary, script: Script,
-                                                   embedder: Embedder | None, drill: str,
+                                                   judge: Judge, drill: str,
                                                    reaction: str, misses: str,
                                                    meets: str) -> None:
     conv = conversation(library, script, drill)
-    assert reaction in fired(conv, misses, embedder)
-    assert reaction not in fired(conv, meets, embedder)
+    assert reaction in fired(conv, misses, judge)
+    assert reaction not in fired(conv, meets, judge)
 
 
 def test_a_missed_time_check_gets_the_hard_stop(library: DrillLibrary, script: Script,
-                                                embedder: Embedder | None) -> None:
+                                                judge: Judge) -> None:
     conv = conversation(library, script, "agenda")
-    card = card_for(conv, AGENDA_NO_TIME, embedder)
+    card = card_for(conv, AGENDA_NO_TIME, judge)
     assert [c["id"] for c in card["criteria"] if not c["met"]] == ["time_check"]
     line = conv.record(AGENDA_NO_TIME, card)
     assert line.text == "Just so you know, I have a hard stop in twenty minutes."
@@ -182,9 +180,9 @@ def test_a_missed_time_check_gets_the_hard_stop(library: DrillLibrary, script: S
 
 
 def test_placeholders_are_filled_from_the_scenario(library: DrillLibrary, script: Script,
-                                                   embedder: Embedder | None) -> None:
+                                                   judge: Judge) -> None:
     conv = conversation(library, script, "vision")
-    line = conv.respond(VISION_NO_PAIN, embedder)
+    line = conv.respond(VISION_NO_PAIN)
     assert line.reaction in {"help_with_pain", "cant_picture_it"}
     for other in ("brightline-retail", "forge-manufacturing", "mercy-health"):
         conv = conversation(library, script, "vision", scenario=other)
@@ -203,7 +201,7 @@ def _corpus_cases() -> list[tuple[str, str]]:
 
 @pytest.mark.parametrize(("drill", "reaction_id"), _corpus_cases())
 def test_every_reaction_fires_for_a_miss_and_not_for_a_hit(
-        library: DrillLibrary, script: Script, embedder: Embedder | None, drill: str,
+        library: DrillLibrary, script: Script, judge: Judge, drill: str,
         reaction_id: str) -> None:
     """Each reaction, on labelled answers from the rubric corpus the judge gets right."""
     reactions = [*script.followups, *script.reactions[drill]]
@@ -215,7 +213,7 @@ def test_every_reaction_fires_for_a_miss_and_not_for_a_hit(
     miss = meet = None
     for item in load_corpus(rubric.id):
         scenario = library.scenario(item["scenario"])
-        card = score_transcript(rubric, item["transcript"], scenario, embedder).to_json()
+        card = score_transcript(rubric, item["transcript"], scenario, judge).to_json()
         met = {c["id"]: c["met"] for c in card["criteria"]}
         truth = item["labels"][reaction.when_missed]
         if met[reaction.when_missed] != truth:
@@ -232,12 +230,12 @@ def test_every_reaction_fires_for_a_miss_and_not_for_a_hit(
 
 
 # == determinism and personas ============================================================
-def _play(library: DrillLibrary, script: Script, embedder: Embedder | None, drill: str,
+def _play(library: DrillLibrary, script: Script, judge: Judge, drill: str,
           persona: str, seed: int, answers: list[str]) -> list[str]:
     conv = conversation(library, script, drill, persona, seed)
     lines = [conv.opening.text]
     while not conv.finished:
-        lines.append(conv.respond(answers[len(conv.turns) % len(answers)], embedder).text)
+        lines.append(conv.respond(answers[len(conv.turns) % len(answers)]).text)
     return lines
 
 
@@ -246,23 +244,23 @@ ANSWERS = ["Thanks. I want to show you our product and how it works.",
 
 
 def test_same_transcript_persona_and_seed_give_the_same_conversation(
-        library: DrillLibrary, script: Script, embedder: Embedder | None) -> None:
+        library: DrillLibrary, script: Script, judge: Judge) -> None:
     for persona in roleplay.PERSONAS:
-        first = _play(library, script, embedder, "agenda", persona, 42, ANSWERS)
-        assert _play(library, script, embedder, "agenda", persona, 42, ANSWERS) == first
+        first = _play(library, script, judge, "agenda", persona, 42, ANSWERS)
+        assert _play(library, script, judge, "agenda", persona, 42, ANSWERS) == first
 
 
 def test_the_seed_adds_variety_when_several_reactions_could_fire(
-        library: DrillLibrary, script: Script, embedder: Embedder | None) -> None:
+        library: DrillLibrary, script: Script, judge: Judge) -> None:
     chosen = set()
     for seed in range(12):
         conv = conversation(library, script, "agenda", "skeptical", seed)
-        chosen.add(conv.respond(ANSWERS[0], embedder).reaction)
+        chosen.add(conv.respond(ANSWERS[0]).reaction)
     assert len(chosen) >= 2  # purpose, time, input and outcome are all missing
 
 
 def test_reactions_are_stable_across_processes(library: DrillLibrary, script: Script,
-                                               embedder: Embedder | None) -> None:
+                                               judge: Judge) -> None:
     """No per-process hash salt in the choice: another interpreter picks the same line."""
     code = (
         "from trainer.drills import DrillLibrary\nfrom trainer import roleplay\n"
@@ -277,23 +275,23 @@ def test_reactions_are_stable_across_processes(library: DrillLibrary, script: Sc
 
 
 def test_personas_differ_in_wording_pace_turns_and_reactions(
-        library: DrillLibrary, script: Script, embedder: Embedder | None) -> None:
+        library: DrillLibrary, script: Script, judge: Judge) -> None:
     rates = {p: script.persona(p).rate for p in roleplay.PERSONAS}
     assert rates["busy"] > rates["friendly"] > rates["skeptical"]
     openings = {p: conversation(library, script, "agenda", p).opening.text
                 for p in roleplay.PERSONAS}
     assert len(set(openings.values())) == 3
     busy = conversation(library, script, "agenda", "busy")
-    assert busy.respond(AGENDA_NO_TIME, embedder).text == (
+    assert busy.respond(AGENDA_NO_TIME).text == (
         "Just so you know, I have a hard stop in ten minutes.")
     # "What is the point of this call?" is for the busy and skeptical buyers only.
     no_purpose = "I'd like to cover three things: pricing, your process and the timeline."
     assert "why_meet" not in fired(conversation(library, script, "agenda", "friendly"),
-                                   no_purpose, embedder)
+                                   no_purpose, judge)
     assert "why_meet" in fired(conversation(library, script, "agenda", "busy"), no_purpose,
-                               embedder)
+                               judge)
     # Buyer lines: the opening, then one after each turn (the last one is the closing).
-    lengths = {p: len(_play(library, script, embedder, "agenda", p, 1, ANSWERS)) - 1
+    lengths = {p: len(_play(library, script, judge, "agenda", p, 1, ANSWERS)) - 1
                for p in roleplay.PERSONAS}
     assert lengths == {"busy": 2, "friendly": 3, "skeptical": 4}
 
@@ -317,13 +315,13 @@ def assert_each_turn_judged_on_its_line(conv: Conversation) -> None:
 @pytest.mark.parametrize("drill", ["agenda", "value_prop", "client_story", "differentiation",
                                    "vision", "objection"])
 def test_every_drill_is_a_conversation_of_two_to_four_turns(
-        library: DrillLibrary, script: Script, embedder: Embedder | None, drill: str) -> None:
+        library: DrillLibrary, script: Script, judge: Judge, drill: str) -> None:
     for persona in roleplay.PERSONAS:
         for answers in ([GOOD_HANDLING], ANSWERS, [AGENDA_WITH_TIME, GOOD_HANDLING],
                         ANSWERS[::-1]):
             conv = conversation(library, script, drill, persona, seed=3)
             while not conv.finished:
-                conv.respond(answers[len(conv.turns) % len(answers)], embedder)
+                conv.respond(answers[len(conv.turns) % len(answers)])
             assert 2 <= len(conv.turns) <= 4
             assert conv.closing is not None and conv.closing.kind == "closing"
             assert_each_turn_judged_on_its_line(conv)
@@ -337,9 +335,9 @@ NO_OUTCOME = "Well, we have a great product and lots of happy customers."
 
 
 def _asked_where_going(library: DrillLibrary, script: Script,
-                       embedder: Embedder | None) -> Conversation:
+                       judge: Judge) -> Conversation:
     conv = conversation(library, script, "agenda", "skeptical", seed=0)
-    card = card_for(conv, AGENDA_NO_OUTCOME, embedder)
+    card = card_for(conv, AGENDA_NO_OUTCOME, judge)
     assert [c["id"] for c in card["criteria"] if not c["met"]] == ["outcome"]
     line = conv.record(AGENDA_NO_OUTCOME, card)
     assert line.text == "And what do you expect to get out of this by the end?"
@@ -347,10 +345,10 @@ def _asked_where_going(library: DrillLibrary, script: Script,
 
 
 def test_the_answer_to_an_agenda_question_is_scored_on_the_agenda(
-        library: DrillLibrary, script: Script, embedder: Embedder | None) -> None:
-    conv = _asked_where_going(library, script, embedder)
+        library: DrillLibrary, script: Script, judge: Judge) -> None:
+    conv = _asked_where_going(library, script, judge)
     assert conv.rubric().id == "agenda" and conv.asked_for() == ("outcome",)
-    closing = conv.respond(OUTCOME, embedder)
+    closing = conv.respond(OUTCOME)
     turn = conv.turns[1]
     assert turn.rubric == "agenda" and turn.card["drill"] == "agenda"
     assert [(c["id"], c["met"]) for c in turn.card["criteria"]] == [("outcome", True)]
@@ -362,9 +360,9 @@ def test_the_answer_to_an_agenda_question_is_scored_on_the_agenda(
 
 
 def test_the_follow_up_presses_on_what_the_answer_was_asked_for(
-        library: DrillLibrary, script: Script, embedder: Embedder | None) -> None:
-    conv = _asked_where_going(library, script, embedder)
-    line = conv.respond(NO_OUTCOME, embedder)
+        library: DrillLibrary, script: Script, judge: Judge) -> None:
+    conv = _asked_where_going(library, script, judge)
+    line = conv.respond(NO_OUTCOME)
     assert [(c["id"], c["met"]) for c in conv.turns[1].card["criteria"]] == [
         ("outcome", False)]
     # Not "You haven't asked me a single thing about why I said that": the answer was never
@@ -389,10 +387,10 @@ def test_focus_keeps_the_asked_criteria_and_rescores() -> None:
 
 
 def test_the_conversation_scorecard_combines_the_turns(
-        library: DrillLibrary, script: Script, embedder: Embedder | None) -> None:
+        library: DrillLibrary, script: Script, judge: Judge) -> None:
     conv = conversation(library, script, "agenda", "friendly", seed=9)
-    conv.respond(AGENDA_NO_TIME, embedder)
-    conv.respond(GOOD_HANDLING, embedder)
+    conv.respond(AGENDA_NO_TIME)
+    conv.respond(GOOD_HANDLING)
     card = conv.scorecard()
     assert card["seed"] == 9 and card["persona"] == "friendly"
     scores = [t["score"] for t in card["turns"]]

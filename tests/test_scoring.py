@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from trainer.drills import Drill, DrillLibrary
@@ -87,9 +85,10 @@ def test_weights_and_pass_threshold_come_from_the_drill(agenda: Drill) -> None:
             "process, your goals and pricing. What would you like to add?")
     card = score_transcript(agenda, text)
     weights = {c.id: c.weight for c in agenda.criteria}
-    expected = 100 * (weights["purpose"] + weights["topics"] + weights["invite_input"]) / sum(
-        weights.values())
-    assert card.score == pytest.approx(round(expected, 1))
+    assert [c.weight for c in card.criteria] == list(weights.values())
+    earned = sum(weights[c.id] for c in card.criteria if c.met)
+    assert 0 < earned < sum(weights.values())
+    assert card.score == pytest.approx(round(100 * earned / sum(weights.values()), 1))
     assert card.passed == (card.score >= agenda.pass_threshold)
 
 
@@ -98,15 +97,22 @@ def test_scoring_is_deterministic(agenda: Drill) -> None:
     assert len(cards) == 1
 
 
-def test_long_sentence_evidence_is_a_trimmed_verbatim_excerpt(agenda: Drill) -> None:
-    run_on = ("okay so " + "we work with many teams across the region and " * 8
-              + "the purpose of this call is to understand your close process "
-              + "and then " * 10 + "that is it")
-    card = score_transcript(agenda, run_on)
-    evidence = next(c.evidence for c in card.criteria if c.id == "purpose")
-    assert evidence is not None and "purpose of this call" in evidence
-    assert len(evidence.strip(".").split()) <= 34
-    assert evidence.strip(".") in run_on
+def test_run_on_evidence_is_a_short_verbatim_excerpt() -> None:
+    """Speech recognition gives run-ons without full stops: a point still quotes a short
+    stretch of the seller's own words, not the whole take."""
+    library = DrillLibrary()
+    run_on = ("yeah so um picture it six months from now right your nurse managers open the "
+              "app on sunday night and the schedule is already built from the requests the "
+              "nurses put in and theyre just approving swaps with one tap instead of spending "
+              "ten hours on a spreadsheet and when somebody calls out at five am the open "
+              "shift goes to your own per diem nurses first so you're not paying agency rates "
+              "for it")
+    card = score_transcript(library.drill("vision"), run_on, library.scenario("mercy-health"))
+    quoted = [c.evidence for c in card.criteria if c.met]
+    assert quoted
+    for evidence in quoted:
+        assert evidence is not None and evidence in normalise(run_on)
+        assert len(evidence.split()) <= 45
 
 
 @pytest.mark.parametrize("text", ["", "   ", "\n\t", "...", "?!"])
@@ -127,7 +133,8 @@ def test_scorecard_json_round_trip(agenda: Drill) -> None:
         ("The reason I reached out was your post about agency spend.", "purpose"),
         ("Do you still have the full half hour?", "time_check"),
         ("We have until the top of the hour, right?", "time_check"),
-        ("What I was thinking for today: your current setup, then pricing.", "topics"),
+        ("Today I want us to go through how you plan shifts now, what it costs you, and what "
+         "other hospitals changed.", "topics"),
         ("Is there anything you like to add or change.", "invite_input"),  # ASR dropped "would"
         ("Did I miss anything you need to see?", "invite_input"),
         ("If this looks like a fit, we can set up a pilot.", "outcome"),
@@ -151,7 +158,7 @@ def test_near_misses_do_not_earn_credit(agenda: Drill, text: str, criterion: str
     assert not met(score_transcript(agenda, text))[criterion]
 
 
-# -- the learned layer (trainer.calibration) ---------------------------------------------------
+# -- the corpus split --------------------------------------------------------------------------
 
 
 def test_split_rule_keeps_added_tuning_items_out_of_the_held_out_part() -> None:
@@ -167,107 +174,10 @@ def test_split_rule_keeps_added_tuning_items_out_of_the_held_out_part() -> None:
     assert expected_split("objection-012") == "heldout"
 
 
-def test_fitted_logistic_model_is_deterministic_and_separates() -> None:
-    import numpy as np
-
-    from trainer.calibration import fit_logistic
-
-    x = np.array([[0.0, 0.1], [0.0, 0.2], [1.0, 0.7], [1.0, 0.9], [0.0, 0.8], [1.0, 0.2]])
-    y = np.array([0.0, 0.0, 1.0, 1.0, 1.0, 0.0])
-    first, second = fit_logistic(x, y, 1.0), fit_logistic(x, y, 1.0)
-    assert first == second
-    assert first.logit([1.0, 0.9]) > 0 > first.logit([0.0, 0.1])
-    assert first.best_window([[0.1], [0.9], [0.5]]) == 1  # window rows: the features after "rule"
-
-
-def test_regularisation_is_the_most_regularised_within_one_standard_error_of_the_best() -> None:
-    from trainer.calibration import choose_lambda
-
-    # 2,500 judgements at 0.95: one standard error is about 0.0044.
-    assert choose_lambda({0.3: 0.951, 1.0: 0.952, 3.0: 0.950, 10.0: 0.949}, 2500) == 10.0
-    assert choose_lambda({0.3: 0.951, 1.0: 0.952, 3.0: 0.950, 10.0: 0.940}, 2500) == 3.0
-    assert choose_lambda({0.3: 0.960, 1.0: 0.952, 3.0: 0.950, 10.0: 0.949}, 2500) == 0.3
-    assert choose_lambda({0.3: 0.90, 1.0: 0.90}, 100) == 1.0  # ties go to the simpler model
-
-
-def test_contrast_is_positive_near_a_real_use_and_negative_near_a_near_miss() -> None:
-    from trainer.calibration import FEATURES
-    from trainer.embeddings import Embedder
-    from trainer.scoring import judge_features
-
-    library = DrillLibrary()
-    vision = library.drill("vision")
-    specific = vision.criterion("specific_use")
-    assert specific.near_misses and specific.meets  # read from drills/vision.toml
-    column = FEATURES.index("contrast") - 1  # window rows hold the features after "rule"
-    embedder = Embedder()
-
-    def contrast(text: str) -> float:
-        _, rows = judge_features(vision, text, library.scenario("brightline-retail"),
-                                 embedder)["specific_use"]
-        return max(row[column] for row in rows)
-
-    use = ("every friday at noon your store manager gets the list of shelves running low and "
-           "sends an associate to the back room to fill them")
-    access = "your store teams would have visibility into everything and could log in any time"
-    assert contrast(use) > 0 > contrast(access)
-    # A criterion without near misses carries no contrast at all (every bundled one has some
-    # now, so take them away from one).
-    from dataclasses import replace
-
-    bare = replace(vision, criteria=tuple(replace(c, near_misses=()) if c.id == "future_state"
-                                          else c for c in vision.criteria))
-    _, rows = judge_features(bare, use, None, embedder)["future_state"]
-    assert all(row[column] == 0.0 for row in rows)
-
-
-def test_learned_layer_credits_a_paraphrase_with_a_verbatim_quote() -> None:
-    from trainer.calibration import models_for
-    from trainer.embeddings import Embedder
-
-    library = DrillLibrary()
-    vision = library.drill("vision")
-    assert "pain_relief" in models_for(vision)
-    text = ("Think about a call-out at five in the morning, three months from now. The open shift "
-            "goes straight to your per diem pool on their phones and someone claims it in ten "
-            "minutes. No agency call, no short unit.")
-    card = score_transcript(vision, text, library.scenario("mercy-health"), Embedder())
-    relief = next(c for c in card.criteria if c.id == "pain_relief")
-    assert relief.met and relief.evidence and relief.evidence.strip(".") in normalise(text)
-    again = score_transcript(vision, text, library.scenario("mercy-health"), Embedder())
-    assert again.to_json() == card.to_json()
-
-
-def test_a_drill_without_a_fitted_model_uses_the_plain_judge(tmp_path: Path) -> None:
-    import shutil
-
-    from trainer.calibration import models_for
-
-    for name in ("vision.toml", "delivery.toml"):
-        shutil.copy(DrillLibrary().folder / name, tmp_path / name)
-    bare = DrillLibrary(tmp_path).drill("vision")
-    assert models_for(bare) == {}
-    (tmp_path / "calibration.json").write_text("{not json")
-    assert models_for(bare) == {}  # a damaged file means no learned layer, not a crash
-    card = score_transcript(bare, "Picture next spring: your planner opens the list every Monday.")
-    assert card.criteria
-
-
 def test_apostrophes_dropped_by_recognition_are_restored_only_where_unambiguous() -> None:
     said = "the recs arent in excel anymore Nobodys chasing it were well its lets dont"
     assert normalise(said) == (
         "the recs aren't in excel anymore Nobody's chasing it were well its lets don't")
-
-
-def test_relief_said_as_nobody_doing_the_old_chore_connects_to_the_pain() -> None:
-    library = DrillLibrary()
-    vision = library.drill("vision")
-    card = score_transcript(
-        vision, "picture three months in, a nurse calls out at five and the open shift goes "
-        "straight to your per diem nurses, your manager taps approve and nobodys calling the "
-        "agency", library.scenario("mercy-health"))
-    relief = next(c for c in card.criteria if c.id == "pain_relief")
-    assert relief.met and "nobody's calling the agency" in (relief.evidence or "")
 
 
 def test_a_sentence_embeds_the_same_alone_or_among_others() -> None:
@@ -283,25 +193,3 @@ def test_a_sentence_embeds_the_same_alone_or_among_others() -> None:
     assert float(alone @ among) > 0.99999
 
 
-def test_a_run_on_window_means_what_the_whole_window_means() -> None:
-    import numpy as np
-
-    from trainer.embeddings import Embedder
-    from trainer.scoring import Context, _Judge, split_sentences
-
-    embedder = Embedder()
-    library = DrillLibrary()
-    run_on = normalise(
-        "yeah so um picture it six months from now right your nurse managers open the app on "
-        "sunday night and the schedule is already built from the requests the nurses put in "
-        "and theyre just approving swaps with one tap instead of spending ten hours on a "
-        "spreadsheet and when somebody calls out at five am the open shift goes to your own "
-        "per diem nurses first so you're not paying agency rates for it and the units arent "
-        "short in the morning which is the thing you told me keeps you up at night")
-    judge = _Judge(library.drill("vision"), split_sentences(run_on),
-                   Context(library.scenario("mercy-health"), embedder))
-    assert len(judge.windows) >= 4  # a run-on, cut into overlapping windows
-    whole = embedder.embed([w.text for w in judge.windows])
-    from_halves = judge._window_vectors()
-    cosines = np.sum(whole * from_halves, axis=1)
-    assert float(cosines.min()) > 0.85, cosines

@@ -7,8 +7,7 @@ import pytest
 from tests.conftest import SPEECH
 from trainer.classify import FeatureBenefitJudge
 from trainer.drills import DrillLibrary
-from trainer.practice import default_embedder
-from trainer.scoring import score_transcript
+from trainer.scoring import default_judge, score_transcript
 from trainer.textnorm import clean_text
 
 GOOD = (SPEECH / "agenda_good.txt").read_text(encoding="utf-8")
@@ -44,15 +43,15 @@ def test_zero_width_characters_do_not_change_the_scorecard() -> None:
     100 to 0 before the fix, on the bundled good agenda)."""
     library = DrillLibrary()
     drill, scenario = library.drill("agenda"), library.scenario("northwind-finance")
-    embedder = default_embedder()  # as the CLI and the app score
-    plain = score_transcript(drill, GOOD, scenario, embedder)
-    hidden = score_transcript(drill, "\ufeff" + _hidden(GOOD), scenario, embedder)
+    judge = default_judge()  # as the CLI and the app score
+    plain = score_transcript(drill, GOOD, scenario, judge)
+    hidden = score_transcript(drill, "\ufeff" + _hidden(GOOD), scenario, judge)
     assert [c.met for c in hidden.criteria] == [c.met for c in plain.criteria]
     assert hidden.score == plain.score and hidden.transcript == plain.transcript
 
 
 def test_zero_width_characters_do_not_change_a_feature_or_benefit_verdict() -> None:
-    judge = FeatureBenefitJudge(default_embedder())
+    judge = FeatureBenefitJudge(default_judge())
     for text in ("Your team closes the books three days sooner.",
                  "It integrates with SAP and Oracle out of the box."):
         assert judge.classify(_hidden(text)) == judge.classify(text)

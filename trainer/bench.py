@@ -7,10 +7,8 @@ Each model is measured in its own process so its peak memory is its own.
   real-time factor, WER on synthetic (espeak-ng) speech and on real human speech (LibriVox),
   peak resident memory.
 - ``scoring``: time to score a transcript against the agenda rubric.
-- ``rubric``: accuracy of the rubric judge and the feature/benefit judge on the labelled
-  corpus (held-out part by default), with confusion counts, and their speed.
-- ``fit``: fit the learned layer (``trainer.calibration``) on the tuning part and write
-  ``drills/calibration.json`` (``--check``: cross-validation only).
+- ``rubric``: accuracy of the rubric judge and the feature/benefit judge on the measuring
+  batches of the labelled corpus (aggregates only), and their speed (``trainer.bench_rubric``).
 - ``latency``, ``fillers``, ``memory``, ``delivery``: the live path and delivery coaching
   (``trainer.bench_live``).
 """
@@ -123,14 +121,12 @@ def _fresh_texts(drill_id: str, count: int) -> list[str]:
 
 def bench_scoring(repeats: int) -> int:
     """Per drill: 250-word transcripts (corpus words, in order) each scored once, with the
-    sentence model loaded; a transcript scored again would find its sentences cached."""
+    judge loaded; a transcript scored again would find its windows cached."""
     from trainer.drills import DrillLibrary
-    from trainer.embeddings import Embedder
     from trainer.evaluation import load_corpus
-    from trainer.scoring import score_transcript
+    from trainer.scoring import default_judge, score_transcript
 
-    embedder = Embedder()
-    print(f"sentence model load {embedder.load():.2f} s")
+    print(f"judge load {default_judge().load():.2f} s")
     library = DrillLibrary()
     for drill_id in RUBRIC_DRILLS:
         texts = _fresh_texts(drill_id, repeats)
@@ -138,7 +134,7 @@ def bench_scoring(repeats: int) -> int:
         times = []
         for text in texts:
             started = time.perf_counter()
-            score_transcript(library.drill(drill_id), text, scenario, embedder)
+            score_transcript(library.drill(drill_id), text, scenario)
             times.append((time.perf_counter() - started) * 1000)
         print(f"{drill_id:16} 250 words: median {statistics.median(times):5.1f} ms, "
               f"max {max(times):5.1f} ms over {len(texts)} transcripts never scored before")
@@ -149,98 +145,6 @@ RUBRIC_DRILLS = ("agenda", "value_prop", "client_story", "differentiation", "vis
                  "objection")
 
 
-def rubric_report(split: str) -> tuple[Any, float, int]:
-    """(evaluation Report over all drills, feature/benefit accuracy, statements judged)."""
-    from trainer.classify import FeatureBenefitJudge
-    from trainer.drills import DrillLibrary
-    from trainer.embeddings import Embedder
-    from trainer.evaluation import CORPUS_DIR, Report, evaluate, load_corpus
-    from trainer.scoring import score_transcript
-
-    library = DrillLibrary()
-    embedder = Embedder()
-    total = Report()
-    for drill_id in RUBRIC_DRILLS:
-        if not (CORPUS_DIR / f"{drill_id}.jsonl").exists():
-            continue
-        drill = library.drill(drill_id)
-        items = load_corpus(drill_id, None if split == "all" else split)
-
-        def predict(item: dict[str, Any], drill: Any = drill) -> dict[str, Any]:
-            card = score_transcript(drill, item["transcript"],
-                                    library.scenario(item["scenario"]), embedder)
-            return {c.id: (c.met, c.evidence) for c in card.criteria}
-
-        report = evaluate(items, predict)
-        total.per_criterion.update(report.per_criterion)
-        total.mistakes.extend(report.mistakes)
-    judge = FeatureBenefitJudge(embedder)
-    statements = [json.loads(line) for line in
-                  (CORPUS_DIR / "feature_benefit.jsonl").read_text().splitlines() if line.strip()]
-    chosen = [s for s in statements if split == "all" or s["split"] == split]
-    correct = sum(judge.classify(s["text"], s.get("context")).label == s["label"]
-                  for s in chosen)
-    return total, correct / max(len(chosen), 1), len(chosen)
-
-
-def bench_rubric(split: str, show_mistakes: bool) -> int:
-    from trainer.drills import DrillLibrary
-    from trainer.embeddings import Embedder
-    from trainer.scoring import score_transcript
-
-    started = time.perf_counter()
-    report, fb_accuracy, fb_count = rubric_report(split)
-    elapsed = time.perf_counter() - started
-    print(f"rubric judge on the '{split}' part of tests/data/rubric "
-          f"({platform.machine()}, {platform.python_version()})")
-    print(f"{'drill':16} {'criterion':20} {'n':>3} {'acc':>5} {'bal.acc':>7}  tp  fp  tn  fn")
-    for (drill, criterion), c in report.per_criterion.items():
-        print(f"{drill:16} {criterion:20} {c.total:>3} {c.accuracy:>5.2f} "
-              f"{c.balanced_accuracy:>7.2f} {c.tp:>3} {c.fp:>3} {c.tn:>3} {c.fn:>3}")
-    print()
-    for drill, c in report.per_drill().items():
-        print(f"{drill:16} {'(all criteria)':20} {c.total:>3} {c.accuracy:>5.2f} "
-              f"{c.balanced_accuracy:>7.2f} {c.tp:>3} {c.fp:>3} {c.tn:>3} {c.fn:>3}")
-    overall = report.overall()
-    worst = min(report.per_criterion.items(), key=lambda kv: kv[1].balanced_accuracy)
-    print(f"overall: accuracy {overall.accuracy:.3f}, balanced accuracy "
-          f"{overall.balanced_accuracy:.3f} (pooled), {report.macro_balanced_accuracy():.3f} "
-          f"(mean over criteria); lowest criterion {worst[0][0]}/{worst[0][1]} "
-          f"{worst[1].balanced_accuracy:.2f}")
-    print(f"feature/benefit: accuracy {fb_accuracy:.3f} on {fb_count} statements")
-    print(f"evaluation took {elapsed:.1f} s")
-    if show_mistakes:
-        for m in report.mistakes:
-            print(f"  miss {m['id']} {m['criterion']}: truth={m['truth']} evidence={m['evidence']}")
-
-    # Speed: embedding model load, then 30 different 250-word transcripts, each scored once.
-    from trainer.evaluation import load_corpus
-
-    embedder = Embedder()
-    load_s = embedder.load()
-    library = DrillLibrary()
-    drill = library.drill("value_prop")
-    scenario = library.scenario("northwind-finance")
-    texts = _fresh_texts("value_prop", 30)
-    times = []
-    for text in texts:
-        started = time.perf_counter()
-        score_transcript(drill, text, scenario, embedder)
-        times.append((time.perf_counter() - started) * 1000)
-
-    batch = [i for d in RUBRIC_DRILLS for i in load_corpus(d)]
-    started = time.perf_counter()
-    for item in batch:
-        score_transcript(library.drill(item["drill"]), item["transcript"],
-                         library.scenario(item["scenario"]), embedder)
-    batch_s = time.perf_counter() - started
-    print(f"speed: embedding model load {load_s:.2f} s; 250-word scorecard median "
-          f"{statistics.median(times):.1f} ms (max {max(times):.1f}, {len(texts)} transcripts "
-          "never scored before); "
-          f"{len(batch)} corpus transcripts scored in {batch_s:.2f} s")
-    return 0
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m trainer.bench")
     sub = parser.add_subparsers(dest="what", required=True)
@@ -249,12 +153,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--threads", default="1,2", help="comma-separated cpu_threads to try")
     p = sub.add_parser("scoring", help="time to score a 250-word transcript, per drill")
     p.add_argument("--repeats", type=int, default=30, help="transcripts per drill")
-    p = sub.add_parser("rubric", help="accuracy of the rubric and feature/benefit judges")
-    p.add_argument("--split", choices=("heldout", "tune", "all"), default="heldout")
-    p.add_argument("--mistakes", action="store_true", help="list every wrong judgement")
-    p = sub.add_parser("fit", help="fit the learned layer over the rubric and feature/benefit "
-                       "judges on the tuning data (writes drills/calibration.json)")
-    p.add_argument("--check", action="store_true", help="cross-validate only, write nothing")
+    p = sub.add_parser("rubric", help="accuracy (measuring batches) and speed of the rubric "
+                       "and feature/benefit judges")
+    p.add_argument("--speed", action="store_true", help="speed only")
+    p.add_argument("--accuracy", action="store_true", help="accuracy only")
     p = sub.add_parser("_one", help=argparse.SUPPRESS)
     p.add_argument("model")
     p.add_argument("--threads", type=int, default=1)
@@ -277,11 +179,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.what == "scoring":
         return bench_scoring(args.repeats)
     if args.what == "rubric":
-        return bench_rubric(args.split, args.mistakes)
-    if args.what == "fit":
-        from trainer import calibration
+        from trainer import bench_rubric
 
-        return calibration.main(["check" if args.check else "fit"])
+        return bench_rubric.main(speed_only=args.speed, accuracy_only=args.accuracy)
     print(json.dumps(_measure_one(args.model, args.threads)))
     return 0
 

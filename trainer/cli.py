@@ -26,7 +26,7 @@ from trainer import paths
 from trainer.drills import DrillLibrary, Scenario, parse_scenario
 from trainer.errors import AudioFileError, ScenarioError, SilentRecording, TrainerError
 from trainer.formatting import format_score
-from trainer.practice import build_scorecard, default_embedder, score_audio
+from trainer.practice import build_scorecard, score_audio
 from trainer.scoring import score_transcript
 from trainer.transcriber import DEFAULT_MODEL, KNOWN_MODELS, LIVE_QUICK, WhisperTranscriber
 from trainer.wavio import check_length, read_audio
@@ -335,7 +335,7 @@ def _cmd_score(library: DrillLibrary, args: argparse.Namespace) -> int:
             card = result.scorecard
     else:
         text = _read_text(args.transcript)
-        card = score_transcript(drill, text, scenario, default_embedder()).to_json()
+        card = score_transcript(drill, text, scenario).to_json()
     if args.json:
         _emit(card)
     else:
@@ -458,8 +458,6 @@ def _on_line(number: int, message: str) -> str:
 
 
 def _score_batch(library: DrillLibrary, source: str) -> int:
-    embedder = default_embedder()  # loaded once for the whole batch
-
     def score_line(number: int, item: dict[str, Any]) -> dict[str, Any]:
         drill_id = item.get("drill")
         if not isinstance(drill_id, str):
@@ -469,7 +467,7 @@ def _score_batch(library: DrillLibrary, source: str) -> int:
             raise ScenarioError(f"line {number}: key 'transcript' must be text.")
         drill = library.drill(drill_id)
         scenario = _resolve_scenario(library, item.get("scenario"))
-        return score_transcript(drill, transcript, scenario, embedder).to_json()
+        return score_transcript(drill, transcript, scenario).to_json()  # one judge for all
 
     return _run_batch(source, score_line)
 
@@ -504,11 +502,11 @@ def _print_card(card: dict[str, Any]) -> None:
 
 def _cmd_classify(args: argparse.Namespace) -> int:
     from trainer.classify import FeatureBenefitJudge
-    from trainer.embeddings import Embedder
+    from trainer.scoring import default_judge
 
     text = _argument_text(args.text, "statement")
     context = _argument_text(args.context, "context")
-    judge = FeatureBenefitJudge(Embedder())
+    judge = FeatureBenefitJudge(default_judge())
     if args.batch:
         def classify_line(number: int, item: dict[str, Any]) -> dict[str, Any]:
             if not isinstance(item.get("text"), str):

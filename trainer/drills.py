@@ -3,8 +3,11 @@
 A drill file (``drills/<id>.toml``) holds what a sales manager would write on a card: the
 prompt, the buyer's line, the target length, the pass mark and the rubric criteria, each with a
 plain definition, a weight, a coaching tip, a better example sentence, a few sentences that meet
-it (``meets``) and near misses that sound close without meeting it (``near_misses``), the scenario
-facts it depends on (``uses``, from ``USES``) and the cue patterns the old scorer listens for.
+it (``meets``) and near misses that sound close without meeting it (``near_misses``), and the
+scenario facts it depends on (``uses``, from ``USES``). The judge reads those words; there are no
+patterns to write. Two small language detectors (``detector = "quantity"``: a number, percentage,
+duration or money amount; ``"price"``: price words) and the audio-judged delivery criterion
+(``detector = "delivery"``) are the only other kinds.
 Scenario files (``drills/scenarios/<id>.json``) describe a prospect in the
 shape the CLI's ``--scenario`` accepts.
 
@@ -33,7 +36,13 @@ from typing import Any
 from trainer import paths
 from trainer.errors import DrillFileError, ScenarioError, UnknownDrill
 
-DETECTORS = ("cues", "enumeration", "like", "delivery")
+DETECTORS = ("quantity", "price", "delivery")
+# Keys a criterion may have; anything else is a mistake worth one clear sentence (the cue
+# patterns of the rule-based judge are gone: a criterion is described in words).
+CRITERION_KEYS = frozenset({"id", "name", "definition", "weight", "tip", "example", "meets",
+                            "near_misses", "uses", "detector", "profile", "max_watch"})
+RETIRED_KEYS = frozenset({"cues", "vague", "require", "exclude", "exemplars", "similarity",
+                          "scenario_fields", "like", "needs", "min_items"})
 # The scenario facts a criterion may depend on (its ``uses``): the prospect's pains, the
 # alternative they would otherwise use, our offering (with its value points and
 # differentiators), and the prospect itself (company, industry, role). The judge reads only
@@ -88,7 +97,8 @@ def fill_example(text: str, scenario: Scenario | None) -> str:
 
 @dataclass(frozen=True)
 class Criterion:
-    """One rubric line: what it means, what it is worth, and how the scorer recognises it."""
+    """One rubric line, in a sales manager's words: what it means, what it is worth, how to
+    coach a miss, and examples that show the judge where the line is."""
 
     id: str
     name: str
@@ -96,25 +106,13 @@ class Criterion:
     weight: float
     tip: str
     example: str
-    cues: tuple[str, ...]
-    vague: tuple[str, ...] = ()
-    detector: str = "cues"
-    min_items: int = 2
-    require: tuple[str, ...] = ()
-    exclude: tuple[str, ...] = ()
-    exemplars: tuple[str, ...] = ()
-    similarity: float = 0.6
-    # For the learned layer only (the plain rules never read them): sentences that meet the
-    # criterion, and near misses that sound close without meeting it (access rather than a
-    # use, a rollout rather than a result). It weighs how much closer a window is to the
-    # first (with the exemplars and the example) than to the second.
+    # Sentences that meet the criterion, and near misses that sound close without meeting it
+    # (access rather than a use, a rollout rather than a result).
     meets: tuple[str, ...] = ()
     near_misses: tuple[str, ...] = ()
     # Which scenario facts (``USES``) the criterion depends on; most depend on none.
     uses: tuple[str, ...] = ()
-    scenario_fields: tuple[str, ...] = ()
-    like: str | None = None
-    needs: tuple[str, ...] = ()  # at least one of these other criteria must be met too
+    detector: str | None = None  # None, or one of ``DETECTORS``
     # detector = "delivery" only: which band profile of drills/delivery.toml applies, and how
     # many metrics may sit in "watch" (none in "fix") for the criterion to be met.
     profile: str = "conversation"
@@ -220,19 +218,6 @@ def _uses(values: Any, key: str, path: Path) -> tuple[str, ...]:
     return uses
 
 
-def _patterns(values: Any, key: str, path: Path) -> tuple[str, ...]:
-    """Validate cue patterns; ``{placeholders}`` are filled from the scenario when scoring."""
-    patterns = _strings(values, key, path)
-    for i, pattern in enumerate(patterns):
-        try:
-            re.compile(_TEMPLATE.sub("x", pattern), re.IGNORECASE)
-        except re.error as exc:
-            raise DrillFileError(
-                f"{path.name}: key '{key}[{i}]' is not a valid pattern ({exc})."
-            ) from exc
-    return patterns
-
-
 def _coaching(value: str, key: str, path: Path, placeholders: bool) -> str:
     """Check the placeholders of a text shown to the seller (see the module docstring)."""
     for match in _PLACEHOLDER.finditer(value):
@@ -274,27 +259,28 @@ def parse_drill(data: Mapping[str, Any], path: Path) -> Drill:
         weight = _require(raw, "weight", float, where, path)
         if not math.isfinite(weight) or weight <= 0:
             raise DrillFileError(f"{path.name}: key '{where}weight' must be a number above 0.")
-        min_items = raw.get("min_items", 2)
-        if not isinstance(min_items, int) or isinstance(min_items, bool) or min_items < 1:
-            raise DrillFileError(f"{path.name}: key '{where}min_items' must be a whole number "
-                                 "of 1 or more.")
-        detector = raw.get("detector", "cues")
-        if detector not in DETECTORS:
+        retired = sorted(RETIRED_KEYS & set(raw))
+        if retired:
+            raise DrillFileError(
+                f"{path.name}: key '{where}{retired[0]}' is no longer read: describe the "
+                "criterion in words ('definition', 'meets', 'near_misses') and remove it.")
+        unknown = sorted(set(raw) - CRITERION_KEYS - RETIRED_KEYS)
+        if unknown:
+            raise DrillFileError(
+                f"{path.name}: key '{where}{unknown[0]}' is not a criterion key (known: "
+                f"{', '.join(sorted(CRITERION_KEYS))}).")
+        detector = raw.get("detector")
+        if detector is not None and detector not in DETECTORS:
             raise DrillFileError(
                 f"{path.name}: key '{where}detector' must be one of {', '.join(DETECTORS)}."
             )
-        cues = _patterns(raw.get("cues", []), where + "cues", path)
-        exemplars = _strings(raw.get("exemplars", []), where + "exemplars", path)
         meets = _strings(raw.get("meets", []), where + "meets", path)
         near_misses = _strings(raw.get("near_misses", []), where + "near_misses", path)
         uses = _uses(raw.get("uses", []), where + "uses", path)
-        fields = _strings(raw.get("scenario_fields", []), where + "scenario_fields", path)
-        for j, name in enumerate(fields):
-            if name not in SCENARIO_FIELDS:
-                raise DrillFileError(
-                    f"{path.name}: key '{where}scenario_fields[{j}]' must be one of "
-                    f"{', '.join(SCENARIO_FIELDS)}."
-                )
+        if detector != "delivery" and (len(meets) < 2 or len(near_misses) < 2):
+            raise DrillFileError(
+                f"{path.name}: key '{where}meets' and '{where}near_misses' must each give at "
+                "least two sentences, so the judge can see where the line is.")
         profile = raw.get("profile", "conversation")
         max_watch = raw.get("max_watch", 2)
         if detector == "delivery":
@@ -310,14 +296,6 @@ def parse_drill(data: Mapping[str, Any], path: Path) -> Drill:
                 raise DrillFileError(
                     f"{path.name}: key '{where}detector' repeats the delivery criterion "
                     "(a drill has at most one).")
-        if detector == "cues" and not (cues or exemplars or fields):
-            raise DrillFileError(f"{path.name}: key '{where}cues' must list at least one cue.")
-        like = raw.get("like")
-        if detector == "like" and not isinstance(like, str):
-            raise DrillFileError(f"{path.name}: key '{where}like' must name another criterion.")
-        similarity = raw.get("similarity", 0.6)
-        if not isinstance(similarity, (int, float)) or not 0 < similarity <= 1:
-            raise DrillFileError(f"{path.name}: key '{where}similarity' must be in (0, 1].")
         criteria.append(
             Criterion(
                 id=cid,
@@ -329,20 +307,10 @@ def parse_drill(data: Mapping[str, Any], path: Path) -> Drill:
                 tip=_coaching(_require(raw, "tip", str, where, path), where + "tip", path,
                               False),
                 example=_coaching(_example(raw, where, path), where + "example", path, True),
-                cues=cues,
-                vague=_patterns(raw.get("vague", []), where + "vague", path),
-                detector=detector,
-                min_items=min_items,
-                require=_patterns(raw.get("require", []), where + "require", path),
-                exclude=_patterns(raw.get("exclude", []), where + "exclude", path),
-                exemplars=exemplars,
-                similarity=float(similarity),
                 meets=meets,
                 near_misses=near_misses,
                 uses=uses,
-                scenario_fields=fields,
-                like=like if isinstance(like, str) else None,
-                needs=_strings(raw.get("needs", []), where + "needs", path),
+                detector=detector,
                 profile=profile if detector == "delivery" else "conversation",
                 max_watch=max_watch if detector == "delivery" else 2,
             )
@@ -352,19 +320,6 @@ def parse_drill(data: Mapping[str, Any], path: Path) -> Drill:
     if not ids:
         raise DrillFileError(f"{path.name}: key 'criteria' must list at least one criterion "
                              "judged from the transcript.")
-    for i, c in enumerate(criteria):
-        if c.detector == "delivery":
-            continue
-        if c.like is not None and (c.like not in ids or c.like == c.id):
-            raise DrillFileError(
-                f"{path.name}: key 'criteria[{i}].like' names no other criterion ('{c.like}')."
-            )
-        for j, other in enumerate(c.needs):
-            if other not in ids or other == c.id:
-                raise DrillFileError(
-                    f"{path.name}: key 'criteria[{i}].needs[{j}]' names no other criterion "
-                    f"('{other}')."
-                )
     brief = data.get("brief", "")
     if not isinstance(brief, str):
         raise DrillFileError(f"{path.name}: key 'brief' must be a string.")

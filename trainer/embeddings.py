@@ -77,10 +77,16 @@ class Embedder:
 
     Args:
         workers: batches run in parallel.
+        model: another encoder with the same tokenizer (the rubric judge's fine-tuned one,
+            whose output is already the pooled unit vector); the sentence model by default.
+        max_tokens: longer input is cut to this many tokens (as the model was trained).
     """
 
-    def __init__(self, workers: int = 2) -> None:
+    def __init__(self, workers: int = 2, model: Path | None = None,
+                 max_tokens: int = _MAX_TOKENS) -> None:
         self.workers = max(1, workers)
+        self.model = model
+        self.max_tokens = max_tokens
         self._session: Any = None
         self._tokenizer: Any = None
         self._lock = threading.Lock()
@@ -99,6 +105,11 @@ class Embedder:
             from tokenizers import Tokenizer
 
             model_path, tokenizer_path = locate_files()
+            if self.model is not None:
+                if not self.model.is_file():
+                    raise ModelMissing("The scoring model is missing from the app's files; "
+                                       "reinstall the app.")
+                model_path = self.model
             options = onnxruntime.SessionOptions()
             options.intra_op_num_threads = 1
             options.inter_op_num_threads = 1
@@ -106,7 +117,7 @@ class Embedder:
             self._session = onnxruntime.InferenceSession(
                 str(model_path), options, providers=["CPUExecutionProvider"])
             tokenizer = Tokenizer.from_file(str(tokenizer_path))
-            tokenizer.enable_truncation(max_length=_MAX_TOKENS)
+            tokenizer.enable_truncation(max_length=self.max_tokens)
             tokenizer.no_padding()  # the file pads to 128; a lone sentence needs none
             self._tokenizer = tokenizer
             if self.workers > 1:
@@ -147,7 +158,8 @@ class Embedder:
         ids = np.array([self._tokenizer.encode(sentence).ids], dtype=np.int64)
         feeds = {"input_ids": ids, "attention_mask": np.ones_like(ids),
                  "token_type_ids": np.zeros_like(ids)}
-        pooled = self._session.run(None, feeds)[0][0].mean(axis=0)
+        out = self._session.run(None, feeds)[0][0]
+        pooled = out.mean(axis=0) if out.ndim == 2 else out  # token states, or one vector
         unit: npt.NDArray[np.float32] = (
             pooled / max(float(np.linalg.norm(pooled)), 1e-12)).astype(np.float32)
         return unit

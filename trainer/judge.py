@@ -4,11 +4,13 @@ A criterion is text a sales manager writes: its name and definition, a few sente
 it, a few near misses that sound close but don't, and the scenario facts it depends on (the
 prospect's pains, the alternative, our offering, who the prospect is). The transcript is cut
 into overlapping windows of a sentence or two (a run-on from speech recognition is cut by
-words). Each window is embedded once with the sentence model (``trainer.embeddings``); for each
-criterion the judge compares the window's meaning with the criterion's texts and the scenario's
-facts and a small learned model (``assets/models/judge-head.onnx``, trained by
-``tools/train_judge.py`` on the labelled corpus) turns those comparisons into the probability
-that the window meets the criterion.
+words). Each window is embedded once by the judge's encoder (all-MiniLM-L6-v2 fine-tuned on
+the labelled corpus, ``assets/models/judge-encoder.onnx``); for each criterion the judge
+compares the window's meaning with the criterion's texts and the scenario's facts, and a small
+learned head (``assets/models/judge-head.onnx``) turns those comparisons into the probability
+that the window meets the criterion. Both are trained by ``tools/train_judge.py``; a criterion
+the head was trained on also has a learned vector, used only while its name and definition are
+unchanged (``criterion_key``), so an edited or new criterion is judged from its words alone.
 
 The transcript meets a criterion when its best window does; the evidence is that window's
 verbatim words, so every point still quotes the seller. Nothing is random or learned at run
@@ -21,8 +23,11 @@ number, percentage, duration or money amount (for criteria that ask for one), an
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import threading
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,9 +44,10 @@ from trainer.textnorm import clean_text
 FloatArray = npt.NDArray[np.float32]
 
 HEAD_MODEL = Path("models") / "judge-head.onnx"
+ENCODER_MODEL = Path("models") / "judge-encoder.onnx"
+MAX_TOKENS = 64  # as the encoder was trained (tools/train_judge.py)
 FACT_KINDS = ("pains", "alternative", "offering", "prospect")
 DETECTORS = ("quantity", "price")
-THRESHOLD = 0.5
 
 # Words a speaker says while thinking; they carry no meaning a coach would credit.
 _FILLERS = frozenset({"um", "uh", "uhm", "umm", "erm", "er", "hmm", "mm", "ah", "eh"})
@@ -124,10 +130,19 @@ class CriterionText:
     near_misses: tuple[str, ...]
     uses: tuple[str, ...] = ()
     detector: str | None = None
+    key: str = ""  # "drill/criterion": where the criterion lives (its learned vector's name)
 
     @property
     def description(self) -> str:
         return f"{self.name}: {self.definition}"
+
+
+def criterion_key(criterion: CriterionText) -> str:
+    """``drill/criterion`` plus a digest of its name and definition: what the judge learned
+    about a criterion from labelled examples applies only while its words are unchanged (an
+    edited or new criterion is judged from its text alone)."""
+    words = " ".join(f"{criterion.name} {criterion.definition}".lower().split())
+    return f"{criterion.key}#{hashlib.sha256(words.encode('utf-8')).hexdigest()[:12]}"
 
 
 def prepare(transcript: str) -> str:
@@ -301,15 +316,22 @@ class Verdict:
 
 
 class Head(Protocol):
-    def __call__(self, features: FloatArray) -> FloatArray: ...
+    def index(self, key: str) -> int: ...
+
+    def __call__(self, features: FloatArray, vectors: FloatArray, criterion: int
+                 ) -> FloatArray: ...
 
 
 class OnnxHead:
-    """The learned head (``assets/models/judge-head.onnx``): window features -> probability."""
+    """The learned head (``assets/models/judge-head.onnx``): window features, the window's
+    vector and the criterion's row -> logit. Its metadata lists the criteria it learned a
+    vector for (``criterion_key``); any other criterion gets the zero row, so it is judged
+    from its words alone."""
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or paths.assets_dir() / HEAD_MODEL
         self._session: Any = None
+        self._index: dict[str, int] = {}
         self._lock = threading.Lock()
 
     def load(self) -> None:
@@ -325,28 +347,58 @@ class OnnxHead:
             options.intra_op_num_threads = 1
             options.inter_op_num_threads = 1
             options.log_severity_level = 3
-            self._session = onnxruntime.InferenceSession(
+            session = onnxruntime.InferenceSession(
                 str(self.path), options, providers=["CPUExecutionProvider"])
+            keys = json.loads(session.get_modelmeta().custom_metadata_map.get("criteria", "[]"))
+            self._index = {key: i for i, key in enumerate(keys)}
+            self._session = session
 
-    def __call__(self, features: FloatArray) -> FloatArray:
+    def index(self, key: str) -> int:
+        self.load()
+        return self._index.get(key, len(self._index))
+
+    def __call__(self, features: FloatArray, vectors: FloatArray, criterion: int
+                 ) -> FloatArray:
         self.load()
         if len(features) == 0:
             return np.zeros(0, dtype=np.float32)
-        out = self._session.run(None, {"features": features.astype(np.float32)})[0]
+        feeds = {"features": features.astype(np.float32),
+                 "vectors": vectors.astype(np.float32),
+                 "criterion": np.full(len(features), criterion, dtype=np.int64)}
+        out = self._session.run(None, feeds)[0]
         return np.asarray(out, dtype=np.float32).reshape(-1)
+
+
+def judge_encoder() -> Any:
+    """The judge's encoder: all-MiniLM-L6-v2 fine-tuned on the labelled corpus
+    (``assets/models/judge-encoder.onnx``), run like the sentence model."""
+    from trainer.embeddings import Embedder
+
+    return Embedder(model=paths.assets_dir() / ENCODER_MODEL, max_tokens=MAX_TOKENS)
 
 
 class Judge:
     """Judges transcripts against criteria written as text.
 
     Args:
-        embedder: the sentence model (shared with the rest of the app; it caches vectors).
+        encoder: turns windows and the criterion's sentences into vectors (it caches them,
+            so a window judged while the seller spoke is not embedded again at Stop); the
+            shipped fine-tuned encoder by default.
         head: the learned head; the shipped ONNX model by default.
     """
 
-    def __init__(self, embedder: Embeds, head: Head | None = None) -> None:
-        self.embedder = embedder
+    def __init__(self, encoder: Embeds | None = None, head: Head | None = None) -> None:
+        self.encoder: Embeds = encoder or judge_encoder()
         self.head: Head = head or OnnxHead()
+
+    def load(self) -> float:
+        """Load both models now (otherwise on first use); returns the seconds it took."""
+        started = time.perf_counter()
+        load = getattr(self.encoder, "load", None)
+        if load is not None:
+            load()
+        self.head.index("")
+        return time.perf_counter() - started
 
     def criterion_vectors(self, criterion: CriterionText) -> dict[str, FloatArray]:
         texts = {"description": [criterion.description],
@@ -356,30 +408,38 @@ class Judge:
     def _embed(self, sentences: list[str]) -> FloatArray:
         if not sentences:
             return np.zeros((0, DIMENSIONS), dtype=np.float32)
-        return np.asarray(self.embedder.embed(sentences), dtype=np.float32)
+        return np.asarray(self.encoder.embed(sentences), dtype=np.float32)
 
-    def features(self, windows: Sequence[Window], criterion: CriterionText,
-                 scenario: Any) -> FloatArray:
-        vectors = self._embed([w.plain for w in windows])
-        facts = {kind: self._embed(values)
-                 for kind, values in scenario_facts(scenario, criterion.uses).items()}
-        return window_features(vectors, windows, criterion, self.criterion_vectors(criterion),
-                               facts)
+    def prefetch(self, transcript: str) -> None:
+        """Start embedding the transcript's windows now (while the seller is still talking),
+        so judging it later only embeds what was said since."""
+        windows = split_windows(transcript)
+        if windows:
+            self.encoder.prefetch([w.plain for w in windows])
 
     def judge(self, transcript: str, criteria: Sequence[CriterionText], scenario: Any
               ) -> dict[str, Verdict]:
         """Each criterion's verdict on the transcript (its best window decides)."""
         windows = split_windows(transcript)
-        self.embedder.prefetch([w.plain for w in windows])
         verdicts: dict[str, Verdict] = {}
+        if not windows:
+            return {c.id: Verdict(False, 0.0, None) for c in criteria}
+        texts = [w.plain for w in windows]
         for criterion in criteria:
-            if not windows:
-                verdicts[criterion.id] = Verdict(False, 0.0, None)
-                continue
-            probabilities = self.head(self.features(windows, criterion, scenario))
-            best = int(np.argmax(probabilities))
-            probability = float(probabilities[best])
-            met = probability >= THRESHOLD
+            texts += [criterion.description, *criterion.meets, *criterion.near_misses]
+            for values in scenario_facts(scenario, criterion.uses).values():
+                texts += values
+        self.encoder.prefetch(texts)
+        vectors = self._embed([w.plain for w in windows])
+        for criterion in criteria:
+            facts = {kind: self._embed(values)
+                     for kind, values in scenario_facts(scenario, criterion.uses).items()}
+            features = window_features(vectors, windows, criterion,
+                                       self.criterion_vectors(criterion), facts)
+            logits = self.head(features, vectors, self.head.index(criterion_key(criterion)))
+            best = int(np.argmax(logits))
+            probability = float(1.0 / (1.0 + np.exp(-float(logits[best]))))
+            met = bool(logits[best] >= 0.0)
             verdicts[criterion.id] = Verdict(met, probability,
                                              windows[best].text if met else None)
         return verdicts

@@ -29,8 +29,8 @@ from trainer.wavio import read_audio, repair_wav
 
 @functools.cache
 def default_embedder() -> Embedder | None:
-    """The process's sentence embedder, or None when its model files are missing (cues still
-    score).
+    """The process's sentence embedder, or None when its model files are missing (a written
+    agenda is then matched on shared words only).
 
     One instance for every caller (the practice tab, the roleplay, the card game): its ONNX
     session is loaded once (``load`` is idempotent and locked) and its sentence cache shared.
@@ -108,11 +108,10 @@ def build_scorecard(drill: Drill, scenario: Scenario | None, transcript: Transcr
 
     The transcript criteria come from ``score_transcript``; the delivery block from the word
     timings and the prosody ``track`` (pitch and loudness need it); the drill's
-    ``engaging_delivery`` criterion is judged from that block and joins the score. Without an
-    embedder, one is loaded (0.2 s) for paraphrases.
+    ``engaging_delivery`` criterion is judged from that block and joins the score. The
+    ``embedder`` (the sentence model) matches a written agenda against what was said.
     """
-    card = score_transcript(drill, transcript.text, scenario,
-                            embedder if embedder is not None else default_embedder())
+    card = score_transcript(drill, transcript.text, scenario)
     profile = drill.delivery.profile if drill.delivery is not None else "conversation"
     delivery = delivery_metrics(transcript.words, transcript.duration_s, drill.target_seconds,
                                 track=track, text=transcript.text, profile=profile)
@@ -124,8 +123,9 @@ def build_scorecard(drill: Drill, scenario: Scenario | None, transcript: Transcr
     out["delivery"] = delivery
     out["model"] = transcript.model
     if agenda is not None and drill.skill == "agenda" and agenda.text.strip():
-        out["agenda_coverage"] = coverage_block(agenda.interaction, agenda.text,
-                                                transcript.words_json(), embedder)
+        out["agenda_coverage"] = coverage_block(
+            agenda.interaction, agenda.text, transcript.words_json(),
+            embedder if embedder is not None else default_embedder())
     return out
 
 

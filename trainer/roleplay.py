@@ -536,13 +536,13 @@ class Conversation:
             return self.current
         return self._finish(card)
 
-    def respond(self, transcript: str, embedder: Any = None) -> BuyerLine:
+    def respond(self, transcript: str) -> BuyerLine:
         """Score ``transcript`` with ``rubric()`` (text only, no delivery) and ``record`` it.
 
         Raises:
             EmptyTranscript: the answer has no words.
         """
-        card = score_transcript(self.rubric(), transcript, self.scenario, embedder).to_json()
+        card = score_transcript(self.rubric(), transcript, self.scenario).to_json()
         return self.record(transcript, card)
 
     def _finish(self, card: Mapping[str, Any]) -> BuyerLine:

@@ -79,8 +79,8 @@ from trainer.classify import FeatureBenefitJudge
 from trainer.delivery import SILENT_MESSAGE
 from trainer.drills import DrillLibrary, Scenario
 from trainer.errors import SilentRecording, StorageError, TrainerError
-from trainer.practice import default_embedder
 from trainer.recorder import Recorder
+from trainer.scoring import default_judge
 from trainer.sound import NO_MIC_MESSAGE, input_devices
 from trainer.store import Store
 from trainer.ui.sellers import SellerDirectory
@@ -964,7 +964,7 @@ class CardGamePanel(QWidget):
     def _judge_take(self, card: Card, wav: Path, context: str | None) -> SpokenResult:
         """On the pool: transcribe and judge (the judge and its embedder load on first use)."""
         if self._judge is None:
-            self._judge = FeatureBenefitJudge(default_embedder())
+            self._judge = FeatureBenefitJudge(default_judge())
         return judge_spoken(card, wav, self.transcriber, self._judge, context)
 
     def _on_judged(self, game: CardGame, card: Card, result: SpokenResult) -> None:

@@ -76,6 +76,7 @@ from trainer.practice import (
 from trainer.privacy import damaged_copies_question, forget_seller, privacy_note
 from trainer.progress import seller_progress
 from trainer.recorder import Recorder
+from trainer.scoring import default_judge, warm_judge
 from trainer.settings import Settings, load_settings, save_settings, settings_path
 from trainer.sound import NO_MIC_MESSAGE, input_devices
 from trainer.store import Attempt, Seller, Store
@@ -840,8 +841,8 @@ class MainWindow(QMainWindow):
         for take, origin in waiting:
             self._score(take, origin)
         if self._can_stream() and self.embedder is None:
-            # The live path scores within a second of Stop: keep the sentence embedder
-            # loaded too (0.2 s), right after the model, on the same background thread.
+            # The live path scores within a second of Stop: keep the sentence embedder and
+            # the judge loaded too, right after the model, on the same background thread.
             run_in_background(self._load_embedder, lambda _: None,
                               lambda exc: log.warning("Sentence embedder not loaded: %s", exc),
                               self.pool, context=self)
@@ -850,6 +851,7 @@ class MainWindow(QMainWindow):
         embedder = default_embedder()
         if embedder is not None:
             embedder.load()
+        default_judge().load()  # the rubric judge's models, so Stop does not wait for them
         self.embedder = embedder
 
     def _can_stream(self) -> bool:
@@ -913,7 +915,8 @@ class MainWindow(QMainWindow):
         scenario = self.current_scenario()
         attempt_id: int | None = None
         wav: Path | None = None
-        live = LiveTake(self.transcriber) if self._can_stream() else None
+        live = LiveTake(self.transcriber, prefetch=warm_judge) if self._can_stream() \
+            else None
         self.recorder.on_audio = live.feed if live is not None else None
         try:
             seller = self.sellers.seller(self.seller_name())

@@ -57,6 +57,7 @@ from trainer.playback import Player
 from trainer.practice import attempt_audio_path, build_scorecard, default_embedder, score_audio
 from trainer.recorder import Recorder
 from trainer.roleplay import PERSONAS, BuyerLine, Conversation, Script, load_script
+from trainer.scoring import default_judge, warm_judge
 from trainer.sound import NO_MIC_MESSAGE, input_devices
 from trainer.store import Seller, Store
 from trainer.streaming import accepts_prompt
@@ -362,6 +363,7 @@ class RoleplayPanel(QWidget):
         embedder = default_embedder()
         if embedder is not None:
             embedder.load()
+        default_judge().load()
         self.embedder = embedder
 
     def _on_loaded(self, _: object) -> None:
@@ -644,7 +646,8 @@ class RoleplayPanel(QWidget):
         self._stop_playback()
         scenario = conversation.scenario
         rubric = conversation.rubric()
-        live = LiveTake(self.transcriber) if self._can_stream() else None
+        live = LiveTake(self.transcriber, prefetch=warm_judge) if self._can_stream() \
+            else None
         attempt_id: int | None = None
         wav: Path | None = None
         try:
