@@ -25,7 +25,7 @@ from trainer.drills import DrillLibrary, Scenario, parse_scenario
 from trainer.evaluation import CORPUS_DIR, Confusion
 
 SPOKEN = ("agenda", "value_prop", "client_story", "differentiation", "vision", "objection")
-MEASURING = ("m1", "m2", "corpus-h")
+MEASURING = ("m1", "m2", "m1-asr", "corpus-h")
 
 
 @dataclass(frozen=True)
