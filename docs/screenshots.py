@@ -48,26 +48,27 @@ from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication, QScrollArea, QWidget
 
 from tests.fakes import FakeSoundDevice
-from trainer import certification as cert
-from trainer import paths, storyhour
-from trainer.agendas import save_agenda
-from trainer.calls import build_scenario, save_call, validate_call
-from trainer.cards import CardGame, deal, load_deck
-from trainer.company import apply_company, load_company, make_profile, save_company
-from trainer.drills import Drill, DrillLibrary, Scenario
-from trainer.practice import (
+from trainer.coaching import certification as cert
+from trainer.coaching import storyhour
+from trainer.coaching.agendas import save_agenda
+from trainer.coaching.calls import build_scenario, save_call, validate_call
+from trainer.coaching.cards import CardGame, deal, load_deck
+from trainer.coaching.company import apply_company, load_company, make_profile, save_company
+from trainer.coaching.practice import (
     WrittenAgenda,
     build_scorecard,
     default_embedder,
     finish_attempt,
     recover_unfinished,
 )
-from trainer.settings import Settings, save_settings, settings_path
-from trainer.store import Seller, Store, open_store
-from trainer.stories import add_story
-from trainer.transcriber import Transcript, WhisperTranscriber, Word
+from trainer.coaching.stories import add_story
+from trainer.common import paths
+from trainer.common.settings import Settings, save_settings, settings_path
+from trainer.rubric.drills import Drill, DrillLibrary, Scenario
+from trainer.speech.transcriber import Transcript, WhisperTranscriber, Word
+from trainer.store.database import Seller, Store, open_store
 from trainer.ui.app import APP_NAME, _readable_font
-from trainer.ui.main_window import MainWindow, State
+from trainer.ui.shell import MainWindow, State
 
 RUBRIC = ROOT / "tests" / "data" / "rubric"
 SPEECH = ROOT / "tests" / "data" / "speech"

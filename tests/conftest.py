@@ -17,8 +17,8 @@ if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from tests.pulse import LoopUnavailable, PulseLoop, find_loop  # noqa: E402
-from trainer.store import Store  # noqa: E402
-from trainer.transcriber import WhisperTranscriber  # noqa: E402
+from trainer.speech.transcriber import WhisperTranscriber  # noqa: E402
+from trainer.store.database import Store  # noqa: E402
 
 DATA = Path(__file__).parent / "data"
 SPEECH = DATA / "speech"

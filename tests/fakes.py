@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from trainer.wavio import read_audio
+from trainer.audio.wavio import read_audio
 
 
 class PortAudioError(Exception):

@@ -15,8 +15,8 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from trainer.errors import NoInputDevice
-from trainer.sound import load_sounddevice
+from trainer.audio.sound import load_sounddevice
+from trainer.common.errors import NoInputDevice
 
 SINK_VARIABLE = "TRAINER_TEST_SINK"
 

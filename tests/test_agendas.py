@@ -1,4 +1,5 @@
-"""``trainer.agendas``: written agendas per call type, and how much of one a spoken take said."""
+"""``trainer.coaching.agendas``: written agendas per call type, and how much of one a spoken take
+said."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import SPEECH
-from trainer.agendas import (
+from trainer.coaching.agendas import (
     SIMILARITY,
     TARGET_PERCENT,
     CoveredItem,
@@ -18,11 +19,11 @@ from trainer.agendas import (
     written_agenda,
     written_agendas,
 )
-from trainer.drills import DrillLibrary
-from trainer.embeddings import Embedder
-from trainer.practice import WrittenAgenda, build_scorecard
-from trainer.store import Store
-from trainer.transcriber import Transcript, Word
+from trainer.coaching.practice import WrittenAgenda, build_scorecard
+from trainer.rubric.drills import DrillLibrary
+from trainer.rubric.embeddings import Embedder
+from trainer.speech.transcriber import Transcript, Word
+from trainer.store.database import Store
 
 SPOKEN = (SPEECH / "agenda_good.txt").read_text(encoding="utf-8")
 WORDS = [{"word": w, "start": round(0.4 * i, 2), "end": round(0.4 * i + 0.3, 2)}

@@ -23,8 +23,8 @@ import pytest
 
 from tests.conftest import SPEECH
 from trainer import cli
-from trainer.wavio import read_audio, write_wav
-from trainer.wer import wer
+from trainer.audio.wavio import read_audio, write_wav
+from trainer.speech.wer import wer
 
 ROOT = Path(__file__).parent.parent
 WEAK = SPEECH / "agenda_weak.wav"  # 13.6 s: "Hi, great to meet you. So, let me tell you..."

@@ -1,10 +1,11 @@
-"""``trainer.calls``: "my next call" fields become a scenario the scorer uses, saved per seller."""
+"""``trainer.coaching.calls``: "my next call" fields become a scenario the scorer uses, saved per
+seller."""
 
 from __future__ import annotations
 
 import pytest
 
-from trainer.calls import (
+from trainer.coaching.calls import (
     InvalidCall,
     build_scenario,
     delete_call,
@@ -14,9 +15,9 @@ from trainer.calls import (
     split_pains,
     validate_call,
 )
-from trainer.drills import DrillLibrary, parse_scenario
-from trainer.scoring import score_transcript
-from trainer.store import Store
+from trainer.rubric.drills import DrillLibrary, parse_scenario
+from trainer.rubric.scoring import score_transcript
+from trainer.store.database import Store
 
 
 def acme_call() -> dict[str, str]:

@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 from tests.conftest import SPEECH
-from trainer import paths
-from trainer.cards import (
+from trainer.audio.wavio import WavWriter, read_audio
+from trainer.coaching.cards import (
     Card,
     CardGame,
     Deck,
@@ -31,15 +31,14 @@ from trainer.cards import (
     spoken_audio_path,
     spoken_cards,
 )
-from trainer.classify import FeatureBenefitJudge, Verdict
-from trainer.delivery import SILENT_MESSAGE
-from trainer.drills import DrillLibrary
-from trainer.errors import DrillFileError, SilentRecording
-from trainer.privacy import forget_seller
-from trainer.scoring import default_judge
-from trainer.store import Store
-from trainer.transcriber import Transcript, Word
-from trainer.wavio import WavWriter, read_audio
+from trainer.common import paths
+from trainer.common.errors import SILENT_MESSAGE, DrillFileError, SilentRecording
+from trainer.rubric.classify import FeatureBenefitJudge, Verdict
+from trainer.rubric.drills import DrillLibrary
+from trainer.rubric.scoring import default_judge
+from trainer.speech.transcriber import Transcript, Word
+from trainer.store.database import Store
+from trainer.store.privacy import forget_seller
 
 
 class FakeClock:

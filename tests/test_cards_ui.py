@@ -23,19 +23,19 @@ from pytestqt.qtbot import QtBot
 from tests.conftest import SPEECH
 from tests.fakes import FakeSoundDevice
 from tests.windows import Answers
-from trainer.cards import Call, Card, scoreboard
-from trainer.delivery import SILENT_MESSAGE
-from trainer.drills import DrillLibrary
-from trainer.store import Store
-from trainer.transcriber import WhisperTranscriber
-from trainer.ui.cards_view import (
+from trainer.audio.wavio import read_audio
+from trainer.coaching.cards import Call, Card, scoreboard
+from trainer.common.errors import SILENT_MESSAGE
+from trainer.rubric.drills import DrillLibrary
+from trainer.speech.transcriber import WhisperTranscriber
+from trainer.store.database import Store
+from trainer.ui.tasks import SyncPool
+from trainer.ui.team.cards import (
     NEED_PLAYERS_MESSAGE,
     NOTHING_ADDED_MESSAGE,
     SAME_NAME_MESSAGE,
     CardGamePanel,
 )
-from trainer.ui.tasks import SyncPool
-from trainer.wavio import read_audio
 
 BENEFIT_WAV = SPEECH / "cards_benefit.wav"
 BENEFIT_TEXT = (SPEECH / "cards_benefit.txt").read_text(encoding="utf-8")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from trainer.certification import (
+from trainer.coaching.certification import (
     CLOSING_QUESTION,
     CSV_HEADER,
     DAY_S,
@@ -38,7 +38,7 @@ from trainer.certification import (
     team_rates,
     team_status,
 )
-from trainer.company import (
+from trainer.coaching.company import (
     CompanyProfileError,
     apply_company,
     approved_stories,
@@ -46,11 +46,11 @@ from trainer.company import (
     make_profile,
     save_company,
 )
-from trainer.drills import DrillLibrary
-from trainer.errors import StorageError
-from trainer.scoring import score_transcript, with_delivery
-from trainer.store import Seller, Store
-from trainer.stories import add_story
+from trainer.coaching.stories import add_story
+from trainer.common.errors import StorageError
+from trainer.rubric.drills import DrillLibrary
+from trainer.rubric.scoring import score_transcript, with_delivery
+from trainer.store.database import Seller, Store
 
 SCENARIO = "northwind-finance"
 FULL = ("Ledgerly makes close-management software - it automates the month-end "
@@ -360,7 +360,7 @@ def test_the_team_csv_never_starts_a_cell_with_a_formula(
 
 
 def test_csv_cells_follow_the_owasp_rule_and_keep_numbers() -> None:
-    from trainer.formatting import csv_cell
+    from trainer.common.formatting import csv_cell
 
     for text in ("=1+2", "+1", "-1", "@x", "\tx", "\rx"):
         assert csv_cell(text) == "'" + text
@@ -372,7 +372,7 @@ def test_csv_cells_follow_the_owasp_rule_and_keep_numbers() -> None:
 
 
 def test_one_rounding_rule_for_scores_and_one_for_weights() -> None:
-    from trainer.formatting import format_score, weight_points
+    from trainer.common.formatting import format_score, weight_points
 
     # Whole points, half up; never a rounded number on the wrong side of the pass mark.
     assert [format_score(s) for s in (73.9, 73.5, 73.4, 87.0, 0.0, 100.0)] == [

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 from tests.conftest import SPEECH
-from trainer import paths
-from trainer.wavio import write_wav
+from trainer.audio.wavio import write_wav
+from trainer.common import paths
 
 ROOT = Path(__file__).parent.parent
 GOOD = (SPEECH / "agenda_good.txt").read_text()

@@ -24,8 +24,9 @@ import pytest
 
 from tests.conftest import SPEECH
 from tests.test_store import _without_root_read_override
-from trainer import cli, paths
-from trainer.wavio import write_wav
+from trainer import cli
+from trainer.audio.wavio import write_wav
+from trainer.common import paths
 
 ROOT = Path(__file__).parent.parent
 GOOD = (SPEECH / "agenda_good.txt").read_text(encoding="utf-8")

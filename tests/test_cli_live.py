@@ -9,8 +9,8 @@ import pytest
 
 from tests.conftest import SPEECH
 from trainer.cli import main
-from trainer.delivery import METRIC_ORDER
-from trainer.drills import DrillLibrary
+from trainer.rubric.bands import METRIC_ORDER
+from trainer.rubric.drills import DrillLibrary
 
 
 @pytest.mark.model

@@ -23,11 +23,11 @@ import numpy as np
 import pytest
 from PySide6.QtWidgets import QLabel
 
-from trainer import paths
-from trainer.drills import Drill, DrillLibrary, Scenario
-from trainer.errors import DrillFileError
-from trainer.scoring import score_transcript
-from trainer.ui.widgets import CriterionRow, DrillBrief
+from trainer.common import paths
+from trainer.common.errors import DrillFileError
+from trainer.rubric.drills import Drill, DrillLibrary, Scenario
+from trainer.rubric.scoring import score_transcript
+from trainer.ui.widgets.common import CriterionRow, DrillBrief
 
 LIBRARY = DrillLibrary()
 SCENARIOS = LIBRARY.scenarios()
@@ -190,7 +190,7 @@ class _RecordingEmbedder:
 def test_the_scorer_weighs_the_filled_example_never_the_template() -> None:
     """The judge reads the example as one more sentence that meets the criterion: it must
     read the example about this prospect, not '{pain}'."""
-    from trainer.judge import Judge, OnnxHead
+    from trainer.rubric.judge import Judge, OnnxHead
 
     scenario = LIBRARY.scenario("forge-manufacturing")
     drill = LIBRARY.drill("vision")

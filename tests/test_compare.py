@@ -1,14 +1,14 @@
-"""``trainer.compare``: two takes' scorecards, what changed between them."""
+"""``trainer.coaching.compare``: two takes' scorecards, what changed between them."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from tests.conftest import SPEECH
-from trainer.compare import compare_takes
-from trainer.drills import DrillLibrary
-from trainer.practice import build_scorecard
-from trainer.transcriber import Transcript, Word
+from trainer.coaching.compare import compare_takes
+from trainer.coaching.practice import build_scorecard
+from trainer.rubric.drills import DrillLibrary
+from trainer.speech.transcriber import Transcript, Word
 
 GOOD = (SPEECH / "agenda_good.txt").read_text(encoding="utf-8")
 WEAK = (SPEECH / "agenda_weak.txt").read_text(encoding="utf-8")

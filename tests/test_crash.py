@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 
 from tests.conftest import SPEECH
-from trainer.practice import recover_unfinished
-from trainer.store import open_store
-from trainer.wavio import read_audio
+from trainer.audio.wavio import read_audio
+from trainer.coaching.practice import recover_unfinished
+from trainer.store.database import open_store
 
 SOURCE = SPEECH / "agenda_good.wav"
 ROOT = Path(__file__).parent.parent
@@ -25,8 +25,8 @@ CHILD = """
 import sys, time
 from pathlib import Path
 from tests.fakes import FakeSoundDevice
-from trainer.recorder import Recorder
-from trainer.store import Store
+from trainer.audio.recorder import Recorder
+from trainer.store.database import Store
 
 db, wav, source = map(Path, sys.argv[1:4])
 store = Store(db)

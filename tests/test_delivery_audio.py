@@ -19,24 +19,22 @@ import numpy as np
 import pytest
 
 from tests.conftest import SPEECH, require_tool
-from trainer.bench_live import FILLER_COUNT, PACE_TEXT, PITCH_TEXT, make_filler_clip
-from trainer.delivery import (
-    DeliveryBands,
+from trainer.audio.prosody import analyse, semitone_spread, yin_frames
+from trainer.audio.wavio import read_audio
+from trainer.bench.live import FILLER_COUNT, PACE_TEXT, PITCH_TEXT, make_filler_clip
+from trainer.coaching.live import LiveTake
+from trainer.coaching.practice import build_scorecard
+from trainer.common.errors import DrillFileError
+from trainer.rubric.bands import DeliveryBands, load_bands, parse_bands
+from trainer.rubric.delivery import (
     count_fillers,
     count_questions,
     delivery_metrics,
     delivery_verdict,
-    load_bands,
-    parse_bands,
 )
-from trainer.drills import DrillLibrary
-from trainer.errors import DrillFileError
-from trainer.live import LiveTake
-from trainer.practice import build_scorecard
-from trainer.prosody import analyse, semitone_spread, yin_frames
-from trainer.scoring import score_transcript
-from trainer.transcriber import Transcript, WhisperTranscriber, Word
-from trainer.wavio import read_audio
+from trainer.rubric.drills import DrillLibrary
+from trainer.rubric.scoring import score_transcript
+from trainer.speech.transcriber import Transcript, WhisperTranscriber, Word
 
 RATE = 16000
 # The same speech as `python -m trainer.bench delivery`, so the test and the bench agree.
@@ -183,7 +181,7 @@ def test_soft_fillers_are_counted_within_one(tmp_path: Path, tiny: WhisperTransc
     take.close()
     live_count = len(count_fillers(transcript.words))
     assert abs(live_count - FILLER_COUNT) <= 1, transcript.text
-    from trainer.practice import score_audio
+    from trainer.coaching.practice import score_audio
 
     library = DrillLibrary()
     card = score_audio(library.drill("value_prop"), None, clip, tiny).scorecard
@@ -249,7 +247,7 @@ def test_malformed_bands_name_file_and_key(edit: object, message: str) -> None:
     import copy
     import tomllib
 
-    from trainer.delivery import bands_path
+    from trainer.rubric.bands import bands_path
 
     data = tomllib.loads(bands_path().read_text())
     broken = copy.deepcopy(data)
@@ -263,7 +261,7 @@ def test_malformed_bands_name_file_and_key(edit: object, message: str) -> None:
 def test_drill_profile_must_exist(tmp_path: Path) -> None:
     import shutil
 
-    from trainer import paths
+    from trainer.common import paths
 
     folder = tmp_path / "drills"
     shutil.copytree(paths.drills_dir(), folder)
@@ -384,7 +382,7 @@ def test_pause_and_stretch_verdicts_agree_on_a_take(
 def test_a_take_without_a_pause_says_none_not_zero_seconds(qtbot: object) -> None:
     from PySide6.QtWidgets import QLabel
 
-    from trainer.ui.delivery_view import DeliveryCard
+    from trainer.ui.widgets.delivery import DeliveryCard
 
     library = DrillLibrary()
     drill = library.drill("agenda")
@@ -416,7 +414,7 @@ def test_a_take_without_a_pause_says_none_not_zero_seconds(qtbot: object) -> Non
 def test_bands_that_would_contradict_are_refused(edit: object, message: str) -> None:
     import tomllib
 
-    from trainer.delivery import bands_path
+    from trainer.rubric.bands import bands_path
 
     data = tomllib.loads(bands_path().read_text())
     edit(data)  # type: ignore[operator]

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from trainer import paths
-from trainer.drills import USES, DrillLibrary, load_drill_file, load_scenario
-from trainer.errors import DrillFileError, ScenarioError, UnknownDrill
+from trainer.common import paths
+from trainer.common.errors import DrillFileError, ScenarioError, UnknownDrill
+from trainer.rubric.drills import USES, DrillLibrary, load_drill_file, load_scenario
 
 AGENDA_IDS = ["purpose", "time_check", "topics", "invite_input", "outcome"]
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import trainer.embeddings as embeddings
-from trainer.embeddings import Embedder, locate_files, package_model
+import trainer.rubric.embeddings as embeddings
+from trainer.rubric.embeddings import Embedder, locate_files, package_model
 
 SENTENCES = [
     "Every Monday your planner opens the risk list and books the repair into the weekend.",
@@ -41,7 +41,7 @@ def test_the_asset_means_what_the_packaged_model_means(monkeypatch: pytest.Monke
 
 def test_without_the_asset_the_packaged_model_is_used(monkeypatch: pytest.MonkeyPatch,
                                                       tmp_path: Path) -> None:
-    from trainer import paths
+    from trainer.common import paths
 
     monkeypatch.setattr(paths, "assets_dir", lambda: tmp_path)
     model, _ = locate_files()

@@ -12,10 +12,10 @@ from pytestqt.qtbot import QtBot
 
 from tests.conftest import SPEECH
 from tests.windows import Answers, close_windows, ready_window
-from trainer.drills import DrillLibrary
-from trainer.practice import attempt_audio_path
-from trainer.store import Store
-from trainer.ui.main_window import MainWindow
+from trainer.coaching.practice import attempt_audio_path
+from trainer.rubric.drills import DrillLibrary
+from trainer.store.database import Store
+from trainer.ui.shell import MainWindow
 from trainer.ui.tasks import SyncPool
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from trainer.judge import (
+from trainer.rubric.judge import (
     CriterionText,
     Judge,
     Verdict,
@@ -164,9 +164,9 @@ def test_an_empty_transcript_meets_nothing() -> None:
 
 
 def test_a_missing_model_file_is_one_sentence(tmp_path: Path) -> None:
-    from trainer.embeddings import Embedder
-    from trainer.errors import ModelMissing
-    from trainer.judge import OnnxHead
+    from trainer.common.errors import ModelMissing
+    from trainer.rubric.embeddings import Embedder
+    from trainer.rubric.judge import OnnxHead
 
     message = "The scoring model is missing from the app's files; reinstall the app."
     with pytest.raises(ModelMissing, match=re.escape(message)):
@@ -179,10 +179,10 @@ def test_a_missing_model_file_is_one_sentence(tmp_path: Path) -> None:
 def test_the_shipped_head_knows_every_shipped_criterion() -> None:
     """Retraining after a drill's words changed must not be forgotten: every criterion in the
     drill files (and the card game's) has its learned vector in the shipped head."""
-    from trainer.classify import BENEFIT
-    from trainer.drills import DrillLibrary
-    from trainer.judge import OnnxHead
-    from trainer.scoring import criterion_text
+    from trainer.rubric.classify import BENEFIT
+    from trainer.rubric.drills import DrillLibrary
+    from trainer.rubric.judge import OnnxHead
+    from trainer.rubric.scoring import criterion_text
 
     head = OnnxHead()
     unknown = head.index("no such criterion")

@@ -24,10 +24,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from trainer.bench_rubric import Labelled, labelled
-from trainer.drills import DrillLibrary, Scenario
-from trainer.judge import Judge
-from trainer.scoring import default_judge, score_transcript
+from trainer.bench.rubric import Labelled, labelled
+from trainer.rubric.drills import DrillLibrary, Scenario
+from trainer.rubric.judge import Judge
+from trainer.rubric.scoring import default_judge, score_transcript
 
 RELEVANCE = {("value_prop", "relevance"), ("client_story", "relevance"),
              ("vision", "pain_relief")}

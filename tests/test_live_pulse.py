@@ -15,14 +15,14 @@ import pytest
 
 from tests.conftest import SPEECH
 from tests.pulse import PulseLoop
-from trainer.drills import DrillLibrary
-from trainer.live import LiveTake
-from trainer.practice import score_live
-from trainer.recorder import Recorder
-from trainer.sound import load_sounddevice
-from trainer.transcriber import WhisperTranscriber
-from trainer.wavio import read_audio
-from trainer.wer import wer
+from trainer.audio.recorder import Recorder
+from trainer.audio.sound import load_sounddevice
+from trainer.audio.wavio import read_audio
+from trainer.coaching.live import LiveTake
+from trainer.coaching.practice import score_live
+from trainer.rubric.drills import DrillLibrary
+from trainer.speech.transcriber import WhisperTranscriber
+from trainer.speech.wer import wer
 
 CLIP = SPEECH / "agenda_weak.wav"  # 13.6 s of espeak-ng speech with a known text
 

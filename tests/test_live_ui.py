@@ -20,15 +20,16 @@ from pytestqt.qtbot import QtBot
 from tests.conftest import SPEECH
 from tests.fakes import FakeSoundDevice
 from tests.windows import Answers, close_windows, ready_window
-from trainer.delivery import METRIC_ORDER, SILENT_MESSAGE
-from trainer.drills import DrillLibrary
-from trainer.mictest import MicCheck
-from trainer.settings import Settings, load_settings, settings_path
-from trainer.store import Store
-from trainer.transcriber import Transcript, WhisperTranscriber, Word
-from trainer.ui.delivery_view import DeliveryChart
-from trainer.ui.main_window import MainWindow, State
-from trainer.wavio import read_audio, write_wav
+from trainer.audio.mictest import MicCheck
+from trainer.audio.wavio import read_audio, write_wav
+from trainer.common.errors import SILENT_MESSAGE
+from trainer.common.settings import Settings, load_settings, settings_path
+from trainer.rubric.bands import METRIC_ORDER
+from trainer.rubric.drills import DrillLibrary
+from trainer.speech.transcriber import Transcript, WhisperTranscriber, Word
+from trainer.store.database import Store
+from trainer.ui.shell import MainWindow, State
+from trainer.ui.widgets.delivery import DeliveryChart
 
 AGENDA_WAV = SPEECH / "agenda_good.wav"
 

@@ -22,15 +22,15 @@ from pytestqt.qtbot import QtBot
 
 from tests.fakes import FakeSoundDevice
 from tests.test_ui import AGENDA_WAV, FAST, Answers, ScriptedTranscriber, record_whole_clip
-from trainer import certification as cert
-from trainer.company import load_company
-from trainer.compare import compare_takes
-from trainer.drills import DrillLibrary
-from trainer.formatting import format_score
-from trainer.store import Store
-from trainer.stories import search_stories
-from trainer.ui.main_window import MainWindow, State
-from trainer.ui.manager_view import ManagerPanel
+from trainer.coaching import certification as cert
+from trainer.coaching.company import load_company
+from trainer.coaching.compare import compare_takes
+from trainer.coaching.stories import search_stories
+from trainer.common.formatting import format_score
+from trainer.rubric.drills import DrillLibrary
+from trainer.store.database import Store
+from trainer.ui.manager.certification import ManagerPanel
+from trainer.ui.shell import MainWindow, State
 from trainer.ui.tasks import SyncPool
 
 # The panel is a top-level window here (a tab in the app); the offscreen platform cannot apply

@@ -30,12 +30,12 @@ import pytest
 from tests.conftest import SPEECH
 from tests.fakes import FakeSoundDevice
 from trainer import cli
-from trainer.drills import DrillLibrary
-from trainer.practice import attempt_audio_path, finish_attempt
-from trainer.recorder import Recorder
-from trainer.store import Store
-from trainer.transcriber import WhisperTranscriber
-from trainer.wavio import read_audio
+from trainer.audio.recorder import Recorder
+from trainer.audio.wavio import read_audio
+from trainer.coaching.practice import attempt_audio_path, finish_attempt
+from trainer.rubric.drills import DrillLibrary
+from trainer.speech.transcriber import WhisperTranscriber
+from trainer.store.database import Store
 
 pytestmark = pytest.mark.model
 ROOT = Path(__file__).parent.parent

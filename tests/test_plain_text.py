@@ -33,9 +33,9 @@ from pytestqt.qtbot import QtBot
 
 from tests.fakes import FakeSoundDevice
 from tests.test_ui import AGENDA_WAV, FAST, Answers, ScriptedTranscriber, record_whole_clip
-from trainer.drills import DrillLibrary
-from trainer.store import Store
-from trainer.ui.main_window import MainWindow, State, ask_in_dialog
+from trainer.rubric.drills import DrillLibrary
+from trainer.store.database import Store
+from trainer.ui.shell import MainWindow, State, ask_in_dialog
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 

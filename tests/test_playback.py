@@ -1,4 +1,4 @@
-"""``trainer.playback.Player`` against the fake sound device's output stream."""
+"""``trainer.audio.playback.Player`` against the fake sound device's output stream."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import pytest
 
 from tests.conftest import SPEECH
 from tests.fakes import FakeSoundDevice, PortAudioError
-from trainer.errors import AudioDeviceError, AudioFileError, NoOutputDevice
-from trainer.playback import NO_SPEAKER_MESSAGE, Player
-from trainer.wavio import read_audio, write_wav
+from trainer.audio.playback import NO_SPEAKER_MESSAGE, Player
+from trainer.audio.wavio import read_audio, write_wav
+from trainer.common.errors import AudioDeviceError, AudioFileError, NoOutputDevice
 
 AGENDA_WAV = SPEECH / "agenda_good.wav"
 
@@ -115,7 +115,7 @@ def test_play_from_a_point_and_seek() -> None:
 
 
 def test_words_and_quotes_map_to_times() -> None:
-    from trainer.playback import quote_start, word_at
+    from trainer.audio.playback import quote_start, word_at
 
     words = [{"word": w, "start": 0.5 * i, "end": 0.5 * i + 0.4}
              for i, w in enumerate("Thanks for making time today. I have us down for "

@@ -16,12 +16,12 @@ import pytest
 
 from tests.conftest import SPEECH
 from tests.fakes import FakeSoundDevice
-from trainer.errors import UnknownSeller
-from trainer.practice import attempt_audio_path
-from trainer.privacy import forget_seller, privacy_note
-from trainer.recorder import Recorder
-from trainer.settings import Settings, load_settings, save_settings, settings_path
-from trainer.store import _MIGRATIONS, Store, open_store
+from trainer.audio.recorder import Recorder
+from trainer.coaching.practice import attempt_audio_path
+from trainer.common.errors import UnknownSeller
+from trainer.common.settings import Settings, load_settings, save_settings, settings_path
+from trainer.store.database import _MIGRATIONS, Store, open_store
+from trainer.store.privacy import forget_seller, privacy_note
 
 ROOT = Path(__file__).parent.parent
 SECRET = "our churn in Ohio doubled after the Zephyr merger"  # words only Ana said

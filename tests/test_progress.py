@@ -1,4 +1,4 @@
-"""``trainer.progress``: first / best / latest per skill and the most-missed criterion."""
+"""``trainer.coaching.progress``: first / best / latest per skill and the most-missed criterion."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import SPEECH
-from trainer.drills import DrillLibrary
-from trainer.practice import build_scorecard
-from trainer.progress import SKILLS, delivery_score, seller_progress
-from trainer.store import Seller, Store
-from trainer.transcriber import Transcript, Word
+from trainer.coaching.practice import build_scorecard
+from trainer.coaching.progress import SKILLS, delivery_score, seller_progress
+from trainer.rubric.drills import DrillLibrary
+from trainer.speech.transcriber import Transcript, Word
+from trainer.store.database import Seller, Store
 
 GOOD = (SPEECH / "agenda_good.txt").read_text(encoding="utf-8")
 WEAK = (SPEECH / "agenda_weak.txt").read_text(encoding="utf-8")

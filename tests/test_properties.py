@@ -20,11 +20,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from trainer import paths
-from trainer.drills import Drill, DrillLibrary, load_drill_file, parse_scenario
-from trainer.errors import DrillFileError, EmptyTranscript, ScenarioError
-from trainer.judge import Judge
-from trainer.scoring import default_judge, score_transcript
+from trainer.common import paths
+from trainer.common.errors import DrillFileError, EmptyTranscript, ScenarioError
+from trainer.rubric.drills import Drill, DrillLibrary, load_drill_file, parse_scenario
+from trainer.rubric.judge import Judge
+from trainer.rubric.scoring import default_judge, score_transcript
 
 LIBRARY = DrillLibrary()
 DRILLS = LIBRARY.drills()

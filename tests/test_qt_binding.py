@@ -43,7 +43,7 @@ def test_the_calls_the_app_makes_keep_none_alive(tmp_path: Path) -> None:
 def test_the_app_reads_its_font_factor_without_asking_for_unset_properties(qtbot) -> None:
     from PySide6.QtWidgets import QLabel
 
-    from trainer.ui.widgets import font_factor, set_relative_font
+    from trainer.ui.style import font_factor, set_relative_font
 
     label = QLabel("x")
     qtbot.addWidget(label)

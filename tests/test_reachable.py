@@ -37,10 +37,10 @@ from pytestqt.qtbot import QtBot
 
 from tests.fakes import FakeSoundDevice
 from tests.test_ui import AGENDA_WAV, FAST, Answers, ScriptedTranscriber
-from trainer.compare import compare_takes
-from trainer.drills import DrillLibrary
-from trainer.store import Store
-from trainer.ui.main_window import MainWindow, State
+from trainer.coaching.compare import compare_takes
+from trainer.rubric.drills import DrillLibrary
+from trainer.store.database import Store
+from trainer.ui.shell import MainWindow, State
 from trainer.ui.tasks import SyncPool
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")

@@ -10,10 +10,10 @@ import pytest
 
 from tests.conftest import SPEECH
 from tests.fakes import FakeSoundDevice, PortAudioError
-from trainer.errors import AudioDeviceError, NoInputDevice, StorageError
-from trainer.recorder import Recorder
-from trainer.sound import NO_MIC_MESSAGE
-from trainer.wavio import WavWriter, read_audio
+from trainer.audio.recorder import Recorder
+from trainer.audio.sound import NO_MIC_MESSAGE
+from trainer.audio.wavio import WavWriter, read_audio
+from trainer.common.errors import AudioDeviceError, NoInputDevice, StorageError
 
 SOURCE = SPEECH / "agenda_weak.wav"
 

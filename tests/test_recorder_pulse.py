@@ -19,9 +19,9 @@ import pytest
 
 from tests.conftest import LIBRIVOX
 from tests.pulse import PulseLoop
-from trainer.recorder import Recorder
-from trainer.sound import NO_MIC_MESSAGE, input_devices, load_sounddevice
-from trainer.wavio import read_audio
+from trainer.audio.recorder import Recorder
+from trainer.audio.sound import NO_MIC_MESSAGE, input_devices, load_sounddevice
+from trainer.audio.wavio import read_audio
 
 ROOT = Path(__file__).parent.parent
 SOURCE = LIBRIVOX / "sense_and_sensibility_01_austen_64kb-0870.wav"  # 7.1 s, human speech
@@ -67,9 +67,9 @@ def test_no_audio_server_means_no_microphone_message(tmp_path: Path) -> None:
     """With PortAudio present but nothing to record from, the user gets one sentence."""
     code = (
         "from pathlib import Path\n"
-        "from trainer.errors import TrainerError\n"
-        "from trainer.recorder import Recorder\n"
-        "from trainer.sound import load_sounddevice\n"
+        "from trainer.common.errors import TrainerError\n"
+        "from trainer.audio.recorder import Recorder\n"
+        "from trainer.audio.sound import load_sounddevice\n"
         "try:\n"
         "    Recorder(load_sounddevice()).start(Path(r'%s'))\n"
         "except TrainerError as exc:\n"

@@ -14,13 +14,13 @@ from typing import Any
 
 import pytest
 
-from trainer import roleplay
-from trainer.drills import DrillLibrary
-from trainer.errors import DrillFileError, EmptyTranscript
-from trainer.evaluation import load_corpus
-from trainer.judge import Judge
-from trainer.roleplay import Conversation, Reaction, Script, load_script, parse_script
-from trainer.scoring import default_judge, score_transcript
+from trainer.bench.evaluation import load_corpus
+from trainer.coaching import roleplay
+from trainer.coaching.roleplay import Conversation, Reaction, Script, load_script, parse_script
+from trainer.common.errors import DrillFileError, EmptyTranscript
+from trainer.rubric.drills import DrillLibrary
+from trainer.rubric.judge import Judge
+from trainer.rubric.scoring import default_judge, score_transcript
 
 ROOT = Path(__file__).parent.parent
 SCENARIO = "northwind-finance"
@@ -136,7 +136,7 @@ def test_objection_corpus_is_labelled_and_split() -> None:
 def test_objection_judge_holds_its_held_out_accuracy(library: DrillLibrary,
                                                      judge: Judge) -> None:
     """A floor a little below the measured held-out figure (0.91 balanced accuracy)."""
-    from trainer.evaluation import evaluate
+    from trainer.bench.evaluation import evaluate
 
     drill = library.drill("objection")
 
@@ -263,7 +263,7 @@ def test_reactions_are_stable_across_processes(library: DrillLibrary, script: Sc
                                                judge: Judge) -> None:
     """No per-process hash salt in the choice: another interpreter picks the same line."""
     code = (
-        "from trainer.drills import DrillLibrary\nfrom trainer import roleplay\n"
+        "from trainer.rubric.drills import DrillLibrary\nfrom trainer import roleplay\n"
         "lib = DrillLibrary()\n"
         "c = roleplay.start(lib, 'agenda', 'northwind-finance', 'skeptical', seed=5)\n"
         f"print(c.respond({ANSWERS[0]!r}).reaction)\n")

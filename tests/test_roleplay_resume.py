@@ -16,12 +16,13 @@ from typing import Any
 
 import pytest
 
-from trainer import inprogress, roleplay_resume
-from trainer.drills import DrillLibrary
-from trainer.errors import StorageError
-from trainer.inprogress import DamagedFile, read_json_or_set_aside, write_json_atomic
-from trainer.roleplay import Conversation, Script, load_script
-from trainer.store import Seller
+from trainer.coaching import roleplay_resume
+from trainer.coaching.roleplay import Conversation, Script, load_script
+from trainer.common.errors import StorageError
+from trainer.rubric.drills import DrillLibrary
+from trainer.store import inprogress
+from trainer.store.database import Seller
+from trainer.store.inprogress import DamagedFile, read_json_or_set_aside, write_json_atomic
 
 AGENDA = ("The purpose of today is to understand how your month-end close runs. I'd like to "
           "cover three things: your process, the reconciliations, and how other teams "

@@ -19,17 +19,17 @@ from pytestqt.qtbot import QtBot
 
 from tests.conftest import SPEECH
 from tests.fakes import FakeSoundDevice
-from trainer import roleplay_resume
-from trainer.delivery import SILENT_MESSAGE
-from trainer.drills import DrillLibrary
-from trainer.roleplay import Conversation, load_script
-from trainer.store import Store
-from trainer.transcriber import WhisperTranscriber
-from trainer.ui.roleplay_view import RoleplayPanel, conversation_html
+from trainer.audio.wavio import read_audio
+from trainer.coaching import roleplay_resume
+from trainer.coaching.roleplay import Conversation, load_script
+from trainer.common.errors import SILENT_MESSAGE
+from trainer.rubric.drills import DrillLibrary
+from trainer.speech.transcriber import WhisperTranscriber
+from trainer.speech.voice import NO_ENGINE_MESSAGE, Voice, find_engines
+from trainer.store.database import Store
+from trainer.ui.seller.roleplay import RoleplayPanel, conversation_html
 from trainer.ui.tasks import SyncPool
-from trainer.ui.widgets import MessageBanner, ScorecardView
-from trainer.voice import NO_ENGINE_MESSAGE, Voice, find_engines
-from trainer.wavio import read_audio
+from trainer.ui.widgets.common import MessageBanner, ScorecardView
 
 # Offscreen Qt says this when a top-level widget with a splitter is shown; it is harmless.
 pytestmark = [pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")]
@@ -233,7 +233,7 @@ def test_the_conversation_card_escapes_what_was_said() -> None:
 
 def test_the_buyer_is_pitched_the_managers_company_once_set_up(qtbot: QtBot, store: Store,
                                                                 tmp_path: Path) -> None:
-    from trainer.company import make_profile, save_company
+    from trainer.coaching.company import make_profile, save_company
 
     panel = RoleplayPanel(store, DrillLibrary(), None, None, SyncPool(), tmp_path,
                           voice=Voice([], tmp_path / "voice"))

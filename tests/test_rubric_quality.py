@@ -15,15 +15,15 @@ import time
 
 import pytest
 
-from trainer import paths
 from trainer.bench import RUBRIC_DRILLS
-from trainer.bench_rubric import measure_feature_benefit, measure_rubric
-from trainer.classify import FeatureBenefitJudge
-from trainer.drills import DrillLibrary, parse_scenario
-from trainer.errors import EmptyTranscript
-from trainer.evaluation import CORPUS_DIR, expected_split, load_corpus
-from trainer.judge import Judge
-from trainer.scoring import default_judge, normalise, score_transcript
+from trainer.bench.evaluation import CORPUS_DIR, expected_split, load_corpus
+from trainer.bench.rubric import measure_feature_benefit, measure_rubric
+from trainer.common import paths
+from trainer.common.errors import EmptyTranscript
+from trainer.rubric.classify import FeatureBenefitJudge
+from trainer.rubric.drills import DrillLibrary, parse_scenario
+from trainer.rubric.judge import Judge
+from trainer.rubric.scoring import default_judge, normalise, score_transcript
 
 # Items added after the split: tuning batches "-vNNN" ... "-zNNN" (never held
 # out) and "-hNNN", written for measuring only (always held out).
@@ -100,7 +100,7 @@ def test_shipped_examples_come_only_from_the_tuning_part() -> None:
 def test_measuring_batch_accuracy_floors(judge: Judge, batch: str) -> None:
     """Floors a little below the judge's first scores on the measuring batches (text it never
     learned from, by hands that never saw it): a real regression fails, noise does not."""
-    from trainer.evaluation import Confusion
+    from trainer.bench.evaluation import Confusion
 
     per = measure_rubric(batch, DrillLibrary(), judge)
     total = Confusion()

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from trainer.drills import Drill, DrillLibrary
-from trainer.errors import EmptyTranscript
-from trainer.scoring import Scorecard, normalise, score_transcript
+from trainer.common.errors import EmptyTranscript
+from trainer.rubric.drills import Drill, DrillLibrary
+from trainer.rubric.scoring import Scorecard, normalise, score_transcript
 
 GOOD = (
     "Thanks for making time today. The purpose of this call is to understand how your team "
@@ -162,7 +162,7 @@ def test_near_misses_do_not_earn_credit(agenda: Drill, text: str, criterion: str
 
 
 def test_split_rule_keeps_added_tuning_items_out_of_the_held_out_part() -> None:
-    from trainer.evaluation import expected_split
+    from trainer.bench.evaluation import expected_split
 
     assert expected_split("vision-003") == "heldout"
     assert expected_split("vision-004") == "tune"
@@ -181,7 +181,7 @@ def test_apostrophes_dropped_by_recognition_are_restored_only_where_unambiguous(
 
 
 def test_a_sentence_embeds_the_same_alone_or_among_others() -> None:
-    from trainer.embeddings import Embedder
+    from trainer.rubric.embeddings import Embedder
 
     sentence = "every monday your planner opens the risk list and books the repair"
     others = ["we have thirty minutes today",

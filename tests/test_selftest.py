@@ -13,7 +13,7 @@ import pytest
 
 from tests.fakes import FakeSoundDevice
 from trainer import selftest
-from trainer.errors import NoInputDevice
+from trainer.common.errors import NoInputDevice
 
 ROOT = Path(__file__).parent.parent
 CHECKS = ["drills", "model", "transcribe", "score", "embeddings", "store", "audio", "network"]

@@ -21,17 +21,17 @@ from pytestqt.qtbot import QtBot
 from tests.conftest import SPEECH
 from tests.fakes import FakeSoundDevice
 from tests.windows import close_windows, live_keeps_up, ready_window
-from trainer.agendas import written_agenda
-from trainer.calls import saved_calls
-from trainer.drills import DrillLibrary
-from trainer.playback import quote_start
-from trainer.settings import load_settings, settings_path
-from trainer.store import Store
-from trainer.transcriber import Transcript, WhisperTranscriber, Word
-from trainer.ui.main_window import NEW_CALL, MainWindow, State
+from trainer.audio.playback import quote_start
+from trainer.audio.wavio import read_audio
+from trainer.coaching.agendas import written_agenda
+from trainer.coaching.calls import saved_calls
+from trainer.common.settings import load_settings, settings_path
+from trainer.rubric.drills import DrillLibrary
+from trainer.speech.transcriber import Transcript, WhisperTranscriber, Word
+from trainer.store.database import Store
+from trainer.ui.shell import NEW_CALL, MainWindow, State
 from trainer.ui.tasks import SyncPool
-from trainer.ui.widgets import ClickableLabel
-from trainer.wavio import read_audio
+from trainer.ui.widgets.common import ClickableLabel
 
 AGENDA_WAV = SPEECH / "agenda_good.wav"
 GOOD = (SPEECH / "agenda_good.txt").read_text(encoding="utf-8")

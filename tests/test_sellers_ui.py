@@ -20,9 +20,9 @@ from pytestqt.qtbot import QtBot
 from tests.fakes import FakeSoundDevice
 from tests.test_ui import AGENDA_WAV, FAST, Answers, ScriptedTranscriber
 from tests.windows import close_windows, ready_window
-from trainer.drills import DrillLibrary
-from trainer.store import Store
-from trainer.ui.main_window import MainWindow
+from trainer.rubric.drills import DrillLibrary
+from trainer.store.database import Store
+from trainer.ui.shell import MainWindow
 from trainer.ui.tasks import SyncPool
 
 NEW = "Nadia Park"

@@ -1,4 +1,4 @@
-"""``trainer.settings``: remembered choices survive restarts and never crash the app."""
+"""``trainer.common.settings``: remembered choices survive restarts and never crash the app."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from trainer.errors import StorageError
-from trainer.settings import Settings, load_settings, save_settings, settings_path
+from trainer.common.errors import StorageError
+from trainer.common.settings import Settings, load_settings, save_settings, settings_path
 
 
 def test_defaults_when_there_is_no_file(tmp_path: Path) -> None:

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from trainer.errors import CorruptStore, StorageError
-from trainer.store import SCHEMA_VERSION, Store, open_store
+from trainer.common.errors import CorruptStore, StorageError
+from trainer.store.database import SCHEMA_VERSION, Store, open_store
 
 
 def test_attempt_round_trip(store: Store, tmp_path: Path) -> None:
@@ -69,7 +69,7 @@ def test_schema_is_versioned_and_wal(tmp_path: Path) -> None:
 
 
 def test_a_version_1_history_migrates_and_keeps_its_attempts(tmp_path: Path) -> None:
-    from trainer.store import _MIGRATIONS
+    from trainer.store.database import _MIGRATIONS
 
     path = tmp_path / "s.sqlite3"
     db = sqlite3.connect(path)
@@ -253,8 +253,8 @@ def test_an_unreadable_history_is_not_set_aside(tmp_path: Path) -> None:
     _history_with_takes(path, takes=3)
     original = path.read_bytes()
     path.chmod(0)
-    child = ("import sys; from pathlib import Path; from trainer.store import open_store\n"
-             "from trainer.errors import NoPermission\n"
+    child = ("import sys; from pathlib import Path; from trainer.store.database import open_store\n"
+             "from trainer.common.errors import NoPermission\n"
              "try:\n"
              "    open_store(Path(sys.argv[1]))\n"
              "except NoPermission as exc:\n"

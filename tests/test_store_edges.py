@@ -19,10 +19,10 @@ import pytest
 
 from tests.conftest import SPEECH
 from tests.test_store import _without_root_read_override
-from trainer.datafolder import wal_damage
-from trainer.errors import DataFolderInUse, NoPermission, StorageError
-from trainer.practice import recover_unfinished
-from trainer.store import SCHEMA_VERSION, Store, open_store
+from trainer.coaching.practice import recover_unfinished
+from trainer.common.errors import DataFolderInUse, NoPermission, StorageError
+from trainer.store.database import SCHEMA_VERSION, Store, open_store
+from trainer.store.datafolder import wal_damage
 
 ROOT = Path(__file__).parent.parent
 FROZEN = 1_767_000_000.0
@@ -127,7 +127,7 @@ def test_a_torn_frame_of_an_uncommitted_write_is_not_damage(tmp_path: Path) -> N
 WRITER = """
 import sys
 from pathlib import Path
-from trainer.store import Store
+from trainer.store.database import Store
 
 store = Store(Path(sys.argv[1]))
 seller = store.seller("Ana")
@@ -161,11 +161,11 @@ def test_a_frame_read_mid_write_is_not_kept_as_damage(tmp_path: Path,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     """Read before the write lock, a frame another process is still writing looks damaged;
     under the lock it is whole again, and the copy made just in case is removed."""
-    import trainer.store
+    import trainer.store.database
 
     path = _crash_snapshot(tmp_path)
     verdicts = iter(["frame 3 of its write-ahead log is damaged", None])
-    monkeypatch.setattr(trainer.store, "wal_damage", lambda wal: next(verdicts))
+    monkeypatch.setattr(trainer.store.database, "wal_damage", lambda wal: next(verdicts))
     store, message = open_store(path)
     store.close()
     assert message is None
@@ -177,9 +177,9 @@ HOLDER = """
 import sys, time
 from pathlib import Path
 from tests.fakes import FakeSoundDevice
-from trainer.practice import attempt_audio_path
-from trainer.recorder import Recorder
-from trainer.store import open_store
+from trainer.coaching.practice import attempt_audio_path
+from trainer.audio.recorder import Recorder
+from trainer.store.database import open_store
 
 data, source = map(Path, sys.argv[1:3])
 store, _ = open_store(data / "trainer.sqlite3", exclusive=True)
@@ -196,9 +196,9 @@ while True:  # recording until killed
 RECOVER = """
 import sys
 from pathlib import Path
-from trainer.errors import TrainerError
-from trainer.practice import recover_unfinished
-from trainer.store import Store
+from trainer.common.errors import TrainerError
+from trainer.coaching.practice import recover_unfinished
+from trainer.store.database import Store
 
 with Store(Path(sys.argv[1])) as store:
     try:
@@ -277,8 +277,8 @@ def test_one_store_per_data_folder_in_one_process_too(tmp_path: Path) -> None:
 OPEN_EACH = """
 import json, sys
 from pathlib import Path
-from trainer.errors import TrainerError
-from trainer.store import open_store
+from trainer.common.errors import TrainerError
+from trainer.store.database import open_store
 
 out = {}
 for folder in sys.argv[1:]:
@@ -363,8 +363,8 @@ def test_cli_forget_on_a_closed_folder_is_one_sentence(tmp_path: Path) -> None:
 RACER = """
 import sys, time
 from pathlib import Path
-from trainer.errors import TrainerError
-from trainer.store import Store
+from trainer.common.errors import TrainerError
+from trainer.store.database import Store
 
 path, go, name = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
 while not go.exists():

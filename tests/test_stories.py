@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from trainer.store import Store
-from trainer.stories import (
+from trainer.coaching.stories import (
     add_story,
     delete_story,
     search_stories,
@@ -13,6 +12,7 @@ from trainer.stories import (
     tag_values,
     update_story,
 )
+from trainer.store.database import Store
 
 
 def test_stories_are_found_by_tag_and_word(store: Store) -> None:

@@ -11,11 +11,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import SPEECH
-from trainer.drills import DrillLibrary
-from trainer.practice import build_scorecard
-from trainer.store import Seller, Store
-from trainer.stories import search_stories, suggest_tags, tag_values, tag_vocabulary
-from trainer.storyhour import (
+from trainer.coaching.practice import build_scorecard
+from trainer.coaching.stories import search_stories, suggest_tags, tag_values, tag_vocabulary
+from trainer.coaching.storyhour import (
     DRILL_ID,
     StoryHourError,
     Turn,
@@ -40,7 +38,9 @@ from trainer.storyhour import (
     validate_roster,
     winner,
 )
-from trainer.transcriber import Transcript, Word
+from trainer.rubric.drills import DrillLibrary
+from trainer.speech.transcriber import Transcript, Word
+from trainer.store.database import Seller, Store
 
 GOOD = (SPEECH / "story_good.txt").read_text(encoding="utf-8")
 WEAK = (SPEECH / "story_weak.txt").read_text(encoding="utf-8")

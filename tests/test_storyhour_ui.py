@@ -34,10 +34,9 @@ from pytestqt.qtbot import QtBot
 from tests.conftest import SPEECH
 from tests.fakes import FakeSoundDevice
 from tests.test_storyhour import told
-from trainer.drills import DrillLibrary
-from trainer.store import Store
-from trainer.stories import add_story, search_stories
-from trainer.storyhour import (
+from trainer.audio.wavio import read_audio
+from trainer.coaching.stories import add_story, search_stories
+from trainer.coaching.storyhour import (
     progress,
     rate_story,
     ratings_of,
@@ -45,12 +44,13 @@ from trainer.storyhour import (
     start_story_hour,
     unfinished_story_hour,
 )
-from trainer.transcriber import Transcript, Word
-from trainer.ui.main_window import MainWindow, State
-from trainer.ui.storyhour_view import NO_PLAYER_MESSAGE, StoryHourPanel, StoryLibraryPanel
+from trainer.rubric.drills import DrillLibrary
+from trainer.speech.transcriber import Transcript, Word
+from trainer.store.database import Store
+from trainer.ui.shell import MainWindow, State
+from trainer.ui.style import base_point_size
 from trainer.ui.tasks import SyncPool
-from trainer.ui.widgets import base_point_size
-from trainer.wavio import read_audio
+from trainer.ui.team.storyhour import NO_PLAYER_MESSAGE, StoryHourPanel, StoryLibraryPanel
 
 GOOD_WAV, WEAK_WAV = SPEECH / "story_good.wav", SPEECH / "story_weak.wav"
 TEXTS = {GOOD_WAV: (SPEECH / "story_good.txt").read_text(encoding="utf-8"),

@@ -16,12 +16,14 @@ import numpy as np
 import pytest
 
 from tests.conftest import SPEECH
-from trainer.bench_live import speech_clip
-from trainer.errors import ModelMissing
-from trainer.filesource import FileSoundDevice
-from trainer.live import LiveTake, run_realtime
-from trainer.recorder import Recorder
-from trainer.streaming import (
+from trainer.audio.filesource import FileSoundDevice
+from trainer.audio.recorder import Recorder
+from trainer.audio.wavio import read_audio
+from trainer.bench.live import speech_clip
+from trainer.coaching.live import LiveTake
+from trainer.coaching.realtime import run_realtime
+from trainer.common.errors import ModelMissing
+from trainer.speech.streaming import (
     FILLER_PROMPT,
     StreamingTranscriber,
     accepts_prompt,
@@ -30,9 +32,8 @@ from trainer.streaming import (
     frame_levels,
     quietest_point,
 )
-from trainer.transcriber import Transcript, TranscriptionCancelled, WhisperTranscriber, Word
-from trainer.wavio import read_audio
-from trainer.wer import wer
+from trainer.speech.transcriber import Transcript, TranscriptionCancelled, WhisperTranscriber, Word
+from trainer.speech.wer import wer
 
 RATE = 16000
 
@@ -309,7 +310,7 @@ def test_realtime_take_scores_soon_after_stop(tmp_path: Path) -> None:
     """A short take played at real speed through the recorder, with tiny.en."""
     tiny = WhisperTranscriber("tiny.en")
     tiny.load()
-    from trainer.drills import DrillLibrary
+    from trainer.rubric.drills import DrillLibrary
 
     library = DrillLibrary()
     run = run_realtime(library.drill("agenda"), library.scenario("northwind-finance"),
@@ -508,8 +509,8 @@ def test_a_window_superseded_at_stop_is_cancelled_not_left_running() -> None:
 SUPERSEDED_AT_EXIT = """
 import threading, time
 from tests.test_streaming import RecordingTranscriber, feed, phrases
-from trainer.streaming import StreamingTranscriber
-from trainer.transcriber import TranscriptionCancelled
+from trainer.speech.streaming import StreamingTranscriber
+from trainer.speech.transcriber import TranscriptionCancelled
 
 class OneSlowStep(RecordingTranscriber):
     '''A window pass in the middle of a model step that cannot be interrupted (an encoder run

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import SPEECH
-from trainer.classify import FeatureBenefitJudge
-from trainer.drills import DrillLibrary
-from trainer.scoring import default_judge, score_transcript
-from trainer.textnorm import clean_text
+from trainer.common.textnorm import clean_text
+from trainer.rubric.classify import FeatureBenefitJudge
+from trainer.rubric.drills import DrillLibrary
+from trainer.rubric.scoring import default_judge, score_transcript
 
 GOOD = (SPEECH / "agenda_good.txt").read_text(encoding="utf-8")
 INVISIBLE = ["\u200b", "\u200c", "\u200d", "\u200e", "\u200f", "\u2060", "\ufeff", "\u00ad",

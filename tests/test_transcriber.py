@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 
 from tests.conftest import LIBRIVOX, SPEECH
-from trainer.errors import ModelMissing
-from trainer.transcriber import (
+from trainer.audio.wavio import read_audio
+from trainer.common.errors import ModelMissing
+from trainer.speech.transcriber import (
     BASE_MODEL_BYTES,
     DEFAULT_MODEL,
     KNOWN_MODELS,
@@ -25,8 +26,7 @@ from trainer.transcriber import (
     available_models,
     resolve_model,
 )
-from trainer.wavio import read_audio
-from trainer.wer import wer
+from trainer.speech.wer import wer
 
 pytestmark = pytest.mark.model
 
@@ -109,11 +109,11 @@ def test_a_short_clip_costs_one_encoder_run_and_keeps_its_words(
     Whether stock faster-whisper re-reads a given clip depends on the decoder's last
     timestamp token, which differs between CPUs (on an AMD EPYC, base closes this clip with a
     timestamp and never re-reads it). So this asserts our rule applied to what the decoder
-    produced on this machine; ``python -m trainer.bench_reread`` prints the stock re-reads.
+    produced on this machine; ``python -m trainer.bench.reread`` prints the stock re-reads.
     """
     from faster_whisper import WhisperModel
 
-    from trainer.streaming import FILLER_PROMPT  # the live passes' prompt
+    from trainer.speech.streaming import FILLER_PROMPT  # the live passes' prompt
 
     # Takes cut mid-phrase, as at a Stop: 2 s of a LibriVox reading ("And Mr. John Dashwood
     # had then...") for tiny.en, 2.5 s of a spoken reply ("That's a fair point, and thanks

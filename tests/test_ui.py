@@ -25,19 +25,19 @@ from pytestqt.qtbot import QtBot
 from tests.conftest import SPEECH
 from tests.fakes import FakeSoundDevice
 from tests.windows import SCENARIO_ID, Answers, close_windows, live_keeps_up, ready_window
-from trainer.delivery import METRIC_ORDER, SILENT_MESSAGE
-from trainer.drills import DrillLibrary
-from trainer.errors import SilentRecording
-from trainer.practice import build_scorecard, score_audio
-from trainer.prosody import analyse
-from trainer.settings import Settings, load_settings, settings_path
-from trainer.sound import NO_MIC_MESSAGE
-from trainer.store import Store
-from trainer.transcriber import Transcript, WhisperTranscriber, Word
-from trainer.ui.main_window import NO_AUDIO_LIBRARY_MESSAGE, MainWindow, State
+from trainer.audio.prosody import analyse
+from trainer.audio.sound import NO_MIC_MESSAGE
+from trainer.audio.wavio import WavWriter, inspect_wav, read_audio
+from trainer.coaching.practice import build_scorecard, score_audio
+from trainer.common.errors import SILENT_MESSAGE, SilentRecording
+from trainer.common.settings import Settings, load_settings, settings_path
+from trainer.rubric.bands import METRIC_ORDER
+from trainer.rubric.drills import DrillLibrary
+from trainer.speech.transcriber import Transcript, WhisperTranscriber, Word
+from trainer.speech.wer import wer
+from trainer.store.database import Store
+from trainer.ui.shell import NO_AUDIO_LIBRARY_MESSAGE, MainWindow, State
 from trainer.ui.tasks import SyncPool, pending_count, run_in_background
-from trainer.wavio import WavWriter, inspect_wav, read_audio
-from trainer.wer import wer
 
 AGENDA_WAV = SPEECH / "agenda_good.wav"
 AGENDA_TEXT = (SPEECH / "agenda_good.txt").read_text(encoding="utf-8")  # what the WAV says
@@ -404,7 +404,7 @@ def test_a_guided_take_is_locked_tagged_and_handed_back(qtbot: QtBot, make_windo
     """Another screen (a certification, a story-hour turn) asks for a take: the Practice tab
     records it with the seller, drill and scenario it named, tags the attempt with its
     context and hands the attempt back; the seller's own choices are not overwritten."""
-    from trainer.ui.main_window import Guided
+    from trainer.ui.guided import Guided
 
     window = make_window(FakeSoundDevice(source=AGENDA_WAV, speed=FAST), ScriptedTranscriber(),
                          SyncPool())

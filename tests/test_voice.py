@@ -15,9 +15,10 @@ from pathlib import Path
 import pytest
 
 from tests.test_offline import _unshare
-from trainer import voice
-from trainer.transcriber import SAMPLE_RATE, WhisperTranscriber
-from trainer.voice import (
+from trainer.audio.wavio import inspect_wav, read_audio
+from trainer.speech import voice
+from trainer.speech.transcriber import SAMPLE_RATE, WhisperTranscriber
+from trainer.speech.voice import (
     NO_ENGINE_MESSAGE,
     EspeakEngine,
     PiperEngine,
@@ -25,8 +26,7 @@ from trainer.voice import (
     VoiceUnavailable,
     find_engines,
 )
-from trainer.wavio import inspect_wav, read_audio
-from trainer.wer import wer
+from trainer.speech.wer import wer
 
 ROOT = Path(__file__).parent.parent
 CAPTION = ("Just so you know, I have a hard stop in twenty minutes. "
@@ -57,7 +57,7 @@ try:
     print("NETWORK-AVAILABLE"); sys.exit(3)
 except OSError:
     pass
-from trainer.voice import Voice, find_engines
+from trainer.speech.voice import Voice, find_engines
 engines, reason = find_engines(sys.argv[1])
 speaker = Voice(engines, Path(sys.argv[2]), reason)
 path = speaker.synthesize(sys.argv[3], 1.0)

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from tests.conftest import require_tool
-from trainer.errors import AudioFileError
-from trainer.wavio import WavWriter, inspect_wav, read_audio, repair_wav, resample, write_wav
+from trainer.audio.wavio import WavWriter, inspect_wav, read_audio, repair_wav, resample, write_wav
+from trainer.common.errors import AudioFileError
 
 
 def tone(seconds: float, rate: int = 16000, freq: float = 220.0) -> np.ndarray:

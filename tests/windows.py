@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from pytestqt.qtbot import QtBot
 
-from trainer.ui.main_window import MainWindow, State
+from trainer.ui.shell import MainWindow, State
 
 SCENARIO_ID = "northwind-finance"
 

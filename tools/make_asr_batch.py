@@ -5,7 +5,7 @@ app judges what Whisper heard. This tool turns every 4th item of each m1 drill f
 8, ... in file order; ``feature_benefit.jsonl`` is skipped) into speech with ``espeak-ng``,
 converts it to 16 kHz mono 16-bit WAV with ``sox -D`` and transcribes it with the app's own
 default model (``WhisperTranscriber("base")`` with its default threads and decoding settings),
-reading the audio as the app reads a recording (``trainer.wavio.read_audio``). Labels are the
+reading the audio as the app reads a recording (``trainer.audio.wavio.read_audio``). Labels are the
 written transcript's, carried over unchanged. It only transforms data: it never runs the rubric
 judge or any scoring code.
 
@@ -49,8 +49,8 @@ sys.path.insert(0, str(REPO))
 
 import ctranslate2  # noqa: E402
 
-from trainer.transcriber import WhisperTranscriber  # noqa: E402
-from trainer.wavio import read_audio  # noqa: E402
+from trainer.audio.wavio import read_audio  # noqa: E402
+from trainer.speech.transcriber import WhisperTranscriber  # noqa: E402
 
 SRC = REPO / "tests" / "data" / "rubric" / "m1"
 OUT = REPO / "tests" / "data" / "rubric" / "m1-asr"
@@ -194,7 +194,7 @@ nothing in this folder has been scored. Command, from the repository root:
 For every 4th item of each drill file of `tests/data/rubric/m1/` (items 0, 4, 8, ... in file
 order; `feature_benefit.jsonl` is not used) the written `transcript` was spoken by `espeak-ng`,
 converted to 16 kHz mono 16-bit WAV with `sox -D` (no dither, so deterministic), read with
-`trainer.wavio.read_audio` and transcribed with the app's default model
+`trainer.audio.wavio.read_audio` and transcribed with the app's default model
 (`WhisperTranscriber("{MODEL}", num_workers=1)`, otherwise the app's settings: 1 CPU thread,
 beam 5, VAD filter, English, int8). `num_workers=1` and `ctranslate2.set_random_seed({SEED})`
 before loading make the text repeatable: faster-whisper retries a window that looks repetitive

@@ -29,7 +29,7 @@ def main() -> int:
     import onnxruntime
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    from trainer.embeddings import package_model
+    from trainer.rubric.embeddings import package_model
 
     source = package_model()
     with tempfile.TemporaryDirectory() as tmp:

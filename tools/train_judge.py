@@ -3,7 +3,7 @@
 What it learns: p(window meets criterion | the window's words, the criterion as text, the
 scenario's facts). The window is embedded by all-MiniLM-L6-v2, fine-tuned here; the criterion's
 description, its ``meets`` and ``near_misses`` sentences and the scenario facts it uses are
-embedded by the same encoder; ``trainer.judge.window_features`` compares them (the same
+embedded by the same encoder; ``trainer.rubric.judge.window_features`` compares them (the same
 function the app runs) and a small head turns the comparisons into a logit. A criterion the
 model was trained on also gets a learned vector (its "residual", keyed by the criterion's
 words, so an edited criterion is judged from its text alone); it is dropped on 30% of the
@@ -48,9 +48,9 @@ from transformers import AutoTokenizer, BertModel
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tools")]
 
-from trainer.classify import BENEFIT  # noqa: E402
-from trainer.drills import DrillLibrary, Scenario, parse_scenario  # noqa: E402
-from trainer.judge import (  # noqa: E402
+from trainer.rubric.classify import BENEFIT  # noqa: E402
+from trainer.rubric.drills import DrillLibrary, Scenario, parse_scenario  # noqa: E402
+from trainer.rubric.judge import (  # noqa: E402
     FACT_KINDS,
     CriterionText,
     Window,
@@ -62,7 +62,7 @@ from trainer.judge import (  # noqa: E402
     split_windows,
     window_features,
 )
-from trainer.scoring import criterion_text, normalise  # noqa: E402
+from trainer.rubric.scoring import criterion_text, normalise  # noqa: E402
 
 SEED = 20261207
 MAX_TOKENS = 64
@@ -244,7 +244,7 @@ def feature_benefit_examples() -> list[Example]:
 
 
 class Encoder(torch.nn.Module):
-    """MiniLM, mean-pooled and L2-normalised (what ``trainer.embeddings`` computes)."""
+    """MiniLM, mean-pooled and L2-normalised (what ``trainer.rubric.embeddings`` computes)."""
 
     def __init__(self, model_dir: Path) -> None:
         super().__init__()
@@ -282,7 +282,7 @@ class HeadNet(torch.nn.Module):
 def torch_features(vectors: torch.Tensor, windows: list[Any], spec: CriterionText,
                    cvec: dict[str, torch.Tensor], facts: dict[str, torch.Tensor]
                    ) -> torch.Tensor:
-    """``trainer.judge.window_features`` in torch, so gradients reach the encoder."""
+    """``trainer.rubric.judge.window_features`` in torch, so gradients reach the encoder."""
     n = vectors.shape[0]
     desc = cvec["description"][0]
 

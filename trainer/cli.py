@@ -22,14 +22,14 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO, TextIO
 
-from trainer import paths
-from trainer.drills import DrillLibrary, Scenario, parse_scenario
-from trainer.errors import AudioFileError, ScenarioError, SilentRecording, TrainerError
-from trainer.formatting import format_score
-from trainer.practice import build_scorecard, score_audio
-from trainer.scoring import score_transcript
-from trainer.transcriber import DEFAULT_MODEL, KNOWN_MODELS, LIVE_QUICK, WhisperTranscriber
-from trainer.wavio import check_length, read_audio
+from trainer.audio.wavio import check_length, read_audio
+from trainer.coaching.practice import build_scorecard, score_audio
+from trainer.common import paths
+from trainer.common.errors import AudioFileError, ScenarioError, SilentRecording, TrainerError
+from trainer.common.formatting import format_score
+from trainer.rubric.drills import DrillLibrary, Scenario, parse_scenario
+from trainer.rubric.scoring import score_transcript
+from trainer.speech.transcriber import DEFAULT_MODEL, KNOWN_MODELS, LIVE_QUICK, WhisperTranscriber
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL_ERROR = 1  # a bug: still one sentence (TRAINER_DEBUG=1 shows the traceback)
@@ -346,7 +346,7 @@ def _cmd_score(library: DrillLibrary, args: argparse.Namespace) -> int:
 def _score_realtime(drill: Any, scenario: Scenario | None, audio: Path,
                     model: str | None) -> dict[str, Any]:
     """Score ``audio`` as if spoken live; adds ``timing`` (Stop → scorecard, whole-file)."""
-    from trainer.live import run_realtime
+    from trainer.coaching.realtime import run_realtime
 
     transcriber = WhisperTranscriber(model, quick=LIVE_QUICK)  # as the app does
     transcriber.load()  # the app loads the model at start-up, before any take
@@ -501,8 +501,8 @@ def _print_card(card: dict[str, Any]) -> None:
 
 
 def _cmd_classify(args: argparse.Namespace) -> int:
-    from trainer.classify import FeatureBenefitJudge
-    from trainer.scoring import default_judge
+    from trainer.rubric.classify import FeatureBenefitJudge
+    from trainer.rubric.scoring import default_judge
 
     text = _argument_text(args.text, "statement")
     context = _argument_text(args.context, "context")
@@ -548,9 +548,9 @@ def _argument_text(value: str | None, what: str) -> str | None:
 
 
 def _cmd_forget(name: str, yes: bool, include_copies: bool = False) -> int:
-    from trainer.datafolder import damaged_copies
-    from trainer.privacy import damaged_copies_question, forget_seller
-    from trainer.store import open_store
+    from trainer.store.database import open_store
+    from trainer.store.datafolder import damaged_copies
+    from trainer.store.privacy import damaged_copies_question, forget_seller
 
     def ask(question: str) -> bool:
         try:

@@ -27,10 +27,10 @@ from typing import Any, TextIO
 
 import numpy as np
 
-from trainer import paths
-from trainer.drills import DrillLibrary
-from trainer.errors import NoInputDevice, TrainerError
-from trainer.sound import NO_MIC_MESSAGE, input_devices, load_sounddevice
+from trainer.audio.sound import NO_MIC_MESSAGE, input_devices, load_sounddevice
+from trainer.common import paths
+from trainer.common.errors import NoInputDevice, TrainerError
+from trainer.rubric.drills import DrillLibrary
 
 SAMPLE_WAV = "selftest.wav"
 SAMPLE_TEXT = "selftest.txt"
@@ -79,7 +79,7 @@ def _check_drills(ctx: _Context) -> Check:
 
 
 def _check_model(ctx: _Context) -> Check:
-    from trainer.transcriber import WhisperTranscriber
+    from trainer.speech.transcriber import WhisperTranscriber
 
     transcriber = WhisperTranscriber(ctx.model)
     load_s = transcriber.load()
@@ -89,8 +89,8 @@ def _check_model(ctx: _Context) -> Check:
 
 
 def _check_transcribe(ctx: _Context) -> Check:
-    from trainer.wavio import read_audio
-    from trainer.wer import wer
+    from trainer.audio.wavio import read_audio
+    from trainer.speech.wer import wer
 
     if ctx.transcriber is None:
         return Check("transcribe", "FAIL", "skipped: no speech model")
@@ -105,7 +105,7 @@ def _check_transcribe(ctx: _Context) -> Check:
 
 
 def _check_score(ctx: _Context) -> Check:
-    from trainer.practice import build_scorecard
+    from trainer.coaching.practice import build_scorecard
 
     if ctx.transcript is None or ctx.library is None:
         return Check("score", "FAIL", "skipped: no transcript or no drills")
@@ -119,7 +119,7 @@ def _check_score(ctx: _Context) -> Check:
 
 
 def _check_embeddings(ctx: _Context) -> Check:
-    from trainer.embeddings import Embedder
+    from trainer.rubric.embeddings import Embedder
 
     # A paraphrase must sit closer than an unrelated sentence (measured 0.58 against 0.15).
     vectors = Embedder().embed(["We have twenty minutes today.", "We have about half an hour.",
@@ -132,8 +132,8 @@ def _check_embeddings(ctx: _Context) -> Check:
 
 
 def _check_store(ctx: _Context) -> Check:
-    from trainer.store import Store
-    from trainer.wavio import read_audio, write_wav
+    from trainer.audio.wavio import read_audio, write_wav
+    from trainer.store.database import Store
 
     paths.ensure_private_dir(ctx.data_dir)
     folder = Path(tempfile.mkdtemp(prefix=".selftest-", dir=ctx.data_dir))

@@ -23,15 +23,15 @@ from PySide6.QtCore import QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from trainer import paths
-from trainer.drills import DrillLibrary
-from trainer.errors import DrillFileError, ModelMissing, NoInputDevice, TrainerError
-from trainer.practice import recover_unfinished
-from trainer.settings import load_settings, settings_path
-from trainer.sound import load_sounddevice
-from trainer.store import Store, open_store
-from trainer.transcriber import LIVE_QUICK, MODEL_ENV, WhisperTranscriber
-from trainer.ui.main_window import MainWindow
+from trainer.audio.sound import load_sounddevice
+from trainer.coaching.practice import recover_unfinished
+from trainer.common import paths
+from trainer.common.errors import DrillFileError, ModelMissing, NoInputDevice, TrainerError
+from trainer.common.settings import load_settings, settings_path
+from trainer.rubric.drills import DrillLibrary
+from trainer.speech.transcriber import LIVE_QUICK, MODEL_ENV, WhisperTranscriber
+from trainer.store.database import Store, open_store
+from trainer.ui.shell import MainWindow
 
 APP_NAME = "Sales Trainer"
 EXIT_START_FAILED = 2

@@ -1,0 +1,199 @@
+"""How good and how fast the rubric judge is: ``uv run python -m trainer.bench rubric``.
+
+Accuracy is measured only on text the judge never learned from: the measuring batches of the
+labelled corpus (``tests/data/rubric/m1``, ``m2``, and the old corpus's ``<drill>-hNNN``
+items), written by hands that never saw the judge. Only aggregates are printed (balanced
+accuracy per criterion and overall), never an item or a mistake, so a measurement does not
+teach anyone where the judge fails. Feature or benefit is measured on the same batches'
+statements. Speed: model load, a 250-word transcript never scored before, 1,000 transcripts
+in one batch, and the memory the judge adds.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import resource
+import statistics
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from trainer.bench.evaluation import CORPUS_DIR, Confusion
+from trainer.rubric.drills import DrillLibrary, Scenario, parse_scenario
+
+SPOKEN = ("agenda", "value_prop", "client_story", "differentiation", "vision", "objection")
+MEASURING = ("m1", "m2", "m1-asr", "corpus-h")
+
+
+@dataclass(frozen=True)
+class Labelled:
+    drill: str
+    transcript: str
+    scenario: Scenario | None
+    labels: dict[str, bool]
+
+
+def _scenarios(folder: Path, library: DrillLibrary) -> dict[str, Scenario]:
+    known = {s.id: s for s in library.scenarios()}
+    path = folder / "scenarios.jsonl"
+    if path.is_file():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                data = json.loads(line)
+                known[data["id"]] = parse_scenario(data, path.name, data["id"])
+    return known
+
+
+def labelled(name: str, library: DrillLibrary, corpus: Path = CORPUS_DIR
+             ) -> Iterator[Labelled]:
+    """The transcripts of one batch: a folder name, or ``corpus-h`` (the old corpus's
+    measuring-only items)."""
+    folder = corpus if name == "corpus-h" else corpus / name
+    scenarios = _scenarios(folder, library)
+    for drill in SPOKEN:
+        path = folder / f"{drill}.jsonl"
+        if not path.is_file():
+            continue
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if not line.strip():
+                continue
+            data = json.loads(line)
+            if name == "corpus-h" and "-h" not in data["id"]:
+                continue
+            yield Labelled(drill, data["transcript"], scenarios.get(str(data.get("scenario"))),
+                           {k: bool(v) for k, v in data["labels"].items()})
+
+
+def statements(name: str, corpus: Path = CORPUS_DIR) -> list[tuple[str, bool]]:
+    """(text, is a benefit) of one batch's feature-or-benefit statements."""
+    path = corpus / name / "feature_benefit.jsonl"
+    if name == "corpus-h" or not path.is_file():
+        return []
+    return [(d["text"], d["label"] == "benefit") for d in
+            (json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
+             if line.strip())]
+
+
+def measure_rubric(name: str, library: DrillLibrary, judge: Any = None
+                   ) -> dict[tuple[str, str], Confusion]:
+    from trainer.rubric.scoring import score_transcript
+
+    per: dict[tuple[str, str], Confusion] = {}
+    for item in labelled(name, library):
+        card = score_transcript(library.drill(item.drill), item.transcript, item.scenario, judge)
+        met = {c.id: c.met for c in card.criteria}
+        for criterion, truth in item.labels.items():
+            per.setdefault((item.drill, criterion), Confusion()).add(truth, met[criterion])
+    return per
+
+
+def measure_feature_benefit(name: str, judge: Any = None) -> Confusion:
+    """Benefit is the positive class: its recall is ``tp / (tp + fn)``."""
+    from trainer.rubric.classify import FeatureBenefitJudge
+
+    fb = FeatureBenefitJudge(judge)
+    confusion = Confusion()
+    for text, benefit in statements(name):
+        confusion.add(benefit, fb.classify(text).label == "benefit")
+    return confusion
+
+
+def _recall(c: Confusion) -> float:
+    return c.tp / (c.tp + c.fn) if c.tp + c.fn else 1.0
+
+
+def report_accuracy(sets: tuple[str, ...] = MEASURING) -> None:
+    from trainer.rubric.scoring import default_judge
+
+    library = DrillLibrary()
+    judge = default_judge()
+    print(f"rubric judge on the measuring batches ({platform.machine()}, "
+          f"{platform.python_version()}); aggregates only")
+    for name in sets:
+        per = measure_rubric(name, library, judge)
+        if not per:
+            continue
+        total = Confusion()
+        for confusion in per.values():
+            total.merge(confusion)
+        values = {k: c.balanced_accuracy for k, c in per.items()}
+        worst = min(values, key=lambda k: values[k])
+        print(f"\n{name}: balanced accuracy {total.balanced_accuracy:.3f} over {total.total} "
+              f"judgements; mean over criteria {statistics.mean(values.values()):.3f}; "
+              f"lowest {worst[0]}/{worst[1]} {values[worst]:.3f}")
+        for (drill, criterion), value in sorted(values.items()):
+            print(f"  {drill:16} {criterion:20} n={per[(drill, criterion)].total:4d} "
+                  f"balanced {value:.3f}")
+        fb = measure_feature_benefit(name, judge)
+        if fb.total:
+            print(f"  feature/benefit: balanced accuracy {fb.balanced_accuracy:.3f} over "
+                  f"{fb.total} statements, benefit recall {_recall(fb):.3f}")
+
+
+def _texts(count: int, words: int = 250) -> list[str]:
+    """``count`` different ``words``-word texts from the training transcripts, in order (each
+    new to the judge's cache, as a new take is)."""
+    pool: list[str] = []
+    for folder in sorted(p for p in CORPUS_DIR.iterdir() if p.is_dir() and p.name[0] == "t"):
+        for drill in SPOKEN:
+            path = folder / f"{drill}.jsonl"
+            if path.is_file():
+                pool += [w for line in path.read_text(encoding="utf-8").splitlines()
+                         if line.strip() for w in json.loads(line)["transcript"].split()]
+    return [" ".join(pool[i * words:(i + 1) * words]) for i in range(count)
+            if (i + 1) * words <= len(pool)]
+
+
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def report_speed(batch_size: int = 1000) -> None:
+    from trainer.rubric.judge import Judge, split_windows
+    from trainer.rubric.scoring import normalise, score_transcript
+
+    library = DrillLibrary()
+    drill = library.drill("value_prop")
+    scenario = library.scenario("northwind-finance")
+    before = _rss_mb()
+    judge = Judge()
+    load_s = judge.load()
+    texts = _texts(60)
+    times = []
+    for text in texts[:30]:
+        started = time.perf_counter()
+        score_transcript(drill, text, scenario, judge)
+        times.append((time.perf_counter() - started) * 1000)
+    # Stop in the app: the take's windows were embedded while the seller spoke (LiveTake's
+    # prefetch); only the last sentence is new when the scorecard is made.
+    stop_times = []
+    for text in texts[30:60]:
+        judge.encoder.embed([w.plain for w in split_windows(normalise(text))])
+        finished = text + " And that is what we would change for you."
+        started = time.perf_counter()
+        score_transcript(drill, finished, scenario, judge)
+        stop_times.append((time.perf_counter() - started) * 1000)
+    batch = [item for name in ("t1", "t2", "t3", "t4") for item in labelled(name, library)]
+    batch = batch[:batch_size]
+    words = statistics.mean(len(item.transcript.split()) for item in batch)
+    started = time.perf_counter()
+    for item in batch:
+        score_transcript(library.drill(item.drill), item.transcript, item.scenario, judge)
+    batch_s = time.perf_counter() - started
+    print(f"\nspeed ({platform.machine()}): judge load {load_s:.2f} s; a 250-word transcript "
+          f"never scored before: median {statistics.median(times):.0f} ms, max "
+          f"{max(times):.0f} ms ({len(times)} transcripts); after Stop (windows embedded while "
+          f"speaking): median {statistics.median(stop_times):.0f} ms; {len(batch)} "
+          f"transcripts (mean {words:.0f} words) in {batch_s:.1f} s; peak memory "
+          f"+{_rss_mb() - before:.0f} MB")
+
+
+def main(speed_only: bool = False, accuracy_only: bool = False) -> int:
+    if not speed_only:
+        report_accuracy()
+    if not accuracy_only:
+        report_speed()
+    return 0

@@ -1,0 +1,2 @@
+"""Where takes live: the SQLite store and its schema, the data folder, takes still being
+recorded, and the privacy commands (export, forget)."""

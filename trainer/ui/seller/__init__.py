@@ -1,0 +1,2 @@
+"""The seller's screens: practise a drill, roleplay a buyer, history, progress, the written
+agenda and "my next call"."""

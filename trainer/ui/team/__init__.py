@@ -1,0 +1,1 @@
+"""The team's screens: story hour, the story library and the feature-or-benefit card game."""
