@@ -15,8 +15,7 @@ import time
 
 import pytest
 
-from trainer.bench import RUBRIC_DRILLS
-from trainer.bench.evaluation import CORPUS_DIR, expected_split, load_corpus
+from trainer.bench.evaluation import CORPUS_DIR, RUBRIC_DRILLS, expected_split, load_corpus
 from trainer.bench.rubric import measure_feature_benefit, measure_rubric
 from trainer.common import paths
 from trainer.common.errors import EmptyTranscript

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from trainer.audio.wavio import FloatArray, read_audio
+from trainer.bench.evaluation import RUBRIC_DRILLS
 from trainer.speech.wer import word_errors
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -139,10 +140,6 @@ def bench_scoring(repeats: int) -> int:
         print(f"{drill_id:16} 250 words: median {statistics.median(times):5.1f} ms, "
               f"max {max(times):5.1f} ms over {len(texts)} transcripts never scored before")
     return 0
-
-
-RUBRIC_DRILLS = ("agenda", "value_prop", "client_story", "differentiation", "vision",
-                 "objection")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -20,6 +20,9 @@ from typing import Any
 from trainer.common import paths
 
 CORPUS_DIR = paths.resource_root() / "tests" / "data" / "rubric"
+# The drills judged from a transcript alone (the card game has its own judge).
+RUBRIC_DRILLS = ("agenda", "value_prop", "client_story", "differentiation", "vision",
+                 "objection")
 
 
 @dataclass
