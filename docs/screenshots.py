@@ -414,7 +414,7 @@ class Shots:
 
 
 def show_tab(window: MainWindow, widget: QWidget) -> None:
-    window.tabs.setCurrentWidget(widget)
+    window.screens.setCurrentWidget(widget)
     pump(0.3)
 
 
@@ -575,14 +575,14 @@ def capture(transcriber: WhisperTranscriber, ids: dict[str, Any]) -> list[Path]:
             log(f"window is {window.size().width()}x{window.size().height()}")
 
         # Practice: the brief, ready to record; then a live take and its scorecard.
-        window.tabs.setCurrentIndex(0)
+        window.screens.setCurrentIndex(0)
         window.record_button.setFocus()
         shots.take("main")
         record_through_mic(window, sound)
         shots.take("scorecard", settle=1.0)
 
         # History: yesterday's real take selected.
-        window.tabs.setCurrentIndex(1)
+        window.screens.setCurrentIndex(1)
         pump(0.3)
         table = window.history_table
         for row in range(table.rowCount()):

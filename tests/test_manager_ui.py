@@ -312,7 +312,7 @@ def test_one_score_rounding_and_one_weight_display_everywhere(
     brief_points = [int(p) for p in re.findall(r"(\d+) pts", host.brief.criteria.text())]
     assert brief_points == [22, 13, 22, 13, 17, 13]
     host.name_edit.setText("Ben Okafor")
-    host.tabs.setCurrentIndex(1)
+    host.screens.setCurrentIndex(1)
     table = host.history_table
     assert table.rowCount() == 2
     for row in range(2):

@@ -220,13 +220,13 @@ def test_user_text_is_never_rendered_as_rich_text(qtbot: QtBot, window: MainWind
     window.hide_comparison()
 
     # History, progress, the written agenda.
-    window.tabs.setCurrentIndex(1)
+    window.screens.setCurrentIndex(1)
     window.history_table.selectRow(0)
     walk.stop("history")
     window.refresh_progress()
-    window.tabs.setCurrentWidget(window.progress_view)
+    window.screens.setCurrentWidget(window.progress_view)
     walk.stop("progress")
-    window.tabs.setCurrentWidget(window.agenda_editor)
+    window.screens.setCurrentWidget(window.agenda_editor)
     window.agenda_editor.type_combo.setEditText(f"{BOLD} demo")
     window.agenda_editor.editor.setPlainText(f"{BIG} purpose\n{LINK} time check")
     window.agenda_editor.save()
@@ -234,7 +234,7 @@ def test_user_text_is_never_rendered_as_rich_text(qtbot: QtBot, window: MainWind
 
     # The manager: company, an approved story, a 1:1 with a take, the wrap-up, the team.
     manager = window.manager_panel
-    window.tabs.setCurrentWidget(manager)
+    window.screens.setCurrentWidget(manager)
     manager.show_view(0)
     manager.company_name.setText(f"{BIG} Co")
     manager.company_offering.setText(f"{BOLD} close software")
@@ -274,7 +274,7 @@ def test_user_text_is_never_rendered_as_rich_text(qtbot: QtBot, window: MainWind
 
     # The story hour: two hostile players, one story told, then the ranking and the library.
     hour = window.story_hour_panel
-    window.tabs.setCurrentWidget(hour)
+    window.screens.setCurrentWidget(hour)
     for name in (SELLER, OTHER):
         hour.name_edit.setText(name)
         hour.add_player()
@@ -290,13 +290,13 @@ def test_user_text_is_never_rendered_as_rich_text(qtbot: QtBot, window: MainWind
     hour.title_edit.setText(f"{BIG} story")
     hour.save_story()
     shelf = window.story_library_panel
-    window.tabs.setCurrentWidget(shelf)
+    window.screens.setCurrentWidget(shelf)
     shelf.refresh()
     walk.stop("the story library")
 
     # The card game with hostile players, through to its summary.
     cards = window.cards_panel
-    window.tabs.setCurrentWidget(cards)
+    window.screens.setCurrentWidget(cards)
     cards.players_edit.setText(f"{SELLER}, {OTHER}")
     cards.start_game()
     walk.stop("the card table")
@@ -306,7 +306,7 @@ def test_user_text_is_never_rendered_as_rich_text(qtbot: QtBot, window: MainWind
     walk.stop("the card summary")
 
     # The roleplay tab takes the seller's name.
-    window.tabs.setCurrentWidget(window.roleplay_panel)
+    window.screens.setCurrentWidget(window.roleplay_panel)
     walk.stop("the roleplay")
 
     # The journeys did put the names on screen (a walk that saw none would prove nothing).

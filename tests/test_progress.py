@@ -8,7 +8,7 @@ import pytest
 
 from tests.conftest import SPEECH
 from trainer.coaching.practice import build_scorecard
-from trainer.coaching.progress import SKILLS, delivery_score, seller_progress
+from trainer.coaching.progress import SKILLS, delivery_score, last_scores, seller_progress
 from trainer.rubric.drills import DrillLibrary
 from trainer.speech.transcriber import Transcript, Word
 from trainer.store.database import Seller, Store
@@ -95,3 +95,24 @@ def test_delivery_score_counts_good_as_full_and_watch_as_half() -> None:
              "pauses": {"band": "fix"}, "questions": {"band": "good"}, "words": 12}
     assert delivery_score(block) == 62.5
     assert delivery_score({"words": 3}) is None
+
+
+def test_last_scores_lists_every_drill_with_the_latest_scored_take(timed_store: Store) -> None:
+    library = DrillLibrary()
+    with timed_store as store:
+        ana, ben = store.seller("Ana"), store.seller("Ben")
+        take(store, ana, library, "agenda", GOOD)
+        latest = take(store, ana, library, "agenda", WEAK)
+        take(store, ben, library, "client_story", STORY)  # Ben's, not Ana's
+        failed = store.begin_attempt(ana, "vision", None, None, None)
+        store.mark_failed(failed, "We didn't hear you")  # failed: not a score
+        rows = last_scores(store, " ana ", library)
+        nobody = last_scores(store, "Nobody Yet", library)
+        sellers = [s.name for s in store.sellers()]
+        expected = store.attempt(latest)
+    assert [r.drill_id for r in rows] == [d.id for d in library.drills()]
+    by_id = {r.drill_id: r for r in rows}
+    assert by_id["agenda"].score == expected.score and by_id["agenda"].passed == expected.passed
+    assert by_id["client_story"].score is None and by_id["vision"].score is None
+    assert all(r.score is None for r in nobody)
+    assert "Nobody Yet" not in sellers  # asking creates no seller

@@ -124,7 +124,7 @@ def _unreachable(window: MainWindow, page: QWidget) -> list[str]:
 
 def _pages(window: MainWindow) -> Iterator[str]:
     """Bring up every page of every tab widget and stacked screen in turn; yield its name."""
-    tabs = window.tabs
+    tabs = window.screens
     for t in range(tabs.count()):
         tabs.setCurrentIndex(t)
         top = tabs.widget(t)
@@ -157,7 +157,7 @@ def _fill(window: MainWindow, store: Store) -> None:
     assert card is not None
     window.scorecard_view.show_card(card)
     window.compare_view.show_comparison(compare_takes(card, card), card, card)
-    window.tabs.setCurrentIndex(1)
+    window.screens.setCurrentIndex(1)
     window.history_table.selectRow(0)
     manager = window.manager_panel
     manager.seller_combo.setEditText("Ben Okafor")
@@ -172,7 +172,7 @@ def _fill(window: MainWindow, store: Store) -> None:
     manager.add_action_item()
     window.cards_panel.players_edit.setText("Ana, Ben")
     window.cards_panel.start_game()
-    window.tabs.setCurrentIndex(0)
+    window.screens.setCurrentIndex(0)
 
 
 @pytest.mark.parametrize("presenter", [False, True], ids=["normal", "presenter"])
@@ -199,7 +199,7 @@ def test_every_button_is_reachable_at_1024_by_700(qtbot: QtBot, window: MainWind
 def test_the_check_finds_a_button_off_screen(qtbot: QtBot, window: MainWindow) -> None:
     """The check itself: the manager's Certify button, pushed past the right edge, is found."""
     manager = window.manager_panel
-    window.tabs.setCurrentWidget(manager)
+    window.screens.setCurrentWidget(manager)
     manager.show_view(1)
     manager.certify_button.setMinimumWidth(3000)
     QApplication.processEvents()

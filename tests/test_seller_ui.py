@@ -192,7 +192,7 @@ def test_written_agenda_then_a_spoken_take_shows_coverage(
     assert "Write your discovery agenda once" in window.agenda_note.text()
     qtbot.keyClick(window, Qt.Key.Key_W, CTRL_SHIFT)
     editor = window.agenda_editor
-    assert window.tabs.currentWidget() is editor
+    assert window.screens.currentWidget() is editor
     assert editor.selected_type() == "discovery"  # the scenario is a discovery call
     items = ["The purpose: how your team handles month end reporting",
              "Check we still have thirty minutes",
@@ -213,7 +213,7 @@ def test_written_agenda_then_a_spoken_take_shows_coverage(
     assert editor.status.text() == "Saved your discovery agenda."
 
     qtbot.keyClick(window, Qt.Key.Key_1, CTRL)
-    assert window.tabs.currentIndex() == 0
+    assert window.screens.currentIndex() == 0
     assert "compared with your written discovery agenda" in window.agenda_note.text()
     card = record_take(qtbot, window, timeout=180000)  # a dozen live passes, busy CI
     block = card["agenda_coverage"]
@@ -312,7 +312,7 @@ def test_progress_tab_shows_first_best_latest_and_most_missed(qtbot: QtBot, make
                                                               store: Store) -> None:
     window = make_window(transcriber=Scripted(WEAK))
     qtbot.keyClick(window, Qt.Key.Key_G, CTRL)
-    assert window.tabs.currentWidget() is window.progress_view
+    assert window.screens.currentWidget() is window.progress_view
     assert window.progress_view.missed_label.text() == (
         "No takes yet: record one on the Practice tab.")
     qtbot.keyClick(window, Qt.Key.Key_1, CTRL)

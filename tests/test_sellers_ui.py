@@ -70,7 +70,7 @@ def test_a_seller_created_in_practice_is_on_every_screen_at_once(
 def test_card_players_ana_and_ben_are_the_sellers_on_file(
         qtbot: QtBot, window: MainWindow, store: Store) -> None:
     cards = window.cards_panel
-    window.tabs.setCurrentWidget(cards)
+    window.screens.setCurrentWidget(cards)
     cards.players_edit.setText("Ana, Ben")
     with qtbot.waitSignal(cards.card_shown, timeout=5000):
         cards.start_game()
@@ -83,7 +83,7 @@ def test_card_players_ana_and_ben_are_the_sellers_on_file(
 def test_a_player_added_in_the_card_game_reaches_the_manager(
         qtbot: QtBot, window: MainWindow, store: Store) -> None:
     cards = window.cards_panel
-    window.tabs.setCurrentWidget(cards)
+    window.screens.setCurrentWidget(cards)
     cards.players_edit.setText("Chris Doe")
     with qtbot.waitSignal(window.sellers.changed, timeout=5000):
         cards.start_game()  # the window's confirm says yes to the new seller
@@ -94,7 +94,7 @@ def test_a_player_added_in_the_card_game_reaches_the_manager(
 def test_a_story_hour_roster_reaches_the_other_screens(
         qtbot: QtBot, window: MainWindow, store: Store) -> None:
     hour = window.story_hour_panel
-    window.tabs.setCurrentWidget(hour)
+    window.screens.setCurrentWidget(hour)
     for name in ("Eve Stone", "Finn Hale"):
         hour.name_edit.setText(name)
         hour.add_player()
@@ -114,7 +114,7 @@ def test_picking_a_seller_fills_the_name_box(qtbot: QtBot, window: MainWindow) -
 def test_deleted_data_leaves_every_list(qtbot: QtBot, window: MainWindow,
                                        store: Store) -> None:
     window.name_edit.setText("Ben Carter")
-    window.tabs.setCurrentIndex(1)  # History, where "Delete my data" is
+    window.screens.setCurrentIndex(1)  # History, where "Delete my data" is
     with qtbot.waitSignal(window.sellers.changed, timeout=5000):
         window.forget_my_data()  # the window's confirm says yes
     assert [s.name for s in store.sellers()] == ["Ana Lopez"]

@@ -99,8 +99,8 @@ def app(qtbot: QtBot, store: Store, user_dirs: Path) -> Iterator[dict[str, Any]]
     qtbot.addWidget(window)
     panel = StoryHourPanel(store, library, window, window.player)
     shelf = StoryLibraryPanel(store, window, window.player)
-    window.tabs.addTab(panel, "Story hour")
-    window.tabs.addTab(shelf, "Story library")
+    window.screens.addTab(panel, "Story hour")
+    window.screens.addTab(shelf, "Story library")
     window.show()
     qtbot.waitExposed(window)
     window.activateWindow()
@@ -150,7 +150,7 @@ def test_a_three_player_story_hour_from_roster_to_library(qtbot: QtBot, app: dic
     panel: StoryHourPanel = app["panel"]
     shelf: StoryLibraryPanel = app["shelf"]
     sound: StorySound = app["sound"]
-    window.tabs.setCurrentWidget(panel)
+    window.screens.setCurrentWidget(panel)
 
     # Roster by keyboard: a name, Enter; a duplicate gets one sentence.
     panel.name_edit.setFocus()
@@ -167,13 +167,13 @@ def test_a_three_player_story_hour_from_roster_to_library(qtbot: QtBot, app: dic
 
     # Ana's turn: Ctrl+T hands the take to the Practice tab, locked to Ana and the drill.
     type_keys_ctrl(qtbot, Qt.Key.Key_T)
-    assert window.tabs.currentIndex() == 0
+    assert window.screens.currentIndex() == 0
     assert (window.seller_name(), window.drill_combo.currentData(),
             window.scenario_combo.currentData()) == ("Ana", "client_story", SCENARIO_ID)
     assert not window.name_edit.isEnabled()
     with qtbot.waitSignal(panel.turn_scored, timeout=60000):
         ana_attempt = tell(qtbot, window, sound, GOOD_WAV)
-    assert window.tabs.currentWidget() is panel and window.guided is None
+    assert window.screens.currentWidget() is panel and window.guided is None
     assert store.attempt(ana_attempt).context == f"story_hour:{panel.hour.id}"  # type: ignore[union-attr]
     assert panel.stack.currentIndex() == panel.RATING
     ana_score = store.attempt(ana_attempt).score
@@ -250,7 +250,7 @@ def test_a_three_player_story_hour_from_roster_to_library(qtbot: QtBot, app: dic
     assert "winner Ana" in panel.history_list.item(0).text()
 
     # The library finds it by industry and by a word of the story.
-    window.tabs.setCurrentWidget(shelf)
+    window.screens.setCurrentWidget(shelf)
     shelf.industry_combo.setCurrentIndex(shelf.industry_combo.findData("healthcare"))
     assert [s.title for s in shelf.stories] == ["Ana's healthcare story"]
     shelf.industry_combo.setCurrentIndex(0)
@@ -279,7 +279,7 @@ def test_the_library_plays_a_story_and_practises_it(qtbot: QtBot, app: dict[str,
     saved = add_story(store, title="Mercy-like hospital", industry="healthcare",
                       role="chief nursing officer", pain="agency spend",
                       text=TEXTS[GOOD_WAV], audio_path=GOOD_WAV)
-    window.tabs.setCurrentWidget(shelf)  # shown: the list is refreshed
+    window.screens.setCurrentWidget(shelf)  # shown: the list is refreshed
     assert shelf.results.count() == 2
     shelf.role_combo.setCurrentIndex(shelf.role_combo.findData("chief nursing officer"))
     assert [s.id for s in shelf.stories] == [saved.id]
@@ -294,7 +294,7 @@ def test_the_library_plays_a_story_and_practises_it(qtbot: QtBot, app: dict[str,
     # Practise telling it: a client-story take for the seller named on the Practice tab,
     # with the scenario of the story's industry; the scorecard stays on the Practice tab.
     qtbot.keyClick(shelf.results, Qt.Key.Key_T, CTRL)
-    assert window.tabs.currentIndex() == 0
+    assert window.screens.currentIndex() == 0
     assert (window.seller_name(), window.drill_combo.currentData(),
             window.scenario_combo.currentData()) == ("Dana Ruiz", "client_story", SCENARIO_ID)
     with qtbot.waitSignal(shelf.practice_scored, timeout=60000) as scored:
@@ -355,12 +355,12 @@ def open_panel(qtbot: QtBot, store: Store) -> tuple[MainWindow, StoryHourPanel]:
                       confirm=lambda *_: True)
     qtbot.addWidget(host)
     panel = StoryHourPanel(store, DrillLibrary(), host)
-    host.tabs.addTab(panel, "Story hour")
+    host.screens.addTab(panel, "Story hour")
     host.show()
     qtbot.waitExposed(host)
     host.activateWindow()
     qtbot.waitUntil(host.isActiveWindow, timeout=5000)
-    host.tabs.setCurrentWidget(panel)
+    host.screens.setCurrentWidget(panel)
     return host, panel
 
 

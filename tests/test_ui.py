@@ -190,7 +190,7 @@ def test_full_journey_scores_like_the_core(qtbot: QtBot, make_window: Any, store
     assert attempt.status == "scored"
     assert attempt.score == expected["score"]
     qtbot.keyClick(window, Qt.Key.Key_H, Qt.KeyboardModifier.ControlModifier)
-    assert window.tabs.currentIndex() == 1
+    assert window.screens.currentIndex() == 1
     row = history_row(window, attempt.id)
     assert cell(window, row, 1) == "Set an agenda"
     assert cell(window, row, 2) == "Northwind Logistics"  # the prospect's company
@@ -408,10 +408,10 @@ def test_a_guided_take_is_locked_tagged_and_handed_back(qtbot: QtBot, make_windo
 
     window = make_window(FakeSoundDevice(source=AGENDA_WAV, speed=FAST), ScriptedTranscriber(),
                          SyncPool())
-    window.tabs.setCurrentIndex(1)
+    window.screens.setCurrentIndex(1)
     window.start_guided_take(Guided("Ben Okafor", "value_prop", SCENARIO_ID,
                                     "certification:7", "Certification: Ben Okafor"))
-    assert window.tabs.currentIndex() == 0
+    assert window.screens.currentIndex() == 0
     assert window.seller_name() == "Ben Okafor"
     assert window.drill_combo.currentData() == "value_prop"
     assert not window.name_edit.isEnabled() and not window.drill_combo.isEnabled()
@@ -436,15 +436,15 @@ def test_space_records_only_on_the_practice_tab(qtbot: QtBot, make_window: Any,
     window = make_window(FakeSoundDevice(source=AGENDA_WAV, speed=FAST), ScriptedTranscriber(),
                          SyncPool())
     qtbot.keyClick(window, Qt.Key.Key_M, Qt.KeyboardModifier.ControlModifier)
-    assert window.tabs.currentWidget() is window.manager_panel
+    assert window.screens.currentWidget() is window.manager_panel
     press_space(qtbot, window)
     assert window.state is State.IDLE and store.attempts() == []
     qtbot.keyClick(window, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
-    assert window.tabs.currentIndex() == 0
+    assert window.screens.currentIndex() == 0
     with qtbot.waitSignal(window.recording_started, timeout=5000):
         press_space(qtbot, window)
     # While recording, Space stops the take whichever tab is showing.
-    window.tabs.setCurrentWidget(window.cards_panel)
+    window.screens.setCurrentWidget(window.cards_panel)
     with qtbot.waitSignal(window.recording_stopped, timeout=5000):
         press_space(qtbot, window)
 
@@ -482,7 +482,7 @@ def test_history_shows_stored_scorecards_and_scores_recovered_takes(
     window = make_window(FakeSoundDevice(source=AGENDA_WAV, speed=FAST), transcriber)
 
     qtbot.keyClick(window, Qt.Key.Key_H, Qt.KeyboardModifier.ControlModifier)
-    assert window.tabs.currentIndex() == 1
+    assert window.screens.currentIndex() == 1
     assert window.history_table.rowCount() == 2
 
     row = history_row(window, scored_id)
@@ -720,7 +720,7 @@ def test_delete_my_data_can_be_cancelled(qtbot: QtBot, make_window: Any, store: 
     answers = Answers(False)
     window = make_window(FakeSoundDevice(source=AGENDA_WAV, speed=FAST), ScriptedTranscriber(),
                          SyncPool(), confirm=answers)
-    window.tabs.setCurrentIndex(1)
+    window.screens.setCurrentIndex(1)
     qtbot.mouseClick(window.forget_button, Qt.MouseButton.LeftButton)
     assert len(answers.asked) == 1
     assert store.attempt(scored_id).status == "scored"

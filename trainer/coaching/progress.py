@@ -170,3 +170,34 @@ def most_missed(attempts: list[Attempt], library: DrillLibrary) -> MissedCriteri
         pass  # a drill or criterion since removed: the saved tip still helps
     return MissedCriterion(drill_id, drill_title, criterion_id, names[key], missed[key],
                            judged[key], tip)
+
+
+@dataclass(frozen=True)
+class LastTake:
+    """A drill as the home screen lists it: the seller's latest scored take, if any."""
+
+    drill_id: str
+    title: str
+    pass_mark: float
+    score: float | None  # None: not tried yet
+    passed: bool | None
+    when: float | None  # seconds since the epoch
+
+
+def last_scores(store: Store, seller_name: str, library: DrillLibrary) -> list[LastTake]:
+    """Every drill of the library with ``seller_name``'s latest scored take on it (in the
+    library's order). A name not on file has tried nothing; nothing is created for it."""
+    seller = store.find_seller(seller_name) if seller_name.strip() else None
+    latest: dict[str, Attempt] = {}
+    if seller is not None:
+        for attempt in _scored(store, seller):
+            known = latest.get(attempt.drill_id)
+            if known is None or attempt.started_at > known.started_at:
+                latest[attempt.drill_id] = attempt
+    rows = []
+    for drill in library.drills():
+        take = latest.get(drill.id)
+        rows.append(LastTake(drill.id, drill.title, drill.pass_threshold,
+                             take.score if take else None, take.passed if take else None,
+                             take.started_at if take else None))
+    return rows

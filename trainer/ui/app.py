@@ -141,7 +141,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                      "unexpectedly; find them in History, ready to score.")
 
     window = MainWindow(library, store, sound, transcriber, data_dir, settings=settings,
-                        sound_error=sound_error, model_error=model_error)
+                        sound_error=sound_error, model_error=model_error,
+                        start_on_home=not settings.seller)  # first run: who are you?
     if notes:
         window.show_message(" ".join(notes),
                             "error" if sound_error or model_error or store_note else "info")

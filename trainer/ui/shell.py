@@ -39,11 +39,11 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QSplitter,
     QStackedWidget,
     QTableWidget,
     QTableWidgetItem,
-    QTabWidget,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -77,7 +77,7 @@ from trainer.coaching.practice import (
     finish_attempt,
     finish_live_attempt,
 )
-from trainer.coaching.progress import seller_progress
+from trainer.coaching.progress import LastTake, last_scores, seller_progress
 from trainer.common.errors import StorageError, TrainerError
 from trainer.common.formatting import format_score
 from trainer.common.settings import Settings, load_settings, save_settings, settings_path
@@ -88,9 +88,13 @@ from trainer.store.database import Attempt, Seller, Store
 from trainer.store.datafolder import damaged_copies
 from trainer.store.privacy import damaged_copies_question, forget_seller, privacy_note
 from trainer.ui.guided import Guided
+from trainer.ui.home import HomeScreen
+from trainer.ui.manager.certification import ManagerPanel
+from trainer.ui.navigation import JourneyNavigation
 from trainer.ui.seller.agenda import AgendaEditor
 from trainer.ui.seller.call_dialog import CallDialog, CallFields
 from trainer.ui.seller.progress import ProgressView
+from trainer.ui.seller.roleplay import RoleplayPanel
 from trainer.ui.style import (
     MUTED,
     PRESENTER_SCALE,
@@ -101,6 +105,8 @@ from trainer.ui.style import (
     set_relative_font,
 )
 from trainer.ui.tasks import Pool, run_in_background
+from trainer.ui.team.cards import CardGamePanel
+from trainer.ui.team.storyhour import StoryHourPanel, StoryLibraryPanel
 from trainer.ui.widgets.common import DrillBrief, LevelMeter, MessageBanner, ScorecardView
 from trainer.ui.widgets.compare import CompareView
 from trainer.ui.widgets.delivery import LiveTranscript
@@ -221,7 +227,7 @@ class MainWindow(QMainWindow):
     def __init__(self, library: DrillLibrary, store: Store, sound: Any, transcriber: Any,
                  data_dir: Path, pool: Pool | None = None, settings: Settings | None = None,
                  *, sound_error: str | None = None, model_error: str | None = None,
-                 confirm: Confirm | None = None) -> None:
+                 confirm: Confirm | None = None, start_on_home: bool = False) -> None:
         super().__init__()
         self.confirm: Confirm = confirm or (
             lambda title, text, label, destructive: ask_in_dialog(self, title, text, label,
@@ -287,6 +293,8 @@ class MainWindow(QMainWindow):
         self._show_brief()
         # Deferred so the load starts once the event loop runs (and so a synchronous test
         # pool still emits model_ready after the test has connected to it).
+        if start_on_home:
+            self.go_to("Home")
         QTimer.singleShot(0, self._load_model)
 
     # == construction =====================================================================
@@ -303,16 +311,16 @@ class MainWindow(QMainWindow):
         self.name_edit = QLineEdit()
         self.name_edit.setPlaceholderText("Your name")
         self.name_edit.setClearButtonEnabled(True)
-        self.name_edit.setMinimumWidth(170)
+        self.name_edit.setMinimumWidth(140)
         self.name_edit.setAccessibleName("Your name")
         self.name_picker = self.sellers.picker(self.name_edit)  # the sellers on file
         self.drill_combo = QComboBox()
-        self.drill_combo.setMinimumWidth(170)
+        self.drill_combo.setMinimumWidth(150)
         self.drill_combo.setAccessibleName("Drill")
         self.scenario_combo = QComboBox()
-        self.scenario_combo.setMinimumWidth(250)
-        self.scenario_combo.setSizeAdjustPolicy(
-            QComboBox.SizeAdjustPolicy.AdjustToContentsOnFirstShow)
+        self.scenario_combo.setMinimumWidth(120)
+        self.scenario_combo.setSizePolicy(QSizePolicy.Policy.Expanding,
+                                          QSizePolicy.Policy.Fixed)
         self.scenario_combo.setAccessibleName("Scenario")
         for text, widget in (("&Name", self.name_edit), ("&Drill", self.drill_combo),
                              ("&Scenario", self.scenario_combo)):
@@ -321,7 +329,7 @@ class MainWindow(QMainWindow):
             label.setBuddy(widget)
             top.addWidget(label)
             top.addWidget(widget)
-            top.addSpacing(10)
+            top.addSpacing(6)
         self.new_call_button = QPushButton("My next call\u2026")
         self.new_call_button.setToolTip("Type the prospect you are meeting next and practise "
                                         "on them (Ctrl+Shift+N)")
@@ -335,7 +343,6 @@ class MainWindow(QMainWindow):
         top.addWidget(self.delete_call_button)
         top.addWidget(self.new_call_button)
         top.addStretch(1)
-        outer.addLayout(top)
 
         # Status bar: the speech model's state on the left, the microphone choice on the right
         # (both matter, neither needs to compete with the drill for attention).
@@ -362,11 +369,17 @@ class MainWindow(QMainWindow):
         self.message_label = self.banner.label
         outer.addWidget(self.banner)
 
-        self.tabs = QTabWidget()
-        self.tabs.setDocumentMode(True)
-        outer.addWidget(self.tabs, 1)
-        # Practice and History keep indices 0 and 1 (Ctrl+H toggles between them).
-        self.add_panel(self._build_practice(base), "Practice", "Ctrl+1")
+        self.screens = JourneyNavigation()
+        outer.addWidget(self.screens, 1)
+        # Practice and History keep indices 0 and 1 (Ctrl+H toggles between them). The
+        # name / drill / scenario bar belongs to Practice and sits on its screen.
+        practice = QWidget()
+        practice_layout = QVBoxLayout(practice)
+        practice_layout.setContentsMargins(0, 0, 0, 0)
+        practice_layout.addLayout(top)
+        practice_layout.addWidget(self._build_practice(base), 1)
+        self.practice_screen = practice
+        self.add_panel(practice, "Practice", "Ctrl+1")
         self.add_panel(self._build_history(base), "History", "Ctrl+H", bind=False)
         self.progress_view = ProgressView(
             pass_marks={d.id: d.pass_threshold for d in self.library.drills()})
@@ -376,7 +389,11 @@ class MainWindow(QMainWindow):
         self.agenda_editor.interaction_changed.connect(self._on_agenda_type_changed)
         self.add_panel(self.agenda_editor, "Written agenda", "Ctrl+Shift+W")
         self._add_team_panels()
-        self.tabs.currentChanged.connect(self._on_tab_changed)
+        self.home = HomeScreen(self._last_scores)
+        self.home.practise.connect(self._practise_from_home)
+        self.home.journey.connect(self._journey_from_home)
+        self.add_panel(self.home, "Home", "Ctrl+0", journey="home")
+        self.screens.currentChanged.connect(self._on_tab_changed)
 
         self.name_edit.textChanged.connect(self._on_name_changed)
         self.sellers.changed.connect(self._refresh_history)
@@ -575,32 +592,29 @@ class MainWindow(QMainWindow):
         return splitter
 
     def _add_team_panels(self) -> None:
-        """The manager's 1:1s, the team's story hour and library, and the card game."""
-        # Imported here: these screens import ``Guided`` from this module.
-        from trainer.ui.manager.certification import ManagerPanel
-        from trainer.ui.team.cards import CardGamePanel
-        from trainer.ui.team.storyhour import StoryHourPanel, StoryLibraryPanel
-
-        self.manager_panel = ManagerPanel(self.store, self.library, self, sellers=self.sellers)
-        self.add_panel(self.manager_panel, "Manager", "Ctrl+M")
-        self.story_hour_panel = StoryHourPanel(self.store, self.library, self, self.player,
-                                               sellers=self.sellers)
-        self.add_panel(self.story_hour_panel, "Story hour", "Ctrl+Y")
-        self.story_library_panel = StoryLibraryPanel(self.store, self, self.player)
-        self.add_panel(self.story_library_panel, "Story library", "Ctrl+L")
-        self.cards_panel = CardGamePanel(self.store, self.library, self.sound,
-                                         self.transcriber, self.pool, self.data_dir,
-                                         input_device=self._input_device,
-                                         sellers=self.sellers, confirm=self.confirm)
-        self.add_panel(self.cards_panel, "Cards", "Ctrl+B")
-        from trainer.ui.seller.roleplay import RoleplayPanel
-
-        # The same one-thread pool: the roleplay and the practice tab never run the model
+        """The seller's roleplay, the manager's screens, and the team's."""
+        # The same one-thread pool: the roleplay and the practice screen never run the model
         # at the same time.
         self.roleplay_panel = RoleplayPanel(self.store, self.library, self.sound,
                                             self.transcriber, self.pool, self.data_dir,
                                             seller_name=self.seller_name())
         self.add_panel(self.roleplay_panel, "Roleplay", "Ctrl+J")
+        self.manager_panel = ManagerPanel(self.store, self.library, self, sellers=self.sellers)
+        manager = self.manager_panel
+        self.add_panel(manager, "Certification 1:1", "Ctrl+M", journey="manager",
+                       show=lambda: manager.show_view(1))
+        self.add_panel(manager, "Team", journey="manager", show=lambda: manager.show_view(3))
+        self.add_panel(manager, "Company", journey="manager", show=lambda: manager.show_view(0))
+        self.story_hour_panel = StoryHourPanel(self.store, self.library, self, self.player,
+                                               sellers=self.sellers)
+        self.add_panel(self.story_hour_panel, "Story hour", "Ctrl+Y", journey="team")
+        self.story_library_panel = StoryLibraryPanel(self.store, self, self.player)
+        self.add_panel(self.story_library_panel, "Story library", "Ctrl+L", journey="team")
+        self.cards_panel = CardGamePanel(self.store, self.library, self.sound,
+                                         self.transcriber, self.pool, self.data_dir,
+                                         input_device=self._input_device,
+                                         sellers=self.sellers, confirm=self.confirm)
+        self.add_panel(self.cards_panel, "Cards", "Ctrl+B", journey="team")
 
     def _bind_keys(self) -> None:
         # Space is a window shortcut, so it works whatever button has focus; a focused text
@@ -623,39 +637,46 @@ class MainWindow(QMainWindow):
         self._update_practice_keys()
 
     def _update_practice_keys(self) -> None:
-        on_practice = self.tabs.currentIndex() == 0 or self.state is State.RECORDING
+        on_practice = self.screens.currentIndex() == 0 or self.state is State.RECORDING
         for shortcut in self._practice_keys:
             shortcut.setEnabled(on_practice)
 
     # == panels ===========================================================================
     def add_panel(self, widget: QWidget, title: str, shortcut: str | None = None,
-                  bind: bool = True) -> int:
-        """Add a screen as a tab; ``shortcut`` (e.g. "Ctrl+G") switches to it.
+                  bind: bool = True, *, journey: str = "seller",
+                  show: Callable[[], None] | None = None) -> int:
+        """Add a screen to the navigation under ``journey`` (seller, manager or team).
 
-        Other screens (manager, story hour, cards) join the window this way. Returns the
-        tab's index. ``bind=False`` only names the shortcut in the tooltip (the caller binds
-        it, as Ctrl+H toggles History).
+        ``shortcut`` (e.g. "Ctrl+G") switches to it; ``show`` picks a view inside the screen
+        when its entry is chosen (one screen may have several entries). Returns the screen's
+        index. ``bind=False`` only names the shortcut in the tooltip (the caller binds it, as
+        Ctrl+H toggles History).
         """
-        index = self.tabs.addTab(widget, title)
+        index = self.screens.addTab(widget, title, journey, show)
         self._panels[title] = index
         if shortcut:
-            self.tabs.setTabToolTip(index, f"{title} ({shortcut})")
+            self.screens.setEntryToolTip(title, f"{title} ({shortcut})")
             if bind:
                 keys = QShortcut(QKeySequence(shortcut), self)
-                keys.activated.connect(lambda: self.show_panel(widget))
+                keys.activated.connect(lambda: self.go_to(title))
         if self._normal_point_size and self.settings.presenter:
             rescale_fonts(widget, base_point_size(self))
         return index
+
+    def go_to(self, title: str) -> None:
+        """Show the navigation entry ``title`` (not while recording: the take stays in view)."""
+        if self.state is not State.RECORDING:
+            self.screens.select(title)
 
     def show_panel(self, widget: QWidget) -> None:
         """Switch to the screen holding ``widget`` (not while recording: the take stays in view)."""
         if self.state is State.RECORDING:
             return
         node: QWidget | None = widget
-        while node is not None and self.tabs.indexOf(node) < 0:
+        while node is not None and self.screens.indexOf(node) < 0:
             node = node.parentWidget()  # a screen may wrap the widget (a scroll area...)
         if node is not None:
-            self.tabs.setCurrentWidget(node)
+            self.screens.setCurrentWidget(node)
         widget.setFocus()
 
     def _restore_choices(self) -> None:
@@ -752,9 +773,9 @@ class MainWindow(QMainWindow):
             self._refresh_history()
         # Saved calls are the seller's own: the picker follows the name.
         self._fill_scenarios()
-        if self.tabs.currentWidget() is self.progress_view:
+        if self.screens.currentWidget() is self.progress_view:
             self.refresh_progress()
-        elif self.tabs.currentWidget() is self.agenda_editor:
+        elif self.screens.currentWidget() is self.agenda_editor:
             self._load_agendas()
         if self.state is State.IDLE and not self._restoring:
             self._update_agenda_note(self.current_drill())
@@ -877,7 +898,7 @@ class MainWindow(QMainWindow):
             self.start_recording()
 
     def start_recording(self) -> None:
-        self.tabs.setCurrentIndex(0)
+        self.screens.setCurrentIndex(0)
         if self.player is not None and self.player.playing:
             self._stop_playback()
         if not self.seller_name():
@@ -1117,7 +1138,7 @@ class MainWindow(QMainWindow):
             self._set_state(State.SCORED)
             self.try_again_button.setFocus()
         self._refresh_history(select_id=take.attempt_id if origin == "history" else None)
-        if self.tabs.currentWidget() is self.progress_view:
+        if self.screens.currentWidget() is self.progress_view:
             self.refresh_progress()
         self.scorecard_ready.emit(card)
         self.attempt_scored.emit(take.attempt_id, take.context)
@@ -1341,7 +1362,7 @@ class MainWindow(QMainWindow):
         if self.practice_stack.currentIndex() == PRACTICE_PAGE_COMPARE:
             self.hide_comparison()
         else:
-            self.tabs.setCurrentIndex(0)
+            self.screens.setCurrentIndex(0)
             self.show_comparison()
 
     # == takes for other screens ==========================================================
@@ -1365,7 +1386,7 @@ class MainWindow(QMainWindow):
             self._restoring = False
         self.take = None
         self._set_state(State.IDLE)
-        self.tabs.setCurrentIndex(0)
+        self.screens.setCurrentIndex(0)
         self.show_message(f"{guided.label} \u2014 press Space to record.", "info")
         self.record_button.setFocus()
 
@@ -1394,25 +1415,50 @@ class MainWindow(QMainWindow):
             self.show_message("Your last take is still being scored; it will appear in "
                               "History when it is done.", "info")
         self._set_state(State.IDLE)
-        self.tabs.setCurrentIndex(0)
+        self.screens.setCurrentIndex(0)
         self.record_button.setFocus()
 
     def toggle_history(self) -> None:
         """Ctrl+H: switch between Practice and History."""
-        self.tabs.setCurrentIndex(0 if self.tabs.currentIndex() == 1 else 1)
-        if self.tabs.currentIndex() == 1:
+        self.screens.setCurrentIndex(0 if self.screens.currentIndex() == 1 else 1)
+        if self.screens.currentIndex() == 1:
             self.history_table.setFocus()
+
+    def _last_scores(self, name: str) -> list[LastTake]:
+        try:
+            return last_scores(self.store, name, self.library)
+        except TrainerError as exc:
+            self.show_message(str(exc))
+            return []
+
+    def _take_name_from_home(self) -> None:
+        name = self.home.name_edit.text().strip()
+        if name and name != self.seller_name():
+            self.name_edit.setText(name)
+            self._save_choices()
+
+    def _practise_from_home(self, drill_id: str) -> None:
+        self._take_name_from_home()
+        self._select_data(self.drill_combo, drill_id)
+        self.go_to("Practice")
+        self.record_button.setFocus()
+
+    def _journey_from_home(self, title: str) -> None:
+        self._take_name_from_home()
+        self.go_to(title)
 
     def _on_tab_changed(self, index: int) -> None:
         self._update_practice_keys()
         self.sellers.refresh()  # sellers a screen's core work added (a story hour, a 1:1)
-        if self.tabs.widget(index) is self.roleplay_panel and self.seller_name() and \
+        if self.screens.widget(index) is self.roleplay_panel and self.seller_name() and \
                 not self.roleplay_panel.name_edit.text().strip():
             self.roleplay_panel.set_seller_name(self.seller_name())
         if index == 1:
             self._refresh_history()
-        widget = self.tabs.widget(index)
-        if widget is self.progress_view:
+        widget = self.screens.widget(index)
+        if widget is self.home:
+            self.home.set_name(self.seller_name())
+        elif widget is self.progress_view:
             self.refresh_progress()
         elif widget is self.agenda_editor:
             self._load_agendas()
@@ -1509,7 +1555,7 @@ class MainWindow(QMainWindow):
         return True
 
     def _replay_source(self) -> tuple[Path | None, ScorecardView | None]:
-        if self.tabs.currentIndex() == 1:
+        if self.screens.currentIndex() == 1:
             attempt = self.selected_attempt()
             return (attempt.audio_path if attempt is not None else None), self.history_view
         return (self.take.wav if self.take is not None else None), self.scorecard_view
@@ -1526,7 +1572,7 @@ class MainWindow(QMainWindow):
 
     def play_from_quote(self, quote: str) -> None:
         """A criterion's evidence was clicked: play from the quote's first word."""
-        view = self.history_view if self.tabs.currentIndex() == 1 else self.scorecard_view
+        view = self.history_view if self.screens.currentIndex() == 1 else self.scorecard_view
         index = quote_start(view.words, quote)
         if index is None:
             self.show_message("These words could not be found in the recording's timing; "

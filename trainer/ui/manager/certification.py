@@ -639,16 +639,8 @@ class ManagerPanel(QWidget):
         first.setFocus()
 
     def _bring_to_front(self) -> None:
-        """Show this panel in whatever tab widgets hold it (the host's tabs)."""
-        child: QWidget = self
-        parent = self.parentWidget()
-        while parent is not None:
-            if isinstance(parent, QTabWidget):
-                for i in range(parent.count()):
-                    page = parent.widget(i)
-                    if page is not None and (page is child or page.isAncestorOf(child)):
-                        parent.setCurrentIndex(i)
-            child, parent = parent, parent.parentWidget()
+        """Show this screen in the shell (the 1:1's review is ready)."""
+        self.host.show_panel(self)
         self.window().activateWindow()
 
     def _on_view_changed(self, index: int) -> None:
