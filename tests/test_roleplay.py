@@ -263,7 +263,7 @@ def test_reactions_are_stable_across_processes(library: DrillLibrary, script: Sc
                                                judge: Judge) -> None:
     """No per-process hash salt in the choice: another interpreter picks the same line."""
     code = (
-        "from trainer.rubric.drills import DrillLibrary\nfrom trainer import roleplay\n"
+        "from trainer.rubric.drills import DrillLibrary\nfrom trainer.coaching import roleplay\n"
         "lib = DrillLibrary()\n"
         "c = roleplay.start(lib, 'agenda', 'northwind-finance', 'skeptical', seed=5)\n"
         f"print(c.respond({ANSWERS[0]!r}).reaction)\n")
