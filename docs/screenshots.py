@@ -68,7 +68,8 @@ from trainer.rubric.drills import Drill, DrillLibrary, Scenario
 from trainer.speech.transcriber import Transcript, WhisperTranscriber, Word
 from trainer.store.database import Seller, Store, open_store
 from trainer.ui.app import APP_NAME, _readable_font
-from trainer.ui.shell import MainWindow, State
+from trainer.ui.seller.practice import State
+from trainer.ui.shell import MainWindow
 
 RUBRIC = ROOT / "tests" / "data" / "rubric"
 SPEECH = ROOT / "tests" / "data" / "speech"
@@ -423,13 +424,13 @@ def record_through_mic(window: MainWindow, sound: FakeSoundDevice) -> None:
     sound.source = AGENDA_WAV
     sound._cache.clear()
     seconds = 34.1
-    window.toggle_recording()
-    wait_for(lambda: window.state is State.RECORDING, "the recording to start", 10)
+    window.practice.toggle_recording()
+    wait_for(lambda: window.practice.state is State.RECORDING, "the recording to start", 10)
     recorder = window.recorder
     assert recorder is not None
     wait_for(lambda: recorder.elapsed_s >= seconds + 0.4, "the take to be spoken", 60)
-    window.toggle_recording()
-    wait_for(lambda: window.state is State.SCORED, "the scorecard", 180)
+    window.practice.toggle_recording()
+    wait_for(lambda: window.practice.state is State.SCORED, "the scorecard", 180)
 
 
 def certification(window: MainWindow, shots: Shots, library: DrillLibrary) -> None:
@@ -576,7 +577,7 @@ def capture(transcriber: WhisperTranscriber, ids: dict[str, Any]) -> list[Path]:
 
         # Practice: the brief, ready to record; then a live take and its scorecard.
         window.screens.setCurrentIndex(0)
-        window.record_button.setFocus()
+        window.practice.record_button.setFocus()
         shots.take("main")
         record_through_mic(window, sound)
         shots.take("scorecard", settle=1.0)
@@ -584,7 +585,7 @@ def capture(transcriber: WhisperTranscriber, ids: dict[str, Any]) -> list[Path]:
         # History: yesterday's real take selected.
         window.screens.setCurrentIndex(1)
         pump(0.3)
-        table = window.history_table
+        table = window.history.history_table
         for row in range(table.rowCount()):
             item = table.item(row, 0)
             if item is not None and item.data(Qt.ItemDataRole.UserRole) == ids["real_take"]:

@@ -50,7 +50,7 @@ def test_delete_my_data_asks_about_the_damaged_copies(qtbot: QtBot, store: Store
     ready_window(qtbot, window, "Ana Lopez", wait_for_model=False)
     window.screens.setCurrentIndex(1)
     with qtbot.waitSignal(window.message_shown, timeout=5000) as blocker:
-        qtbot.mouseClick(window.forget_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(window.history.forget_button, Qt.MouseButton.LeftButton)
     (_, _, first_label, _), (title, text, label, destructive) = answers.asked
     assert first_label == "Delete"
     assert (title, label, destructive) == ("Delete my data", "Delete them too", True)
@@ -75,5 +75,5 @@ def test_no_question_without_damaged_copies(qtbot: QtBot, store: Store, user_dir
     ready_window(qtbot, window, "Ana Lopez", wait_for_model=False)
     window.screens.setCurrentIndex(1)
     with qtbot.waitSignal(window.message_shown, timeout=5000):
-        qtbot.mouseClick(window.forget_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(window.history.forget_button, Qt.MouseButton.LeftButton)
     assert len(answers.asked) == 1

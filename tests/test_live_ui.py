@@ -28,7 +28,8 @@ from trainer.rubric.bands import METRIC_ORDER
 from trainer.rubric.drills import DrillLibrary
 from trainer.speech.transcriber import Transcript, WhisperTranscriber, Word
 from trainer.store.database import Store
-from trainer.ui.shell import MainWindow, State
+from trainer.ui.seller.practice import State
+from trainer.ui.shell import MainWindow
 from trainer.ui.widgets.delivery import DeliveryChart
 
 AGENDA_WAV = SPEECH / "agenda_good.wav"
@@ -82,13 +83,13 @@ def test_live_transcript_appears_while_the_seller_speaks(qtbot: QtBot, make_wind
     window = make_window(sound, tiny)
     with qtbot.waitSignal(window.recording_started, timeout=5000):
         space(qtbot, window)
-    assert window.live_transcript.isVisible()
+    assert window.practice.live_transcript.isVisible()
     # Words appear before Stop: the take is still being recorded when the signal arrives.
     with qtbot.waitSignal(window.live_text_changed, timeout=60000,
                           check_params_cb=lambda text: "purpose" in text.lower()):
         pass
-    assert window.state is State.RECORDING
-    assert "purpose" in window.live_transcript.plain_text.lower()
+    assert window.practice.state is State.RECORDING
+    assert "purpose" in window.practice.live_transcript.plain_text.lower()
     recorder = window.recorder
     assert recorder is not None
     qtbot.waitUntil(lambda: recorder.elapsed_s >= 34.5, timeout=60000)
@@ -97,9 +98,9 @@ def test_live_transcript_appears_while_the_seller_speaks(qtbot: QtBot, make_wind
     card = blocker.args[0]
     assert card["model"] == "tiny.en"
     assert card["criteria"][-1]["id"] == "engaging_delivery"
-    assert not window.live_transcript.isVisible()
+    assert not window.practice.live_transcript.isVisible()
     # The delivery card: every metric banded, the chart drawn from the take's timeline.
-    view = window.scorecard_view
+    view = window.practice.scorecard_view
     assert set(view.delivery_rows) == set(METRIC_ORDER)
     for key, label in view.delivery_rows.items():
         assert label.text() == card["delivery"][key]["band"]
@@ -120,8 +121,8 @@ def test_scripted_transcriber_without_a_prompt_is_scored_after_stop(
     window = make_window(FakeSoundDevice(source=AGENDA_WAV, speed=20.0), ScriptedTranscriber())
     with qtbot.waitSignal(window.recording_started, timeout=5000):
         space(qtbot, window)
-    assert window.take is not None and window.take.live is None
-    assert not window.live_transcript.isVisible()
+    assert window.practice.take is not None and window.practice.take.live is None
+    assert not window.practice.live_transcript.isVisible()
 
 
 # -- microphone test ------------------------------------------------------------------------
@@ -129,25 +130,25 @@ def test_mic_test_says_the_microphone_works(qtbot: QtBot, make_window: Any,
                                             user_dirs: Path) -> None:
     window = make_window(FakeSoundDevice(source=AGENDA_WAV, speed=10.0), PromptedScript())
     with qtbot.waitSignal(window.mic_test_done, timeout=10000) as blocker:
-        qtbot.mouseClick(window.mic_test_button, Qt.MouseButton.LeftButton)
-        assert not window.mic_test_button.isEnabled()
+        qtbot.mouseClick(window.practice.mic_test_button, Qt.MouseButton.LeftButton)
+        assert not window.practice.mic_test_button.isEnabled()
     check: MicCheck = blocker.args[0]
     assert check.ok and check.speech_s > 1.0 and not check.clipped
     assert window.message_label.text() == "Your microphone works: we hear you clearly."
-    assert window.mic_test_button.isEnabled() and window.record_button.isEnabled()
+    assert window.practice.mic_test_button.isEnabled() and window.practice.record_button.isEnabled()
     assert not (user_dirs / ".mic-test.wav").exists()  # the throw-away recording is gone
 
 
 def test_mic_test_reports_silence_and_clipping(qtbot: QtBot, make_window: Any) -> None:
     window = make_window(FakeSoundDevice(source=None, speed=10.0), PromptedScript())
     with qtbot.waitSignal(window.mic_test_done, timeout=10000) as blocker:
-        qtbot.mouseClick(window.mic_test_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(window.practice.mic_test_button, Qt.MouseButton.LeftButton)
     assert not blocker.args[0].ok
     assert window.message_label.text() == SILENT_MESSAGE
     loud = make_window(FakeSoundDevice(source=AGENDA_WAV, speed=10.0, gain=8.0),
                        PromptedScript())
     with qtbot.waitSignal(loud.mic_test_done, timeout=10000) as blocker:
-        qtbot.mouseClick(loud.mic_test_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(loud.practice.mic_test_button, Qt.MouseButton.LeftButton)
     assert blocker.args[0].clipped
     assert loud.message_label.text().startswith("Too loud")
 
@@ -157,9 +158,10 @@ def test_clipping_warning_during_a_take(qtbot: QtBot, make_window: Any) -> None:
                          PromptedScript())
     with qtbot.waitSignal(window.recording_started, timeout=5000):
         space(qtbot, window)
-    qtbot.waitUntil(lambda: window.record_hint.text().startswith("Too loud"), timeout=10000)
-    assert window.meter.clipping
-    window.stop_recording(score=False)
+    qtbot.waitUntil(lambda: window.practice.record_hint.text().startswith("Too loud"),
+                    timeout=10000)
+    assert window.practice.meter.clipping
+    window.practice.stop_recording(score=False)
 
 
 # -- device picker ------------------------------------------------------------------------
@@ -171,7 +173,7 @@ def test_chosen_microphone_is_remembered_and_used(qtbot: QtBot, make_window: Any
         "System default", "Fake Mic 0", "Fake Mic 1"]
     window.mic_combo.setCurrentIndex(window.mic_combo.findData("Fake Mic 1"))
     assert load_settings(settings_path(user_dirs)).input_device == "Fake Mic 1"
-    assert window._input_device() == 1
+    assert window.input_device() == 1
     window.close()
     again = make_window(FakeSoundDevice(source=AGENDA_WAV, speed=10.0, devices=2),
                         PromptedScript(), settings=load_settings(settings_path(user_dirs)))
@@ -211,7 +213,7 @@ def test_silence_or_too_few_words_gives_no_score(qtbot: QtBot, make_window: Any,
     window = make_window(sound, tiny)
     message = _record_and_stop(qtbot, window, 4.0)
     assert message == SILENT_MESSAGE
-    assert window.state is State.IDLE
+    assert window.practice.state is State.IDLE
     attempt = store.attempts()[0]
     assert attempt.status == "failed" and attempt.message == SILENT_MESSAGE
     assert attempt.score is None
@@ -229,12 +231,12 @@ def test_unplugged_mid_take_keeps_the_audio_and_says_so(qtbot: QtBot, make_windo
     window.recorder.stall_timeout_s = 0.5
     with qtbot.waitSignal(window.recording_started, timeout=5000):
         space(qtbot, window)
-    take = window.take
+    take = window.practice.take
     assert take is not None and take.live is not None
     with qtbot.waitSignal(window.message_shown, timeout=20000) as blocker:
         pass
     assert "unplugged" in blocker.args[0] and "kept" in blocker.args[0]
-    assert window.state is State.IDLE
+    assert window.practice.state is State.IDLE
     attempt = store.attempts()[0]
     assert attempt.status == "recorded"  # ready to score from History
     assert attempt.audio_path is not None

@@ -30,7 +30,8 @@ from trainer.common.formatting import format_score
 from trainer.rubric.drills import DrillLibrary
 from trainer.store.database import Store
 from trainer.ui.manager.certification import ManagerPanel
-from trainer.ui.shell import MainWindow, State
+from trainer.ui.seller.practice import State
+from trainer.ui.shell import MainWindow
 from trainer.ui.tasks import SyncPool
 
 # The panel is a top-level window here (a tab in the app); the offscreen platform cannot apply
@@ -61,7 +62,7 @@ def host(qtbot: QtBot, store: Store, library: DrillLibrary, user_dirs: Path
     qtbot.waitExposed(window)
     qtbot.waitUntil(lambda: window.model_state == "ready", timeout=30000)
     yield window
-    if window.state is State.RECORDING:
+    if window.practice.state is State.RECORDING:
         window.close()
     window.wait_for_background()
 
@@ -174,7 +175,7 @@ def test_a_certification_one_on_one_end_to_end(qtbot: QtBot, host: MainWindow,
     # Record the seller: the practice window takes over, locked to Ben and the drill.
     qtbot.mouseClick(panel.record_button, Qt.MouseButton.LeftButton)
     assert host.guided is not None and host.seller_name() == "Ben Okafor"
-    assert host.drill_combo.currentData() == "value_prop"
+    assert host.practice.drill_combo.currentData() == "value_prop"
     activate(qtbot, host)
     record_whole_clip(qtbot, host)
     with qtbot.waitSignal(panel.review_changed, timeout=20000) as reviewed:
@@ -308,26 +309,27 @@ def test_one_score_rounding_and_one_weight_display_everywhere(
     assert store.attempt(in_one_on_one).score == 69.6
 
     # The practice window: brief, history, its scorecard, progress.
-    host.drill_combo.setCurrentIndex(host.drill_combo.findData("value_prop"))
-    brief_points = [int(p) for p in re.findall(r"(\d+) pts", host.brief.criteria.text())]
+    host.practice.drill_combo.setCurrentIndex(host.practice.drill_combo.findData("value_prop"))
+    brief_points = [int(p) for p in re.findall(r"(\d+) pts", host.practice.brief.criteria.text())]
     assert brief_points == [22, 13, 22, 13, 17, 13]
-    host.name_edit.setText("Ben Okafor")
+    host.practice.name_edit.setText("Ben Okafor")
     host.screens.setCurrentIndex(1)
-    table = host.history_table
+    table = host.history.history_table
     assert table.rowCount() == 2
     for row in range(2):
         assert (table.item(row, 3).text(), table.item(row, 4).text()) == ("69.6", "NOT YET")
     table.selectRow(0)
-    card = host.history_view
+    card = host.history.history_view
     assert (card.score_label.text(), card.verdict_label.text()) == ("69.6", "NOT YET")
     host.refresh_progress()
     assert host.progress_view.row_of("value_prop")[2:] == ["69.6", "69.6", "69.6"]
     scorecard = store.attempt(in_one_on_one).scorecard
     assert scorecard is not None
     comparison = compare_takes(scorecard, scorecard)
-    host.compare_view.show_comparison(comparison, scorecard, scorecard)
-    assert host.compare_view.summary.text().startswith("Score 69.6 \u2192 69.6 (unchanged)")
-    assert [host.compare_view.table.item(0, c).text() for c in (1, 2)] == ["69.6", "69.6"]
+    host.practice.compare_view.show_comparison(comparison, scorecard, scorecard)
+    summary = host.practice.compare_view.summary.text()
+    assert summary.startswith("Score 69.6 \u2192 69.6 (unchanged)")
+    assert [host.practice.compare_view.table.item(0, c).text() for c in (1, 2)] == ["69.6", "69.6"]
 
     # The manager's review of the same take: the same number, the same points.
     panel = make_panel(host)

@@ -59,11 +59,12 @@ def test_a_manager_entry_opens_its_view_of_the_manager_screen(qtbot: QtBot,
 
 def test_the_practice_bar_shows_only_on_practice(qtbot: QtBot, window: MainWindow) -> None:
     window.go_to("Practice")
-    qtbot.waitUntil(lambda: window.drill_combo.isVisible())
+    qtbot.waitUntil(lambda: window.practice.drill_combo.isVisible())
     for title in ("History", "Story hour", "Certification 1:1", "Cards", "Home"):
         window.go_to(title)
-        assert not window.drill_combo.isVisible() and not window.scenario_combo.isVisible(), \
-            title
+        practice = window.practice
+        assert not practice.drill_combo.isVisible(), title
+        assert not practice.scenario_combo.isVisible(), title
 
 
 def test_first_run_home_asks_who_and_shows_the_last_score_on_each_drill(
@@ -77,7 +78,8 @@ def test_first_run_home_asks_who_and_shows_the_last_score_on_each_drill(
     qtbot.mouseClick(home.rows["agenda"][2], Qt.MouseButton.LeftButton)
     assert window.screens.currentIndex() == 0  # Practice
     assert window.seller_name() == "Ana Lopez"
-    assert window.current_drill() is not None and window.current_drill().id == "agenda"
+    drill = window.practice.current_drill()
+    assert drill is not None and drill.id == "agenda"
 
     card = record_take(qtbot, window)
     window.go_to("Home")

@@ -35,7 +35,9 @@ from tests.fakes import FakeSoundDevice
 from tests.test_ui import AGENDA_WAV, FAST, Answers, ScriptedTranscriber, record_whole_clip
 from trainer.rubric.drills import DrillLibrary
 from trainer.store.database import Store
-from trainer.ui.shell import MainWindow, State, ask_in_dialog
+from trainer.ui.seller.practice import State
+from trainer.ui.shared import ask_in_dialog
+from trainer.ui.shell import MainWindow
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 
@@ -98,8 +100,11 @@ class Walk:
 
     def _names(self) -> dict[int, str]:
         """Widget -> "Owner.attribute", to say which label it is."""
+        # The window, its screens and their parts (a screen's scorecard view...): three levels.
         owners: list[Any] = [self.window]
-        owners += [v for v in vars(self.window).values() if isinstance(v, QWidget)]
+        for _ in range(2):
+            owners += [v for o in list(owners) for v in vars(o).values()
+                       if isinstance(v, QWidget) and v not in owners]
         names: dict[int, str] = {}
         for owner in owners:
             for key, value in vars(owner).items():
@@ -166,7 +171,7 @@ def window(qtbot: QtBot, store: Store, user_dirs: Path) -> Iterator[MainWindow]:
     qtbot.waitUntil(win.isActiveWindow, timeout=5000)
     qtbot.waitUntil(lambda: win.model_state == "ready", timeout=30000)
     yield win
-    if win.state is State.RECORDING:
+    if win.practice.state is State.RECORDING:
         win.close()
     win.wait_for_background()
 
@@ -195,9 +200,9 @@ def test_user_text_is_never_rendered_as_rich_text(qtbot: QtBot, window: MainWind
     walk = Walk(window)
 
     # Practice: a hostile seller practises on a hostile "my next call".
-    window.name_edit.setText(SELLER)
-    window.open_call_dialog()
-    dialog = window.call_dialog
+    window.practice.name_edit.setText(SELLER)
+    window.practice.next_call.open()
+    dialog = window.practice.next_call.dialog
     assert dialog is not None
     dialog.company_edit.setText(f"{BIG} Freight")
     dialog.industry_edit.setText(f"{BOLD} logistics")
@@ -207,21 +212,21 @@ def test_user_text_is_never_rendered_as_rich_text(qtbot: QtBot, window: MainWind
     dialog.alternative_edit.setText(f"{BIG} spreadsheets")
     walk.stop("the call dialog")
     dialog.try_save()
-    qtbot.waitUntil(lambda: window.call_dialog is None, timeout=5000)
-    window.drill_combo.setCurrentIndex(window.drill_combo.findData("value_prop"))
-    assert "Freight" in window.scenario_combo.currentText()
+    qtbot.waitUntil(lambda: window.practice.next_call.dialog is None, timeout=5000)
+    window.practice.drill_combo.setCurrentIndex(window.practice.drill_combo.findData("value_prop"))
+    assert "Freight" in window.practice.scenario_combo.currentText()
     walk.stop("the brief")
     _take(qtbot, window, walk)
     walk.stop("the practice result")
-    window.try_again()
+    window.practice.try_again()
     _take(qtbot, window)
-    window.show_comparison()
+    window.practice.show_comparison()
     walk.stop("the comparison")
-    window.hide_comparison()
+    window.practice.hide_comparison()
 
     # History, progress, the written agenda.
     window.screens.setCurrentIndex(1)
-    window.history_table.selectRow(0)
+    window.history.history_table.selectRow(0)
     walk.stop("history")
     window.refresh_progress()
     window.screens.setCurrentWidget(window.progress_view)
@@ -310,8 +315,8 @@ def test_user_text_is_never_rendered_as_rich_text(qtbot: QtBot, window: MainWind
     walk.stop("the roleplay")
 
     # The journeys did put the names on screen (a walk that saw none would prove nothing).
-    for expected in ("MainWindow.result_title", "MainWindow.history_title",
-                     "MainWindow.record_hint",
+    for expected in ("PracticeScreen.result_title", "HistoryScreen.history_title",
+                     "PracticeScreen.record_hint",
                      "ManagerPanel.session_label", "ScorecardView.transcript_label"):
         assert any(expected in s for s in walk.shown), (expected, sorted(walk.shown))
     assert not walk.offences, "\n".join(f"{k}  [at {v}]" for k, v in walk.offences.items())

@@ -40,7 +40,8 @@ from tests.test_ui import AGENDA_WAV, FAST, Answers, ScriptedTranscriber
 from trainer.coaching.compare import compare_takes
 from trainer.rubric.drills import DrillLibrary
 from trainer.store.database import Store
-from trainer.ui.shell import MainWindow, State
+from trainer.ui.seller.practice import State
+from trainer.ui.shell import MainWindow
 from trainer.ui.tasks import SyncPool
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
@@ -57,10 +58,10 @@ def window(qtbot: QtBot, store: Store, user_dirs: Path) -> Iterator[MainWindow]:
     win.show()
     qtbot.waitExposed(win)
     qtbot.waitUntil(lambda: win.model_state == "ready", timeout=30000)
-    win.name_edit.setText("Ana Lopez")
+    win.practice.name_edit.setText("Ana Lopez")
     win.resize(SMALLEST)
     yield win
-    if win.state is State.RECORDING:
+    if win.practice.state is State.RECORDING:
         win.close()
     win.wait_for_background()
 
@@ -155,10 +156,10 @@ def _fill(window: MainWindow, store: Store) -> None:
     practised = take(store, window.library, seller, None)
     card = store.attempt(practised).scorecard
     assert card is not None
-    window.scorecard_view.show_card(card)
-    window.compare_view.show_comparison(compare_takes(card, card), card, card)
+    window.practice.scorecard_view.show_card(card)
+    window.practice.compare_view.show_comparison(compare_takes(card, card), card, card)
     window.screens.setCurrentIndex(1)
-    window.history_table.selectRow(0)
+    window.history.history_table.selectRow(0)
     manager = window.manager_panel
     manager.seller_combo.setEditText("Ben Okafor")
     manager.manager_edit.setText("Maria Chen")

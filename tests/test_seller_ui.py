@@ -29,7 +29,8 @@ from trainer.common.settings import load_settings, settings_path
 from trainer.rubric.drills import DrillLibrary
 from trainer.speech.transcriber import Transcript, WhisperTranscriber, Word
 from trainer.store.database import Store
-from trainer.ui.shell import NEW_CALL, MainWindow, State
+from trainer.ui.seller.practice import NEW_CALL, State
+from trainer.ui.shell import MainWindow
 from trainer.ui.tasks import SyncPool
 from trainer.ui.widgets.common import ClickableLabel
 
@@ -91,8 +92,8 @@ def record_take(qtbot: QtBot, window: MainWindow, timeout: int = 60000) -> dict[
     with qtbot.waitSignal(window.scorecard_ready, timeout=timeout,
                           raising=False) as blocker:
         qtbot.keyClick(window, Qt.Key.Key_Space)
-    assert blocker.signal_triggered, window.message_label.text() or window.state
-    qtbot.waitUntil(lambda: window.state is State.SCORED, timeout=5000)
+    assert blocker.signal_triggered, window.message_label.text() or window.practice.state
+    qtbot.waitUntil(lambda: window.practice.state is State.SCORED, timeout=5000)
     card: dict[str, Any] = blocker.args[0]
     return card
 
@@ -102,7 +103,7 @@ def test_my_next_call_is_saved_and_practised_on(qtbot: QtBot, make_window: Any,
                                                 store: Store, user_dirs: Path) -> None:
     window = make_window()
     qtbot.keyClick(window, Qt.Key.Key_N, CTRL_SHIFT)
-    dialog = window.call_dialog
+    dialog = window.practice.next_call.dialog
     assert dialog is not None and dialog.isVisible()
     assert dialog.ours_combo.currentText() == "Ledgerly"  # the chosen scenario's company
     qtbot.keyClicks(dialog.company_edit, "Acme Freight")
@@ -122,18 +123,18 @@ def test_my_next_call_is_saved_and_practised_on(qtbot: QtBot, make_window: Any,
     call_id = saved.args[0]
     assert not dialog.isVisible()
     qtbot.waitUntil(window.isActiveWindow, timeout=5000)  # back to the window
-    assert window.scenario_combo.currentData() == call_id
-    assert window.scenario_combo.currentText() == "My next call: Acme Freight (logistics)"
-    assert window.brief.buyer.who.text().startswith("Priya Shah \u00b7 Head of finance "
+    assert window.practice.scenario_combo.currentData() == call_id
+    assert window.practice.scenario_combo.currentText() == "My next call: Acme Freight (logistics)"
+    assert window.practice.brief.buyer.who.text().startswith("Priya Shah \u00b7 Head of finance "
                                                     "operations, Acme Freight")
-    assert window.delete_call_button.isVisible()
+    assert window.practice.delete_call_button.isVisible()
     seller = store.find_seller("Ana Lopez")
     assert seller is not None
     assert [c.id for c in saved_calls(store, seller)] == [call_id]
 
     # Practised on: the take is scored with the typed prospect.
-    window.drill_combo.setCurrentIndex(window.drill_combo.findData("differentiation"))
-    assert "spreadsheets and email" in window.brief.buyer.line.text()
+    window.practice.drill_combo.setCurrentIndex(window.practice.drill_combo.findData("differentiation"))
+    assert "spreadsheets and email" in window.practice.brief.buyer.line.text()
     window.transcriber.text = ("Compared with spreadsheets and email, we match every invoice "
                                "for you automatically, so your team closes the month in three "
                                "days instead of ten, and nobody keys invoices by hand.")
@@ -147,24 +148,24 @@ def test_my_next_call_is_saved_and_practised_on(qtbot: QtBot, make_window: Any,
 
     # Remembered, and only for this seller.
     assert load_settings(settings_path(user_dirs)).scenario == call_id
-    window.name_edit.clear()
-    qtbot.keyClicks(window.name_edit, "Ben Okafor")
-    assert window.scenario_combo.findData(call_id) == -1
-    window.name_edit.clear()
-    qtbot.keyClicks(window.name_edit, "Ana Lopez")
-    assert window.scenario_combo.findData(call_id) >= 0
+    window.practice.name_edit.clear()
+    qtbot.keyClicks(window.practice.name_edit, "Ben Okafor")
+    assert window.practice.scenario_combo.findData(call_id) == -1
+    window.practice.name_edit.clear()
+    qtbot.keyClicks(window.practice.name_edit, "Ana Lopez")
+    assert window.practice.scenario_combo.findData(call_id) >= 0
 
 
 def test_my_next_call_from_the_picker_and_deleted(qtbot: QtBot, make_window: Any,
                                                  store: Store) -> None:
     window = make_window()
-    before = window.scenario_combo.currentData()
-    window.scenario_combo.setCurrentIndex(window.scenario_combo.findData(NEW_CALL))
+    before = window.practice.scenario_combo.currentData()
+    window.practice.scenario_combo.setCurrentIndex(window.practice.scenario_combo.findData(NEW_CALL))
     # The picker goes back to the real choice and the dialog opens.
-    assert window.scenario_combo.currentData() == before
-    qtbot.waitUntil(lambda: window.call_dialog is not None and window.call_dialog.isVisible(),
-                    timeout=5000)
-    dialog = window.call_dialog
+    assert window.practice.scenario_combo.currentData() == before
+    flow = window.practice.next_call
+    qtbot.waitUntil(lambda: flow.dialog is not None and flow.dialog.isVisible(), timeout=5000)
+    dialog = window.practice.next_call.dialog
     assert dialog is not None
     for edit, text in ((dialog.company_edit, "Harbor Health"),
                        (dialog.industry_edit, "healthcare"),
@@ -173,13 +174,13 @@ def test_my_next_call_from_the_picker_and_deleted(qtbot: QtBot, make_window: Any
     qtbot.keyClicks(dialog.pains_edit, "overtime costs")
     with qtbot.waitSignal(window.call_saved, timeout=5000) as saved:
         qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
-    assert window.scenario_combo.currentData() == saved.args[0]
+    assert window.practice.scenario_combo.currentData() == saved.args[0]
     qtbot.waitUntil(window.isActiveWindow, timeout=5000)
     qtbot.keyClick(window, Qt.Key.Key_Backspace, CTRL_SHIFT)  # delete it (confirmed)
-    assert window.scenario_combo.findData(saved.args[0]) == -1
+    assert window.practice.scenario_combo.findData(saved.args[0]) == -1
     seller = store.find_seller("Ana Lopez")
     assert seller is not None and saved_calls(store, seller) == []
-    assert not window.delete_call_button.isVisible()
+    assert not window.practice.delete_call_button.isVisible()
 
 
 # -- the written agenda --------------------------------------------------------------------
@@ -189,7 +190,7 @@ def test_written_agenda_then_a_spoken_take_shows_coverage(
     sound = FakeSoundDevice(source=AGENDA_WAV, speed=8.0)
     window = make_window(transcriber=tiny, pool=None, sound=sound)
     sound.pace = live_keeps_up(window)  # the live passes of a machine that keeps up
-    assert "Write your discovery agenda once" in window.agenda_note.text()
+    assert "Write your discovery agenda once" in window.practice.agenda_note.text()
     qtbot.keyClick(window, Qt.Key.Key_W, CTRL_SHIFT)
     editor = window.agenda_editor
     assert window.screens.currentWidget() is editor
@@ -214,14 +215,14 @@ def test_written_agenda_then_a_spoken_take_shows_coverage(
 
     qtbot.keyClick(window, Qt.Key.Key_1, CTRL)
     assert window.screens.currentIndex() == 0
-    assert "compared with your written discovery agenda" in window.agenda_note.text()
+    assert "compared with your written discovery agenda" in window.practice.agenda_note.text()
     card = record_take(qtbot, window, timeout=180000)  # a dozen live passes, busy CI
     block = card["agenda_coverage"]
     assert block["interaction"] == "discovery" and block["total"] == 5
     covered = [i["covered"] for i in block["items"]]
     assert covered[:4] == [True, True, True, True] and covered[4] is False
     assert block["percent"] == 80.0
-    view = window.scorecard_view
+    view = window.practice.scorecard_view
     assert view.agenda_summary.isVisible()
     assert view.agenda_summary.text().startswith("You covered 4 of the 5 items")
     assert [bool(r.property("covered")) for r in view.agenda_rows] == covered
@@ -234,7 +235,7 @@ def test_replay_highlights_word_by_word_and_evidence_seeks(qtbot: QtBot, make_wi
     sound = FakeSoundDevice(source=AGENDA_WAV, speed=FAST)
     window = make_window(sound=sound)
     card = record_take(qtbot, window)
-    view = window.scorecard_view
+    view = window.practice.scorecard_view
     words = view.words
     assert len(words) == len(GOOD.split()) and view.replay_transcript.isVisible()
     assert view.replay_transcript.current is None
@@ -277,20 +278,20 @@ def test_try_again_keeps_both_takes_and_compares_them(qtbot: QtBot, make_window:
                                                       store: Store) -> None:
     window = make_window(transcriber=Scripted(WEAK))
     first = record_take(qtbot, window)
-    assert not window.compare_button.isVisible()
+    assert not window.practice.compare_button.isVisible()
     qtbot.keyClick(window, Qt.Key.Key_N, CTRL)  # try again
-    assert window.state is State.IDLE
+    assert window.practice.state is State.IDLE
     window.transcriber.text = GOOD
     second = record_take(qtbot, window)
     assert second["score"] > first["score"]
-    assert window.compare_button.isVisible()
+    assert window.practice.compare_button.isVisible()
     seller = store.find_seller("Ana Lopez")
     assert seller is not None and len(store.attempts(seller)) == 2  # both kept
 
     with qtbot.waitSignal(window.comparison_shown, timeout=5000):
         qtbot.keyClick(window, Qt.Key.Key_C, CTRL_SHIFT)
-    view = window.compare_view
-    assert window.practice_stack.currentIndex() == 3
+    view = window.practice.compare_view
+    assert window.practice.practice_stack.currentIndex() == 3
     assert view.summary.text().startswith(
         f"Score {first['score']:.0f} \u2192 {second['score']:.0f} (up ")
     assert view.change_of("States the purpose") == "gained"
@@ -298,13 +299,13 @@ def test_try_again_keeps_both_takes_and_compares_them(qtbot: QtBot, make_window:
     assert view.change_of("Score") == "gained"
     assert view.before_text.text() == WEAK and view.after_text.text() == GOOD
     qtbot.keyClick(window, Qt.Key.Key_Escape)
-    assert window.practice_stack.currentIndex() == 2
+    assert window.practice.practice_stack.currentIndex() == 2
 
     # A different drill is not "the previous take".
     qtbot.keyClick(window, Qt.Key.Key_N, CTRL)
-    window.drill_combo.setCurrentIndex(window.drill_combo.findData("vision"))
+    window.practice.drill_combo.setCurrentIndex(window.practice.drill_combo.findData("vision"))
     record_take(qtbot, window)
-    assert not window.compare_button.isVisible()
+    assert not window.practice.compare_button.isVisible()
 
 
 # -- progress -------------------------------------------------------------------------------
@@ -314,7 +315,7 @@ def test_progress_tab_shows_first_best_latest_and_most_missed(qtbot: QtBot, make
     qtbot.keyClick(window, Qt.Key.Key_G, CTRL)
     assert window.screens.currentWidget() is window.progress_view
     assert window.progress_view.missed_label.text() == (
-        "No takes yet: record one on the Practice tab.")
+        "No takes yet: record one on the Practice screen.")
     qtbot.keyClick(window, Qt.Key.Key_1, CTRL)
     scores = []
     for text in (WEAK, GOOD, WEAK):
@@ -345,26 +346,27 @@ def test_progress_tab_shows_first_best_latest_and_most_missed(qtbot: QtBot, make
 def test_presenter_mode_enlarges_type_and_is_remembered(qtbot: QtBot, make_window: Any,
                                                         user_dirs: Path) -> None:
     window = make_window()
-    title = window.brief.title.font().pointSizeF()
-    hint = window.record_hint.font().pointSizeF()
-    elapsed = window.elapsed_label.font().pointSizeF()
+    title = window.practice.brief.title.font().pointSizeF()
+    hint = window.practice.record_hint.font().pointSizeF()
+    elapsed = window.practice.elapsed_label.font().pointSizeF()
     with qtbot.waitSignal(window.presenter_changed, timeout=2000) as toggled:
         qtbot.keyClick(window, Qt.Key.Key_P, CTRL_SHIFT)
     assert toggled.args == [True] and window.presenter_button.isChecked()
-    assert window.brief.title.font().pointSizeF() == pytest.approx(title * 1.6, rel=0.02)
-    assert window.record_hint.font().pointSizeF() == pytest.approx(hint * 1.6, rel=0.02)
-    assert window.elapsed_label.font().pointSizeF() == pytest.approx(elapsed * 1.6, rel=0.02)
+    assert window.practice.brief.title.font().pointSizeF() == pytest.approx(title * 1.6, rel=0.02)
+    assert window.practice.record_hint.font().pointSizeF() == pytest.approx(hint * 1.6, rel=0.02)
+    assert window.practice.elapsed_label.font().pointSizeF() == pytest.approx(elapsed * 1.6,
+                                                                             rel=0.02)
     assert load_settings(settings_path(user_dirs)).presenter is True
     # A scorecard built while presenting is large too.
     card = record_take(qtbot, window)
     assert card["score"] > 0
-    row = window.scorecard_view.rows[0]
+    row = window.practice.scorecard_view.rows[0]
     assert row.name.font().pointSizeF() == pytest.approx(
         window._normal_point_size * 1.1 * 1.6, rel=0.02)
 
     again = make_window()  # the next start
     assert again.presenter_button.isChecked()
-    assert again.brief.title.font().pointSizeF() == pytest.approx(title * 1.6, rel=0.02)
+    assert again.practice.brief.title.font().pointSizeF() == pytest.approx(title * 1.6, rel=0.02)
     qtbot.keyClick(again, Qt.Key.Key_P, CTRL_SHIFT)
-    assert again.brief.title.font().pointSizeF() == pytest.approx(title, rel=0.02)
+    assert again.practice.brief.title.font().pointSizeF() == pytest.approx(title, rel=0.02)
     assert load_settings(settings_path(user_dirs)).presenter is False

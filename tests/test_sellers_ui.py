@@ -46,7 +46,7 @@ def lists(window: MainWindow) -> dict[str, list[str]]:
         "manager": [manager.itemText(i) for i in range(manager.count())],
         "card players": [players.itemText(i) for i in range(players.count())],
         "story hour": window.story_hour_panel.name_picker.names(),
-        "practice": window.name_picker.names(),
+        "practice": window.practice.name_picker.names(),
     }
 
 
@@ -64,7 +64,7 @@ def test_a_seller_created_in_practice_is_on_every_screen_at_once(
         assert names == ["Ana Lopez", "Ben Carter", NEW], screen
     with qtbot.waitSignal(window.recording_stopped, timeout=5000):
         qtbot.keyClick(window, Qt.Key.Key_Space)
-    qtbot.waitUntil(lambda: window.history_table.rowCount() == 1, timeout=10000)
+    qtbot.waitUntil(lambda: window.history.history_table.rowCount() == 1, timeout=10000)
 
 
 def test_card_players_ana_and_ben_are_the_sellers_on_file(
@@ -105,7 +105,7 @@ def test_a_story_hour_roster_reaches_the_other_screens(
 
 
 def test_picking_a_seller_fills_the_name_box(qtbot: QtBot, window: MainWindow) -> None:
-    picker = window.name_picker
+    picker = window.practice.name_picker
     assert picker.names() == ["Ana Lopez", "Ben Carter"]
     picker.choose("Ben Carter")
     assert window.seller_name() == "Ben Carter"
@@ -113,10 +113,10 @@ def test_picking_a_seller_fills_the_name_box(qtbot: QtBot, window: MainWindow) -
 
 def test_deleted_data_leaves_every_list(qtbot: QtBot, window: MainWindow,
                                        store: Store) -> None:
-    window.name_edit.setText("Ben Carter")
+    window.practice.name_edit.setText("Ben Carter")
     window.screens.setCurrentIndex(1)  # History, where "Delete my data" is
     with qtbot.waitSignal(window.sellers.changed, timeout=5000):
-        window.forget_my_data()  # the window's confirm says yes
+        window.history.forget_my_data()  # the window's confirm says yes
     assert [s.name for s in store.sellers()] == ["Ana Lopez"]
     for screen, names in lists(window).items():
         assert names == ["Ana Lopez"], screen

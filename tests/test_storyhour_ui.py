@@ -47,7 +47,8 @@ from trainer.coaching.storyhour import (
 from trainer.rubric.drills import DrillLibrary
 from trainer.speech.transcriber import Transcript, Word
 from trainer.store.database import Store
-from trainer.ui.shell import MainWindow, State
+from trainer.ui.seller.practice import State
+from trainer.ui.shell import MainWindow
 from trainer.ui.style import base_point_size
 from trainer.ui.tasks import SyncPool
 from trainer.ui.team.storyhour import NO_PLAYER_MESSAGE, StoryHourPanel, StoryLibraryPanel
@@ -107,10 +108,10 @@ def app(qtbot: QtBot, store: Store, user_dirs: Path) -> Iterator[dict[str, Any]]
     qtbot.waitUntil(window.isActiveWindow, timeout=5000)
     qtbot.waitUntil(lambda: window.model_state == "ready", timeout=30000)
     # The manager's own name on the Practice tab (Return saves it, as a seller does).
-    qtbot.keyClicks(window.name_edit, "Dana Ruiz")
-    qtbot.keyClick(window.name_edit, Qt.Key.Key_Return)
+    qtbot.keyClicks(window.practice.name_edit, "Dana Ruiz")
+    qtbot.keyClick(window.practice.name_edit, Qt.Key.Key_Return)
     yield {"window": window, "panel": panel, "shelf": shelf, "sound": sound}
-    if window.state is State.RECORDING:
+    if window.practice.state is State.RECORDING:
         window.close()
     window.wait_for_background()
 
@@ -168,9 +169,9 @@ def test_a_three_player_story_hour_from_roster_to_library(qtbot: QtBot, app: dic
     # Ana's turn: Ctrl+T hands the take to the Practice tab, locked to Ana and the drill.
     type_keys_ctrl(qtbot, Qt.Key.Key_T)
     assert window.screens.currentIndex() == 0
-    assert (window.seller_name(), window.drill_combo.currentData(),
-            window.scenario_combo.currentData()) == ("Ana", "client_story", SCENARIO_ID)
-    assert not window.name_edit.isEnabled()
+    assert (window.seller_name(), window.practice.drill_combo.currentData(),
+            window.practice.scenario_combo.currentData()) == ("Ana", "client_story", SCENARIO_ID)
+    assert not window.practice.name_edit.isEnabled()
     with qtbot.waitSignal(panel.turn_scored, timeout=60000):
         ana_attempt = tell(qtbot, window, sound, GOOD_WAV)
     assert window.screens.currentWidget() is panel and window.guided is None
@@ -196,7 +197,7 @@ def test_a_three_player_story_hour_from_roster_to_library(qtbot: QtBot, app: dic
     # Space on a focused button is the button's, never the main window's Record.
     with qtbot.waitSignal(panel.ratings_saved, timeout=5000) as saved:
         qtbot.keyClick(panel.save_ratings_button, Qt.Key.Key_Space)
-    assert saved.args[1] == "Ben" and window.state is not State.RECORDING
+    assert saved.args[1] == "Ben" and window.practice.state is not State.RECORDING
 
     # Cy uses the arrows: the first arrow on an unrated row gives 3, the next one moves it;
     # Down goes to the next criterion.
@@ -295,14 +296,15 @@ def test_the_library_plays_a_story_and_practises_it(qtbot: QtBot, app: dict[str,
     # with the scenario of the story's industry; the scorecard stays on the Practice tab.
     qtbot.keyClick(shelf.results, Qt.Key.Key_T, CTRL)
     assert window.screens.currentIndex() == 0
-    assert (window.seller_name(), window.drill_combo.currentData(),
-            window.scenario_combo.currentData()) == ("Dana Ruiz", "client_story", SCENARIO_ID)
+    practice = window.practice
+    assert (window.seller_name(), practice.drill_combo.currentData(),
+            practice.scenario_combo.currentData()) == ("Dana Ruiz", "client_story", SCENARIO_ID)
     with qtbot.waitSignal(shelf.practice_scored, timeout=60000) as scored:
         tell(qtbot, window, sound, GOOD_WAV)
     attempt = store.attempt(scored.args[0])
     assert (attempt.context, attempt.drill_id) == (f"story_library:{saved.id}", "client_story")
-    assert window.guided is None and window.name_edit.isEnabled()
-    assert window.state is State.SCORED
+    assert window.guided is None and window.practice.name_edit.isEnabled()
+    assert window.practice.state is State.SCORED
 
 
 def test_without_a_sound_device_the_library_says_so(qtbot: QtBot, store: Store) -> None:

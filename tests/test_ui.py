@@ -36,7 +36,8 @@ from trainer.rubric.drills import DrillLibrary
 from trainer.speech.transcriber import Transcript, WhisperTranscriber, Word
 from trainer.speech.wer import wer
 from trainer.store.database import Store
-from trainer.ui.shell import NO_AUDIO_LIBRARY_MESSAGE, MainWindow, State
+from trainer.ui.seller.practice import State
+from trainer.ui.shell import NO_AUDIO_LIBRARY_MESSAGE, MainWindow
 from trainer.ui.tasks import SyncPool, pending_count, run_in_background
 
 AGENDA_WAV = SPEECH / "agenda_good.wav"
@@ -90,8 +91,8 @@ def make_window(qtbot: QtBot, store: Store, library: DrillLibrary, user_dirs: Pa
 
 
 def choose(window: MainWindow, drill_id: str, scenario_id: str) -> None:
-    window.drill_combo.setCurrentIndex(window.drill_combo.findData(drill_id))
-    window.scenario_combo.setCurrentIndex(window.scenario_combo.findData(scenario_id))
+    window.practice.drill_combo.setCurrentIndex(window.practice.drill_combo.findData(drill_id))
+    window.practice.scenario_combo.setCurrentIndex(window.practice.scenario_combo.findData(scenario_id))
 
 
 def press_space(qtbot: QtBot, window: MainWindow) -> None:
@@ -110,7 +111,7 @@ def record_whole_clip(qtbot: QtBot, window: MainWindow, clip: Path = AGENDA_WAV,
 
 
 def history_row(window: MainWindow, attempt_id: int) -> int:
-    table = window.history_table
+    table = window.history.history_table
     for row in range(table.rowCount()):
         item = table.item(row, 0)
         if item is not None and item.data(Qt.ItemDataRole.UserRole) == attempt_id:
@@ -119,7 +120,7 @@ def history_row(window: MainWindow, attempt_id: int) -> int:
 
 
 def cell(window: MainWindow, row: int, column: int) -> str:
-    item = window.history_table.item(row, column)
+    item = window.history.history_table.item(row, column)
     assert item is not None
     return item.text()
 
@@ -133,17 +134,17 @@ def test_full_journey_scores_like_the_core(qtbot: QtBot, make_window: Any, store
     window = make_window(sound, tiny)  # the window's own background thread pool
     sound.pace = live_keeps_up(window)  # the live passes of a machine that keeps up
     assert window.model_status.text() == "Speech model ready (tiny.en)"
-    assert "Dana Ruiz" in window.brief.buyer.who.text()
-    assert window.brief.buyer.line.text().startswith("\u201cThanks for making time")
+    assert "Dana Ruiz" in window.practice.brief.buyer.who.text()
+    assert window.practice.brief.buyer.line.text().startswith("\u201cThanks for making time")
 
     record_whole_clip(qtbot, window, timeout_ms=180000)  # about a dozen passes on a busy CI
-    assert window.state is State.RECORDING
+    assert window.practice.state is State.RECORDING
     with qtbot.waitSignal(window.scorecard_ready, timeout=120000) as blocker:
         press_space(qtbot, window)
-        assert window.state is State.SCORING
-        assert window.practice_stack.currentIndex() == 1  # "Scoring…"
+        assert window.practice.state is State.SCORING
+        assert window.practice.practice_stack.currentIndex() == 1  # "Scoring…"
     shown = blocker.args[0]
-    assert window.state is State.SCORED
+    assert window.practice.state is State.SCORED
 
     # The core's own scorecard for the same take: the model transcribed it while it was
     # recorded (the live path), so the core scores the saved live transcript, with the
@@ -165,7 +166,7 @@ def test_full_journey_scores_like_the_core(qtbot: QtBot, make_window: Any, store
                         attempt.audio_path, tiny).transcript
     assert wer(AGENDA_TEXT, shown["transcript"]) <= 1.3 * wer(AGENDA_TEXT, batch.text) + 0.03
 
-    view = window.scorecard_view
+    view = window.practice.scorecard_view
     assert [r.criterion_id for r in view.rows] == [c["id"] for c in shown["criteria"]]
     assert [r.met for r in view.rows] == [c["met"] for c in shown["criteria"]]
     for row, criterion in zip(view.rows, shown["criteria"], strict=True):
@@ -194,7 +195,7 @@ def test_full_journey_scores_like_the_core(qtbot: QtBot, make_window: Any, store
     row = history_row(window, attempt.id)
     assert cell(window, row, 1) == "Set an agenda"
     assert cell(window, row, 2) == "Northwind Logistics"  # the prospect's company
-    item = window.history_table.item(row, 2)
+    item = window.history.history_table.item(row, 2)
     assert item is not None and item.toolTip() == library.scenario(SCENARIO_ID).title
     assert cell(window, row, 3) == f"{expected['score']:.0f}"
     assert cell(window, row, 4) == ("PASS" if expected["passed"] else "NOT YET")
@@ -214,7 +215,7 @@ def test_no_microphone_says_so_and_records_nothing(qtbot: QtBot, make_window: An
         press_space(qtbot, window)
     assert window.message_label.text() == NO_MIC_MESSAGE
     assert window.message_label.isVisible()
-    assert window.state is State.IDLE
+    assert window.practice.state is State.IDLE
     assert store.attempts() == []
     assert not (user_dirs / "recordings").exists()
     assert window.mic_combo.currentText() == "No microphone found"
@@ -223,10 +224,10 @@ def test_no_microphone_says_so_and_records_nothing(qtbot: QtBot, make_window: An
 def test_missing_portaudio_gives_a_clear_sentence(qtbot: QtBot, make_window: Any,
                                                   store: Store) -> None:
     window = make_window(None, ScriptedTranscriber(), SyncPool())
-    qtbot.mouseClick(window.record_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(window.practice.record_button, Qt.MouseButton.LeftButton)
     assert window.message_label.text() == NO_AUDIO_LIBRARY_MESSAGE
     assert "PortAudio" in window.message_label.text()
-    assert window.state is State.IDLE
+    assert window.practice.state is State.IDLE
     assert store.attempts() == []
     # Replay has nothing to play through either, and says the same thing.
     window.clear_message()
@@ -246,7 +247,7 @@ def test_name_is_needed_before_recording(qtbot: QtBot, make_window: Any, store: 
                          SyncPool(), name=None)
     press_space(qtbot, window)
     assert "name" in window.message_label.text()
-    assert window.state is State.IDLE
+    assert window.practice.state is State.IDLE
     assert store.attempts() == []
 
 
@@ -270,13 +271,13 @@ def test_recording_while_the_model_loads_then_scoring_waits(qtbot: QtBot, make_w
     assert window.model_status.text() == "Loading speech model\u2026"
     record_whole_clip(qtbot, window)
     press_space(qtbot, window)
-    assert window.state is State.SCORING
-    assert "Waiting for the speech model" in window.scoring_detail.text()
+    assert window.practice.state is State.SCORING
+    assert "Waiting for the speech model" in window.practice.scoring_detail.text()
     assert transcriber.calls == 0
     assert store.attempts()[0].status == "recorded"
     with qtbot.waitSignal(window.model_ready, timeout=10000):
         transcriber.release.set()
-    qtbot.waitUntil(lambda: window.state is State.SCORED, timeout=20000)
+    qtbot.waitUntil(lambda: window.practice.state is State.SCORED, timeout=20000)
     assert transcriber.calls == 1
     assert window.model_status.text() == "Speech model ready (scripted)"
     assert store.attempts()[0].status == "scored"
@@ -299,10 +300,10 @@ def test_silent_take_is_kept_and_marked_failed(qtbot: QtBot, make_window: Any,
         press_space(qtbot, window)
     assert blocker.args[0].startswith("We didn't hear you")
     assert window.message_label.text() == SILENT_MESSAGE
-    assert window.state is State.IDLE
+    assert window.practice.state is State.IDLE
     # A screen waiting for this take (a story-hour turn) hears why it has no score.
     assert failures == [(store.attempts()[0].id, "", SILENT_MESSAGE)]
-    assert window.practice_stack.currentIndex() == 0  # back to the brief, ready to retry
+    assert window.practice.practice_stack.currentIndex() == 0  # back to the brief, ready to retry
     attempt = store.attempts()[0]
     assert attempt.status == "failed"
     assert attempt.message == SILENT_MESSAGE
@@ -341,7 +342,7 @@ def test_lost_microphone_stops_and_keeps_the_audio(qtbot: QtBot, make_window: An
     with qtbot.waitSignal(window.message_shown, timeout=10000) as blocker:
         pass
     assert "unplugged" in blocker.args[0]
-    assert window.state is State.IDLE
+    assert window.practice.state is State.IDLE
     assert transcriber.calls == 0  # a broken take is not scored automatically
     attempt = store.attempts()[0]
     assert attempt.status == "recorded"
@@ -357,14 +358,14 @@ def test_replay_plays_the_take_through_the_player(qtbot: QtBot, make_window: Any
     record_whole_clip(qtbot, window)
     with qtbot.waitSignal(window.scorecard_ready, timeout=10000):
         press_space(qtbot, window)
-    assert window.state is State.SCORED
+    assert window.practice.state is State.SCORED
 
     qtbot.keyClick(window, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
     assert window.player is not None
     player = window.player
-    assert window.replay_button.text().endswith("Stop playback")
+    assert window.practice.replay_button.text().endswith("Stop playback")
     qtbot.waitUntil(lambda: not player.playing, timeout=20000)
-    qtbot.waitUntil(lambda: window.replay_button.text().endswith("Replay"), timeout=2000)
+    qtbot.waitUntil(lambda: window.practice.replay_button.text().endswith("Replay"), timeout=2000)
 
     attempt = store.attempts()[0]
     assert attempt.audio_path is not None
@@ -383,9 +384,9 @@ def test_try_again_keeps_drill_and_scenario(qtbot: QtBot, make_window: Any,
     with qtbot.waitSignal(window.scorecard_ready, timeout=10000):
         press_space(qtbot, window)
     qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
-    assert window.state is State.IDLE
-    assert window.practice_stack.currentIndex() == 0
-    assert window.scenario_combo.currentData() == SCENARIO_ID
+    assert window.practice.state is State.IDLE
+    assert window.practice.practice_stack.currentIndex() == 0
+    assert window.practice.scenario_combo.currentData() == SCENARIO_ID
     with qtbot.waitSignal(window.recording_started, timeout=5000):
         press_space(qtbot, window)
     assert window.recorder is not None
@@ -413,8 +414,8 @@ def test_a_guided_take_is_locked_tagged_and_handed_back(qtbot: QtBot, make_windo
                                     "certification:7", "Certification: Ben Okafor"))
     assert window.screens.currentIndex() == 0
     assert window.seller_name() == "Ben Okafor"
-    assert window.drill_combo.currentData() == "value_prop"
-    assert not window.name_edit.isEnabled() and not window.drill_combo.isEnabled()
+    assert window.practice.drill_combo.currentData() == "value_prop"
+    assert not window.practice.name_edit.isEnabled() and not window.practice.drill_combo.isEnabled()
     assert "Certification: Ben Okafor" in window.message_label.text()
     record_whole_clip(qtbot, window)
     with qtbot.waitSignal(window.attempt_scored, timeout=10000) as scored:
@@ -426,9 +427,10 @@ def test_a_guided_take_is_locked_tagged_and_handed_back(qtbot: QtBot, make_windo
         "value_prop", "certification:7", "scored")
     assert store.find_seller("Ben Okafor") is not None
     window.end_guided_take()
-    assert window.name_edit.isEnabled() and window.drill_combo.isEnabled()
+    assert window.practice.name_edit.isEnabled() and window.practice.drill_combo.isEnabled()
     assert load_settings(settings_path(window.data_dir)).seller == "Ana Lopez"
-    assert (window.seller_name(), window.drill_combo.currentData()) == ("Ana Lopez", "agenda")
+    assert (window.seller_name(),
+            window.practice.drill_combo.currentData()) == ("Ana Lopez", "agenda")
 
 
 def test_space_records_only_on_the_practice_tab(qtbot: QtBot, make_window: Any,
@@ -438,7 +440,7 @@ def test_space_records_only_on_the_practice_tab(qtbot: QtBot, make_window: Any,
     qtbot.keyClick(window, Qt.Key.Key_M, Qt.KeyboardModifier.ControlModifier)
     assert window.screens.currentWidget() is window.manager_panel
     press_space(qtbot, window)
-    assert window.state is State.IDLE and store.attempts() == []
+    assert window.practice.state is State.IDLE and store.attempts() == []
     qtbot.keyClick(window, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
     assert window.screens.currentIndex() == 0
     with qtbot.waitSignal(window.recording_started, timeout=5000):
@@ -483,32 +485,33 @@ def test_history_shows_stored_scorecards_and_scores_recovered_takes(
 
     qtbot.keyClick(window, Qt.Key.Key_H, Qt.KeyboardModifier.ControlModifier)
     assert window.screens.currentIndex() == 1
-    assert window.history_table.rowCount() == 2
+    assert window.history.history_table.rowCount() == 2
 
     row = history_row(window, scored_id)
     assert cell(window, row, 3) == f"{card['score']:.0f}"
     assert cell(window, row, 5) == "Scored"
-    window.history_table.selectRow(row)
-    assert window.history_view.isVisible()
-    assert window.history_view.score_label.text() == f"{card['score']:.0f}"
-    assert [r.criterion_id for r in window.history_view.rows] == [
+    window.history.history_table.selectRow(row)
+    assert window.history.history_view.isVisible()
+    assert window.history.history_view.score_label.text() == f"{card['score']:.0f}"
+    assert [r.criterion_id for r in window.history.history_view.rows] == [
         c["id"] for c in card["criteria"]]
-    assert not window.score_now_button.isVisible()
+    assert not window.history.score_now_button.isVisible()
 
     row = history_row(window, recovered_id)
     assert cell(window, row, 5) == "Ready to score"
-    window.history_table.selectRow(row)
-    assert not window.history_view.isVisible()
-    assert "Score now" in window.history_status.text()
-    assert window.score_now_button.isVisible() and window.score_now_button.isEnabled()
+    window.history.history_table.selectRow(row)
+    assert not window.history.history_view.isVisible()
+    assert "Score now" in window.history.history_status.text()
+    score_now = window.history.score_now_button
+    assert score_now.isVisible() and score_now.isEnabled()
     with qtbot.waitSignal(window.scorecard_ready, timeout=30000) as blocker:
-        qtbot.mouseClick(window.score_now_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(window.history.score_now_button, Qt.MouseButton.LeftButton)
     assert transcriber.calls == 1
     stored = store.attempt(recovered_id)
     assert stored.status == "scored"
     assert stored.scorecard == blocker.args[0]
-    assert window.selected_attempt_id() == recovered_id
-    assert window.history_view.isVisible()
+    assert window.history.selected_attempt_id() == recovered_id
+    assert window.history.history_view.isVisible()
     assert cell(window, history_row(window, recovered_id), 5) == "Scored"
 
 
@@ -517,17 +520,17 @@ def test_history_is_per_seller(qtbot: QtBot, make_window: Any, store: Store,
     _scored_attempt(store, library, user_dirs)
     window = make_window(FakeSoundDevice(source=AGENDA_WAV, speed=FAST), ScriptedTranscriber(),
                          SyncPool(), name="Someone Else")
-    assert window.history_table.rowCount() == 0
-    window.name_edit.setText("ana lopez")  # names match regardless of case
-    assert window.history_table.rowCount() == 1
+    assert window.history.history_table.rowCount() == 0
+    window.practice.name_edit.setText("ana lopez")  # names match regardless of case
+    assert window.history.history_table.rowCount() == 1
 
 
 def test_settings_restore_name_drill_and_scenario(qtbot: QtBot, make_window: Any) -> None:
     settings = Settings(seller="Bo Chen", drill="agenda", scenario="mercy-health")
     window = make_window(FakeSoundDevice(source=AGENDA_WAV, speed=FAST), ScriptedTranscriber(),
                          SyncPool(), name=None, settings=settings)
-    assert window.name_edit.text() == "Bo Chen"
-    assert window.drill_combo.currentData() == "agenda"
+    assert window.practice.name_edit.text() == "Bo Chen"
+    assert window.practice.drill_combo.currentData() == "agenda"
 
 
 # -- 7. closing mid-take ------------------------------------------------------------------
@@ -565,7 +568,7 @@ def test_without_a_model_takes_are_kept_for_later(qtbot: QtBot, make_window: Any
     qtbot.waitUntil(lambda: recorder.elapsed_s >= 1.0, timeout=10000)
     press_space(qtbot, window)
     assert window.message_label.text() == message
-    assert window.state is State.IDLE
+    assert window.practice.state is State.IDLE
     assert store.attempts()[0].status == "recorded"  # "Score now" once a model is there
 
 
@@ -627,10 +630,10 @@ def test_privacy_note_is_shown_once_before_the_first_recording(
     assert load_settings(settings_path(user_dirs)).privacy_note_seen
     with qtbot.waitSignal(window.scorecard_ready, timeout=10000):
         press_space(qtbot, window)
-    window.try_again()
+    window.practice.try_again()
     with qtbot.waitSignal(window.recording_started, timeout=5000):
         press_space(qtbot, window)
-    window.stop_recording(score=False)
+    window.practice.stop_recording(score=False)
     assert len(answers.asked) == 1  # once, not before every take
     assert len(store.attempts()) == 2
 
@@ -642,7 +645,7 @@ def test_declining_the_privacy_note_records_nothing(qtbot: QtBot, make_window: A
                          SyncPool(), confirm=answers)
     press_space(qtbot, window)
     assert len(answers.asked) == 1
-    assert window.state is State.IDLE
+    assert window.practice.state is State.IDLE
     assert store.attempts() == []
     assert not (user_dirs / "recordings").exists()
     assert not load_settings(settings_path(user_dirs)).privacy_note_seen  # asked again next time
@@ -668,7 +671,7 @@ def test_privacy_note_is_a_real_dialog(qtbot: QtBot, make_window: Any, user_dirs
     with qtbot.waitSignal(window.recording_started, timeout=10000):
         press_space(qtbot, window)
     assert len(seen) == 1 and str(user_dirs / "recordings") in seen[0]
-    window.stop_recording(score=False)
+    window.practice.stop_recording(score=False)
 
 
 def _other_sellers_take(store: Store, user_dirs: Path) -> Path:
@@ -696,10 +699,10 @@ def test_delete_my_data_removes_only_this_sellers_takes(qtbot: QtBot, make_windo
     assert ana_wav is not None and ana_wav.exists()
 
     qtbot.keyClick(window, Qt.Key.Key_H, Qt.KeyboardModifier.ControlModifier)
-    assert window.history_table.rowCount() == 1
-    assert window.forget_button.isEnabled()
+    assert window.history.history_table.rowCount() == 1
+    assert window.history.forget_button.isEnabled()
     with qtbot.waitSignal(window.message_shown, timeout=5000) as blocker:
-        qtbot.mouseClick(window.forget_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(window.history.forget_button, Qt.MouseButton.LeftButton)
     title, text, label, destructive = answers.asked[-1]
     assert (title, label, destructive) == ("Delete my data", "Delete", True)
     assert "1 take of Ana Lopez" in text and "cannot be undone" in text
@@ -707,11 +710,11 @@ def test_delete_my_data_removes_only_this_sellers_takes(qtbot: QtBot, make_windo
                                "computer.")
     assert store.find_seller("Ana Lopez") is None
     assert not ana_wav.exists() and not ana_wav.parent.exists()
-    assert window.name_edit.text() == "" and window.history_table.rowCount() == 0
+    assert window.practice.name_edit.text() == "" and window.history.history_table.rowCount() == 0
     assert load_settings(settings_path(user_dirs)).seller == ""
     # Another seller's takes are untouched.
     assert bo_wav.exists() and len(store.attempts()) == 1
-    assert not window.forget_button.isEnabled()
+    assert not window.history.forget_button.isEnabled()
 
 
 def test_delete_my_data_can_be_cancelled(qtbot: QtBot, make_window: Any, store: Store,
@@ -721,10 +724,10 @@ def test_delete_my_data_can_be_cancelled(qtbot: QtBot, make_window: Any, store: 
     window = make_window(FakeSoundDevice(source=AGENDA_WAV, speed=FAST), ScriptedTranscriber(),
                          SyncPool(), confirm=answers)
     window.screens.setCurrentIndex(1)
-    qtbot.mouseClick(window.forget_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(window.history.forget_button, Qt.MouseButton.LeftButton)
     assert len(answers.asked) == 1
     assert store.attempt(scored_id).status == "scored"
-    assert window.name_edit.text() == "Ana Lopez"
+    assert window.practice.name_edit.text() == "Ana Lopez"
 
 
 # -- 9. the disk fills up, the recordings folder cannot be written -----------------------
@@ -750,7 +753,7 @@ def test_disk_full_while_recording_is_reported_at_once(qtbot: QtBot, make_window
     told_at = time.monotonic()
     assert "No space left on device" in blocker.args[0] and "kept" in blocker.args[0]
     assert told_at - failed_at[0] < 0.5  # at once: the next meter tick, not at "Stop"
-    assert window.state is State.IDLE
+    assert window.practice.state is State.IDLE
     assert window.message_label.isVisible()
     assert transcriber.calls == 0
     attempt = store.attempts()[0]
@@ -769,7 +772,7 @@ def test_unwritable_recordings_folder_is_one_sentence(qtbot: QtBot, make_window:
         press_space(qtbot, window)
     assert blocker.args[0].startswith("Cannot save the recording in")
     assert "\n" not in blocker.args[0]
-    assert window.state is State.IDLE
+    assert window.practice.state is State.IDLE
     assert [a.status for a in store.attempts()] == ["failed"]
 
 

@@ -6,7 +6,8 @@ from collections.abc import Callable
 
 from pytestqt.qtbot import QtBot
 
-from trainer.ui.shell import MainWindow, State
+from trainer.ui.seller.practice import State
+from trainer.ui.shell import MainWindow
 
 SCENARIO_ID = "northwind-finance"
 
@@ -37,18 +38,18 @@ def ready_window(qtbot: QtBot, window: MainWindow, name: str | None = "Ana Lopez
     if window.transcriber is not None and wait_for_model:
         qtbot.waitUntil(lambda: window.model_state == "ready", timeout=model_timeout_ms)
     if name is not None:
-        window.name_edit.clear()
-        qtbot.keyClicks(window.name_edit, name)
-    window.drill_combo.setCurrentIndex(window.drill_combo.findData("agenda"))
-    window.scenario_combo.setCurrentIndex(window.scenario_combo.findData(SCENARIO_ID))
-    window.record_button.setFocus()
+        window.practice.name_edit.clear()
+        qtbot.keyClicks(window.practice.name_edit, name)
+    window.practice.drill_combo.setCurrentIndex(window.practice.drill_combo.findData("agenda"))
+    window.practice.scenario_combo.setCurrentIndex(window.practice.scenario_combo.findData(SCENARIO_ID))
+    window.practice.record_button.setFocus()
     return window
 
 
 def close_windows(windows: list[MainWindow]) -> None:
     """Stop any take still recording (its audio is kept) and let background work finish."""
     for window in windows:
-        if window.state is State.RECORDING:
+        if window.practice.state is State.RECORDING:
             window.close()
         window.wait_for_background()
 
@@ -67,7 +68,7 @@ def live_keeps_up(window: MainWindow) -> Callable[[], None]:
     window.recorder.stall_timeout_s = 120.0
 
     def pace() -> None:
-        take = window.take
+        take = window.practice.take
         if take is not None and take.live is not None:
             take.live.stream.wait_idle(timeout=60.0)
     return pace

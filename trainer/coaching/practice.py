@@ -129,6 +129,15 @@ def build_scorecard(drill: Drill, scenario: Scenario | None, transcript: Transcr
     return out
 
 
+def unused_path(path: Path) -> Path:
+    """``path``, or ``name-2.wav``, ``name-3.wav``... so two takes in one second never collide."""
+    candidate, n = path, 2
+    while candidate.exists():
+        candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
+        n += 1
+    return candidate
+
+
 def attempt_audio_path(data_dir: Path, seller: Seller, drill_id: str) -> Path:
     stamp = time.strftime("%Y%m%d-%H%M%S")
     return data_dir / "recordings" / seller.folder / f"{stamp}-{drill_id}.wav"

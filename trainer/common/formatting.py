@@ -130,3 +130,9 @@ def write_csv(path: Path, rows: Iterable[Sequence[Cell]]) -> Path:
         raise StorageError(f"Could not write {path} ({exc.strerror or exc}); choose another "
                            "folder.") from exc
     return path
+
+
+def clock(seconds: float) -> str:
+    """Elapsed time as a clock shows it: 75.4 -> "1:15"."""
+    whole = int(seconds)
+    return f"{whole // 60}:{whole % 60:02d}"
