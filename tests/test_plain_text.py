@@ -276,8 +276,8 @@ def test_user_text_is_never_rendered_as_rich_text(qtbot: QtBot, window: MainWind
     hour = window.story_hour_panel
     window.screens.setCurrentWidget(hour)
     for name in (SELLER, OTHER):
-        hour.name_edit.setText(name)
-        hour.add_player()
+        hour.setup_page.name_edit.setText(name)
+        hour.setup_page.add_player()
     walk.stop("the story-hour roster")
     hour.start()
     walk.stop("the first teller")
@@ -287,7 +287,7 @@ def test_user_text_is_never_rendered_as_rich_text(qtbot: QtBot, window: MainWind
     walk.stop("the story-hour rating")
     hour.finish()
     walk.stop("the story-hour ranking")
-    hour.title_edit.setText(f"{BIG} story")
+    hour.ranking_page.title_edit.setText(f"{BIG} story")
     hour.save_story()
     shelf = window.story_library_panel
     window.screens.setCurrentWidget(shelf)

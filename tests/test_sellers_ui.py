@@ -45,7 +45,7 @@ def lists(window: MainWindow) -> dict[str, list[str]]:
     return {
         "manager": [manager.itemText(i) for i in range(manager.count())],
         "card players": [players.itemText(i) for i in range(players.count())],
-        "story hour": window.story_hour_panel.name_picker.names(),
+        "story hour": window.story_hour_panel.setup_page.name_picker.names(),
         "practice": window.name_picker.names(),
     }
 
@@ -96,8 +96,8 @@ def test_a_story_hour_roster_reaches_the_other_screens(
     hour = window.story_hour_panel
     window.screens.setCurrentWidget(hour)
     for name in ("Eve Stone", "Finn Hale"):
-        hour.name_edit.setText(name)
-        hour.add_player()
+        hour.setup_page.name_edit.setText(name)
+        hour.setup_page.add_player()
     with qtbot.waitSignal(window.sellers.changed, timeout=5000):
         hour.start()
     for screen in ("manager", "card players", "practice"):
