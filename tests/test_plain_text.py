@@ -297,7 +297,7 @@ def test_user_text_is_never_rendered_as_rich_text(qtbot: QtBot, window: MainWind
     # The card game with hostile players, through to its summary.
     cards = window.cards_panel
     window.screens.setCurrentWidget(cards)
-    cards.players_edit.setText(f"{SELLER}, {OTHER}")
+    cards.setup_page.players_edit.setText(f"{SELLER}, {OTHER}")
     cards.start_game()
     walk.stop("the card table")
     cards.call("feature")

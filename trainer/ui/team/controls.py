@@ -24,10 +24,16 @@ from trainer.ui.style import TITLE, base_point_size, make_label, set_relative_fo
 ROOM_TITLE = TITLE * 1.25
 
 # The team screens' own colours, beside the app's palette in ``trainer.ui.style``.
-FOCUS_RING = "#f5c542"  # the keyboard focus on a rating row
+FOCUS_RING = "#f5c542"  # the keyboard focus on a rating row or a big button
 FOCUS_FILL = "#fffbea"
 CHOSEN = "#1f6feb"  # a rating button that is checked
 OUTLINE = "#b8c2cc"
+SLATE = "#37474f"  # the "Feature" call, and the record button while it records
+DISABLED = "#c5cbd3"
+CARD_PAPER = "#fffdf5"  # the index card
+CARD_EDGE = "#d8cfa8"
+CARD_RULE = "#c94f4f"
+PROMPT_BLUE = "#1d4f91"  # the spoken round's prompt and the model benefit
 
 NO_PLAYER_MESSAGE = ("There is no sound device on this computer, so stories can't be played "
                      "here; read the transcript instead.")
