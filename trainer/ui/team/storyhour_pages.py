@@ -202,7 +202,10 @@ class TurnPage(ScaledWidget):
         self.turn_hint = self.fonts.label("", 1.2, color=MUTED)
         layout.addWidget(self.turn_progress, 0, Qt.AlignmentFlag.AlignHCenter)
         layout.addWidget(self.teller_label, 0, Qt.AlignmentFlag.AlignHCenter)
-        layout.addWidget(self.turn_hint, 0, Qt.AlignmentFlag.AlignHCenter)
+        # Full width, centred inside: a wrapped label aligned by the layout gets only its
+        # one-line width and shows two clipped lines of the hint.
+        self.turn_hint.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+        layout.addWidget(self.turn_hint)
         layout.addStretch(2)
         self.next_button = shortcut_button("Next teller", "Ctrl+T",
                                            "Record this player's story on the Practice tab",
