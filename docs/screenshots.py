@@ -505,9 +505,9 @@ def cards(window: MainWindow, shots: Shots) -> None:
     ticks = Clock(5000.0)
     panel.clock = ticks
     panel.seed = 11
-    panel.players_edit.setText(f"{ANA}, {BEN}, {CY}")
-    panel.count_spin.setValue(4)
-    panel.timer_check.setChecked(True)
+    panel.setup_page.players_edit.setText(f"{ANA}, {BEN}, {CY}")
+    panel.setup_page.count_spin.setValue(4)
+    panel.setup_page.timer_check.setChecked(True)
     panel.start_game()
     assert panel.game is not None
     answers = [True, True, False, True, True, True, False]

@@ -30,12 +30,8 @@ from trainer.rubric.drills import DrillLibrary
 from trainer.speech.transcriber import WhisperTranscriber
 from trainer.store.database import Store
 from trainer.ui.tasks import SyncPool
-from trainer.ui.team.cards import (
-    NEED_PLAYERS_MESSAGE,
-    NOTHING_ADDED_MESSAGE,
-    SAME_NAME_MESSAGE,
-    CardGamePanel,
-)
+from trainer.ui.team.card_setup import NOTHING_ADDED_MESSAGE, SAME_NAME_MESSAGE
+from trainer.ui.team.cards import NEED_PLAYERS_MESSAGE, CardGamePanel
 
 BENEFIT_WAV = SPEECH / "cards_benefit.wav"
 BENEFIT_TEXT = (SPEECH / "cards_benefit.txt").read_text(encoding="utf-8")
@@ -88,7 +84,7 @@ def make_panel(qtbot: QtBot, store: Store, user_dirs: Path, clock: FakeClock
         qtbot.waitExposed(panel)
         panel.activateWindow()
         qtbot.waitUntil(panel.isActiveWindow, timeout=5000)  # shortcuts need it
-        qtbot.waitUntil(lambda: panel.players_edit.hasFocus(), timeout=5000)
+        qtbot.waitUntil(lambda: panel.setup_page.players_edit.hasFocus(), timeout=5000)
         return panel
 
     yield make
@@ -108,19 +104,19 @@ def key(qtbot: QtBot, panel: CardGamePanel, k: Qt.Key,
 def set_up(qtbot: QtBot, panel: CardGamePanel, players: str, cards_each: int,
            spoken: bool = False, timer: bool = False) -> None:
     """Fill the set-up page with the keyboard (mnemonics, typing), as a host would."""
-    qtbot.keyClicks(panel.players_edit, players)
+    qtbot.keyClicks(panel.setup_page.players_edit, players)
     key(qtbot, panel, Qt.Key.Key_E, Qt.KeyboardModifier.AltModifier)  # "Cards &each"
-    assert panel.count_spin.hasFocus()
+    assert panel.setup_page.count_spin.hasFocus()
     key(qtbot, panel, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
-    qtbot.keyClicks(panel.count_spin, str(cards_each))
-    assert panel.count_spin.value() == cards_each
+    qtbot.keyClicks(panel.setup_page.count_spin, str(cards_each))
+    assert panel.setup_page.count_spin.value() == cards_each
     # A button's mnemonic "animates" the click: it lands a moment later.
     if spoken:
         key(qtbot, panel, Qt.Key.Key_S, Qt.KeyboardModifier.AltModifier)
-        qtbot.waitUntil(panel.spoken_radio.isChecked, timeout=5000)
+        qtbot.waitUntil(panel.setup_page.spoken_radio.isChecked, timeout=5000)
     if timer:
         key(qtbot, panel, Qt.Key.Key_T, Qt.KeyboardModifier.AltModifier)
-        qtbot.waitUntil(panel.timer_check.isChecked, timeout=5000)
+        qtbot.waitUntil(panel.setup_page.timer_check.isChecked, timeout=5000)
 
 
 def start(qtbot: QtBot, panel: CardGamePanel) -> Card:
@@ -154,11 +150,11 @@ def test_a_solo_game_played_with_the_keyboard_to_the_end(qtbot: QtBot, make_pane
     panel = make_panel()
     set_up(qtbot, panel, "Ana Lopez", 4)
     card = start(qtbot, panel)
-    assert panel.statement_label.text() == card.statement
-    assert panel.product_label.text() == card.product
-    assert panel.turn_label.text() == "Your card"
-    assert panel.counter_label.text() == "Card 1 of 4"
-    assert not panel.scoreboard.isVisible()  # one player: the header is the scoreboard
+    assert panel.table_page.statement_label.text() == card.statement
+    assert panel.table_page.product_label.text() == card.product
+    assert panel.table_page.turn_label.text() == "Your card"
+    assert panel.table_page.counter_label.text() == "Card 1 of 4"
+    assert not panel.table_page.scoreboard.isVisible()  # one player: the header is the scoreboard
 
     seen = [card]
     plan = [True, True, False, True]
@@ -166,11 +162,12 @@ def test_a_solo_game_played_with_the_keyboard_to_the_end(qtbot: QtBot, make_pane
         clock.advance(2.0)
         result = call_with_key(qtbot, panel, card.label if right else wrong(card))
         assert result.correct is right and result.response_s == 2.0
-        assert panel.verdict_label.text() == ("\u2713  Right!" if right else "\u2717  Not quite")
+        assert panel.table_page.verdict_label.text() == ("\u2713  Right!" if right
+                                                         else "\u2717  Not quite")
         # The reason, from the deck, is on screen the instant the card is called.
-        assert panel.reason_label.text() == result.reason
+        assert panel.table_page.reason_label.text() == result.reason
         assert result.reason == f"It's a {card.label}: {card.why}"
-        assert panel.timer_label.text() == "2.0 s"  # the answer time
+        assert panel.table_page.timer_label.text() == "2.0 s"  # the answer time
         # A second call on the same card changes nothing.
         key(qtbot, panel, Qt.Key.Key_F)
         assert panel.game is not None and len(panel.game.calls) == i + 1
@@ -179,10 +176,10 @@ def test_a_solo_game_played_with_the_keyboard_to_the_end(qtbot: QtBot, make_pane
                 key(qtbot, panel, Qt.Key.Key_N)
             card = shown.args[0]
             seen.append(card)
-            assert panel.counter_label.text() == f"Card {i + 2} of 4"
-            assert not panel.feedback.isVisible()
-    assert panel.streak_label.text() == "3 right \u00b7 streak 1 \u00b7 best 2"
-    assert panel.next_button.text() == "See the scores  (N)"
+            assert panel.table_page.counter_label.text() == f"Card {i + 2} of 4"
+            assert not panel.table_page.feedback.isVisible()
+    assert panel.table_page.streak_label.text() == "3 right \u00b7 streak 1 \u00b7 best 2"
+    assert panel.table_page.next_button.text() == "See the scores  (N)"
 
     with qtbot.waitSignal(panel.game_over, timeout=5000) as over:
         key(qtbot, panel, Qt.Key.Key_Return)
@@ -190,10 +187,10 @@ def test_a_solo_game_played_with_the_keyboard_to_the_end(qtbot: QtBot, make_pane
     assert [(s.player, s.score, s.answered, s.best_streak) for s in standings] == [
         ("Ana Lopez", 3, 4, 2)]
     assert panel.stack.currentIndex() == 2
-    assert panel.winner_label.text() == "Ana Lopez: 3 of 4 right, best streak 2."
-    assert table_rows(panel, panel.final_table) == [["Ana Lopez", "3", "4", "1", "2"]]
-    assert panel.history_label.text() == ("Ana Lopez, all time: 75% right over 4 cards in "
-                                          "1 game, best streak 2.")
+    assert panel.summary_page.winner_label.text() == "Ana Lopez: 3 of 4 right, best streak 2."
+    assert table_rows(panel, panel.summary_page.final_table) == [["Ana Lopez", "3", "4", "1", "2"]]
+    assert panel.summary_page.history_label.text() == (
+        "Ana Lopez, all time: 75% right over 4 cards in 1 game, best streak 2.")
 
     rows = store.query("SELECT * FROM card_rounds ORDER BY id")
     assert [r["card_id"] for r in rows] == [c.id for c in seen]
@@ -203,28 +200,29 @@ def test_a_solo_game_played_with_the_keyboard_to_the_end(qtbot: QtBot, make_pane
     # Enter again: a new game with the same player.
     key(qtbot, panel, Qt.Key.Key_Return)
     assert panel.stack.currentIndex() == 0
-    assert panel.players_edit.text() == "Ana Lopez"
+    assert panel.setup_page.players_edit.text() == "Ana Lopez"
 
 
 def test_the_timer_turns_a_slow_card_into_a_miss(qtbot: QtBot, make_panel: Any,
                                                  clock: FakeClock) -> None:
     panel = make_panel()
     set_up(qtbot, panel, "Ana", 2, timer=True)
-    assert panel.seconds_spin.value() == 10
+    assert panel.setup_page.seconds_spin.value() == 10
     card = start(qtbot, panel)
-    qtbot.waitUntil(lambda: panel.timer_label.text() == "10 s", timeout=5000)
+    qtbot.waitUntil(lambda: panel.table_page.timer_label.text() == "10 s", timeout=5000)
     clock.advance(7.5)
-    qtbot.waitUntil(lambda: panel.timer_label.text() == "2 s", timeout=5000)
+    qtbot.waitUntil(lambda: panel.table_page.timer_label.text() == "2 s", timeout=5000)
     clock.advance(3.0)  # past the limit: the panel's own timer calls it
     with qtbot.waitSignal(panel.answered, timeout=5000) as blocker:
         pass
     missed: Call = blocker.args[0]
     assert missed.timed_out and missed.answer is None and not missed.correct
-    assert panel.verdict_label.text() == "Time's up"
-    metrics = QFontMetrics(panel.verdict_label.font())  # no glyph drawn as an empty box
-    assert all(metrics.inFontUcs4(ord(c)) for c in panel.verdict_label.text() if c != " ")
-    assert panel.reason_label.text() == f"It's a {card.label}: {card.why}"
-    assert not panel.feature_button.isEnabled()
+    assert panel.table_page.verdict_label.text() == "Time's up"
+    metrics = QFontMetrics(panel.table_page.verdict_label.font())  # no glyph drawn as an empty box
+    assert all(metrics.inFontUcs4(ord(c)) for c in panel.table_page.verdict_label.text()
+               if c != " ")
+    assert panel.table_page.reason_label.text() == f"It's a {card.label}: {card.why}"
+    assert not panel.table_page.feature_button.isEnabled()
 
 
 # -- a team game ---------------------------------------------------------------------------
@@ -233,39 +231,39 @@ def test_two_players_take_turns_and_the_scoreboard_names_the_winner(
     panel = make_panel()
     set_up(qtbot, panel, "Ana, Ben", 2)
     card = start(qtbot, panel)
-    assert panel.scoreboard.isVisible()
+    assert panel.table_page.scoreboard.isVisible()
     turns = []
     for i in range(4):
-        turns.append(panel.turn_label.text())
+        turns.append(panel.table_page.turn_label.text())
         clock.advance(3.0 if i % 2 else 2.0)
         answer = wrong(card) if i == 3 else card.label  # Ben misses his second card
         if i == 2:  # the host clicks for Ana this time
             with qtbot.waitSignal(panel.answered, timeout=5000):
-                button = (panel.feature_button if answer == "feature"
-                          else panel.benefit_button)
+                button = (panel.table_page.feature_button if answer == "feature"
+                          else panel.table_page.benefit_button)
                 qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
         else:
             call_with_key(qtbot, panel, answer)
         if i == 1:
-            assert table_rows(panel, panel.scoreboard) == [
+            assert table_rows(panel, panel.table_page.scoreboard) == [
                 ["Ana", "1", "1", "1", "1"], ["\u25b6 Ben", "1", "1", "1", "1"]]
         if i < 3:
             with qtbot.waitSignal(panel.card_shown, timeout=5000) as shown:
                 key(qtbot, panel, Qt.Key.Key_N)
             card = shown.args[0]
     assert turns == ["Ana\u2019s turn", "Ben\u2019s turn"] * 2
-    assert table_rows(panel, panel.scoreboard) == [
+    assert table_rows(panel, panel.table_page.scoreboard) == [
         ["Ana", "2", "2", "2", "2"], ["\u25b6 Ben", "1", "2", "0", "1"]]
 
     with qtbot.waitSignal(panel.game_over, timeout=5000) as over:
         key(qtbot, panel, Qt.Key.Key_N)
     assert [s.player for s in over.args[0]] == ["Ana", "Ben"]
-    assert panel.winner_label.text() == "Ana wins with 2 of 2 right."
-    assert table_rows(panel, panel.final_table) == [
+    assert panel.summary_page.winner_label.text() == "Ana wins with 2 of 2 right."
+    assert table_rows(panel, panel.summary_page.final_table) == [
         ["Ana", "2", "2", "2", "2"], ["Ben", "1", "2", "0", "1"]]
     assert panel.game is not None
     assert scoreboard(store, panel.game.game_id) == over.args[0]
-    assert "Ben, all time: 50% right over 2 cards" in panel.history_label.text()
+    assert "Ben, all time: 50% right over 2 cards" in panel.summary_page.history_label.text()
 
 
 def test_esc_ends_a_game_early_with_the_cards_called_so_far(qtbot: QtBot, make_panel: Any,
@@ -278,7 +276,7 @@ def test_esc_ends_a_game_early_with_the_cards_called_so_far(qtbot: QtBot, make_p
     with qtbot.waitSignal(panel.game_over, timeout=5000) as over:
         key(qtbot, panel, Qt.Key.Key_Escape)
     assert [(s.player, s.answered) for s in over.args[0]] == [("Ana", 1), ("Ben", 0)]
-    assert panel.winner_label.text() == "Ana wins with 1 of 1 right."
+    assert panel.summary_page.winner_label.text() == "Ana wins with 1 of 1 right."
 
 
 # -- the set-up refuses what it cannot play -----------------------------------------------
@@ -287,7 +285,7 @@ def test_setup_says_what_is_missing(qtbot: QtBot, make_panel: Any, tmp_path: Pat
     with qtbot.waitSignal(panel.message_shown, timeout=5000) as said:
         key(qtbot, panel, Qt.Key.Key_Return)
     assert said.args[0] == NEED_PLAYERS_MESSAGE
-    qtbot.keyClicks(panel.players_edit, "Ana, ana")
+    qtbot.keyClicks(panel.setup_page.players_edit, "Ana, ana")
     with qtbot.waitSignal(panel.message_shown, timeout=5000) as said:
         key(qtbot, panel, Qt.Key.Key_Return)
     assert said.args[0] == SAME_NAME_MESSAGE
@@ -301,7 +299,7 @@ def test_setup_says_what_is_missing(qtbot: QtBot, make_panel: Any, tmp_path: Pat
     broken = make_panel(library=DrillLibrary(folder))
     assert broken.banner.label.text() == (
         "cards.json: key 'cards[0].label' must be 'feature' or 'benefit'.")
-    assert not broken.start_button.isEnabled()
+    assert not broken.setup_page.start_button.isEnabled()
 
 
 # -- keys stay in the panel; presenter mode scales the type ---------------------------------
@@ -320,7 +318,7 @@ def test_keys_are_scoped_to_the_panel_and_type_follows_the_app_font(
     qtbot.waitExposed(host)
     host.activateWindow()
     qtbot.waitUntil(host.isActiveWindow, timeout=5000)
-    qtbot.keyClicks(panel.players_edit, "Ana")
+    qtbot.keyClicks(panel.setup_page.players_edit, "Ana")
     start(qtbot, panel)
     assert panel.game is not None and panel.game.state == "showing"
 
@@ -328,17 +326,17 @@ def test_keys_are_scoped_to_the_panel_and_type_follows_the_app_font(
     qtbot.keyClick(outside, Qt.Key.Key_F)
     qtbot.keyClick(outside, Qt.Key.Key_B)
     assert panel.game.state == "showing"  # the panel's F and B did not fire out there
-    panel.card_frame.setFocus()
+    panel.table_page.card_frame.setFocus()
     call_with_key(qtbot, panel, "feature")
 
     # Presenter mode: a larger application font makes every sized label larger with it.
-    before = panel.statement_label.font().pointSizeF()
+    before = panel.table_page.statement_label.font().pointSizeF()
     ratio = before / panel.font().pointSizeF()
     big = QFont(panel.font())
     big.setPointSizeF(panel.font().pointSizeF() * 2)
     host.setFont(big)
-    assert panel.statement_label.font().pointSizeF() == pytest.approx(2 * before)
-    assert panel.statement_label.font().pointSizeF() == pytest.approx(
+    assert panel.table_page.statement_label.font().pointSizeF() == pytest.approx(2 * before)
+    assert panel.table_page.statement_label.font().pointSizeF() == pytest.approx(
         ratio * panel.font().pointSizeF())
     panel.shutdown()
 
@@ -351,7 +349,7 @@ def play_spoken(qtbot: QtBot, panel: CardGamePanel, sound: FakeSoundDevice,
         key(qtbot, panel, Qt.Key.Key_R)
     assert panel.recorder is not None
     recorder = panel.recorder
-    assert panel.record_button.text() == "\u25a0  Stop  (R)"
+    assert panel.table_page.record_button.text() == "\u25a0  Stop  (R)"
     qtbot.waitUntil(lambda: recorder.elapsed_s >= seconds, timeout=60000)
     with qtbot.waitSignal(panel.recording_stopped, timeout=5000):
         key(qtbot, panel, Qt.Key.Key_R)
@@ -366,26 +364,27 @@ def test_a_spoken_benefit_is_transcribed_and_judged(qtbot: QtBot, make_panel: An
     pool.setMaxThreadCount(1)  # the app's: the model is never used by two jobs at once
     panel = make_panel(sound, tiny, pool=pool, seed=LEDGERLY_SEED)
     set_up(qtbot, panel, "Ana", 1, spoken=True)
-    assert not panel.timer_check.isEnabled()  # the recording has its own limit
+    assert not panel.setup_page.timer_check.isEnabled()  # the recording has its own limit
     card = start(qtbot, panel)
     assert card.label == "feature" and card.product.startswith("Ledgerly")
-    assert panel.prompt_label.text() == (
+    assert panel.table_page.prompt_label.text() == (
         "Say it as a benefit for Dana Ruiz, finance director at Northwind Logistics.")
-    assert not panel.feature_button.isVisible()
+    assert not panel.table_page.feature_button.isVisible()
 
     with qtbot.waitSignal(panel.spoken_judged, timeout=120000) as judged:
         play_spoken(qtbot, panel, sound, len(read_audio(BENEFIT_WAV)) / 16000 + 0.3)
         # Judged off the UI thread, with progress shown meanwhile.
-        assert panel.judging and panel.busy.isVisible()
-        assert not panel.record_button.isEnabled()
+        assert panel.judging and panel.table_page.busy.isVisible()
+        assert not panel.table_page.record_button.isEnabled()
     result = judged.args[0]
     assert result.verdict.label == "benefit" and result.correct
     assert "sooner" in result.transcript.text and "home on time" in result.transcript.text
-    assert panel.verdict_label.text() == "\u2713  Right!  \u2014 that's a benefit"
-    assert panel.reason_label.text() == result.verdict.why
-    assert panel.transcript_label.text() == f"You said: \u201c{result.transcript.text}\u201d"
-    assert panel.model_label.text() == f"Model benefit: {card.model_benefit}"
-    assert not panel.busy.isVisible()
+    assert panel.table_page.verdict_label.text() == "\u2713  Right!  \u2014 that's a benefit"
+    assert panel.table_page.reason_label.text() == result.verdict.why
+    assert panel.table_page.transcript_label.text() == (
+        f"You said: \u201c{result.transcript.text}\u201d")
+    assert panel.table_page.model_label.text() == f"Model benefit: {card.model_benefit}"
+    assert not panel.table_page.busy.isVisible()
 
     rows = store.query("SELECT * FROM card_rounds")
     assert len(rows) == 1
@@ -398,7 +397,7 @@ def test_a_spoken_benefit_is_transcribed_and_judged(qtbot: QtBot, make_panel: An
 
     with qtbot.waitSignal(panel.game_over, timeout=5000):
         key(qtbot, panel, Qt.Key.Key_N)
-    assert panel.winner_label.text() == "Ana: 1 of 1 right, best streak 1."
+    assert panel.summary_page.winner_label.text() == "Ana: 1 of 1 right, best streak 1."
 
 
 @pytest.mark.model
@@ -417,11 +416,11 @@ def test_a_silent_take_gets_no_verdict(qtbot: QtBot, make_panel: Any, store: Sto
     assert said.args[0] == SILENT_MESSAGE
     assert said.args[0].startswith("We didn't hear you \u2014 check the microphone")
     assert panel.banner.label.text() == SILENT_MESSAGE
-    assert judged == [] and not panel.feedback.isVisible()
+    assert judged == [] and not panel.table_page.feedback.isVisible()
     assert store.query("SELECT COUNT(*) FROM card_rounds")[0][0] == 0
     # The card is still on the table, ready for another try.
     assert panel.game is not None and panel.game.current_card is card
-    assert panel.game.state == "showing" and panel.record_button.isEnabled()
+    assert panel.game.state == "showing" and panel.table_page.record_button.isEnabled()
 
 
 # -- players are the sellers on file -----------------------------------------------------------
@@ -432,7 +431,8 @@ def test_a_first_name_plays_as_the_seller_on_file_never_as_a_new_one(
     answers = Answers(True)
     panel = make_panel(confirm=answers)
     # The players box lists the sellers on file to pick from.
-    assert [panel.players_combo.itemText(i) for i in range(panel.players_combo.count())] == [
+    combo = panel.setup_page.players_combo
+    assert [combo.itemText(i) for i in range(combo.count())] == [
         "Ana Lopez", "Ben Carter"]
     set_up(qtbot, panel, "Ana, ben", 1)
     card = start(qtbot, panel)
@@ -442,7 +442,7 @@ def test_a_first_name_plays_as_the_seller_on_file_never_as_a_new_one(
     assert "\u201cben\u201d is Ben Carter, already on file." in question
     assert "new seller" not in question
     assert panel.game is not None and panel.game.players == ("Ana Lopez", "Ben Carter")
-    assert panel.players_edit.text() == "Ana Lopez, Ben Carter"
+    assert panel.setup_page.players_edit.text() == "Ana Lopez, Ben Carter"
     clock.advance(1.0)
     call_with_key(qtbot, panel, card.label)
     assert store.sellers() == [ana, ben]  # nobody new
@@ -455,7 +455,7 @@ def test_a_new_player_is_added_only_when_the_host_says_yes(
     store.seller("Ana Lopez")
     answers = Answers(False, True)
     panel = make_panel(confirm=answers)
-    qtbot.keyClicks(panel.players_edit, "Chris Doe")
+    qtbot.keyClicks(panel.setup_page.players_edit, "Chris Doe")
     with qtbot.waitSignal(panel.message_shown, timeout=5000) as said:
         key(qtbot, panel, Qt.Key.Key_Return)
     assert said.args[0] == NOTHING_ADDED_MESSAGE
@@ -468,7 +468,7 @@ def test_a_new_player_is_added_only_when_the_host_says_yes(
             qtbot.waitSignal(panel.card_shown, timeout=5000):
         key(qtbot, panel, Qt.Key.Key_Return)
     assert [s.name for s in store.sellers()] == ["Ana Lopez", "Chris Doe"]
-    assert panel.players_combo.findText("Chris Doe") >= 0
+    assert panel.setup_page.players_combo.findText("Chris Doe") >= 0
 
 
 def test_a_first_name_shared_by_two_sellers_asks_for_the_full_name(
@@ -477,7 +477,7 @@ def test_a_first_name_shared_by_two_sellers_asks_for_the_full_name(
     store.seller("Ana Ruiz")
     answers = Answers()
     panel = make_panel(confirm=answers)
-    qtbot.keyClicks(panel.players_edit, "Ana")
+    qtbot.keyClicks(panel.setup_page.players_edit, "Ana")
     with qtbot.waitSignal(panel.message_shown, timeout=5000) as said:
         key(qtbot, panel, Qt.Key.Key_Return)
     assert said.args[0] == "\u201cAna\u201d could be Ana Lopez or Ana Ruiz: type the full name."
@@ -491,11 +491,13 @@ def test_picking_sellers_from_the_list_builds_the_team(
         store.seller(name)
     answers = Answers()
     panel = make_panel(confirm=answers)
-    qtbot.keyClicks(panel.players_edit, "Ana Lopez, Be")  # a name half typed...
-    panel.players_combo.activated.emit(panel.players_combo.findText("Ben Carter"))
-    assert panel.players_edit.text() == "Ana Lopez, Ben Carter"  # ...is completed by the pick
-    panel.players_combo.activated.emit(panel.players_combo.findText("Chris Doe"))
-    assert panel.players_edit.text() == "Ana Lopez, Ben Carter, Chris Doe"
+    qtbot.keyClicks(panel.setup_page.players_edit, "Ana Lopez, Be")  # a name half typed...
+    combo = panel.setup_page.players_combo
+    combo.activated.emit(combo.findText("Ben Carter"))
+    # ...is completed by the pick
+    assert panel.setup_page.players_edit.text() == "Ana Lopez, Ben Carter"
+    combo.activated.emit(combo.findText("Chris Doe"))
+    assert panel.setup_page.players_edit.text() == "Ana Lopez, Ben Carter, Chris Doe"
     start(qtbot, panel)
     assert answers.asked == []  # all on file: nothing to ask
     assert panel.game is not None
@@ -517,5 +519,5 @@ def test_a_streak_is_shown_in_characters_the_font_draws(qtbot: QtBot, make_panel
             with qtbot.waitSignal(panel.card_shown, timeout=5000) as shown:
                 key(qtbot, panel, Qt.Key.Key_N)
             card = shown.args[0]
-    assert "streak 3" in panel.streak_label.text()
+    assert "streak 3" in panel.table_page.streak_label.text()
     assert unrenderable(panel) == []

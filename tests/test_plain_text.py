@@ -281,8 +281,8 @@ def test_user_text_is_never_rendered_as_rich_text(qtbot: QtBot, window: MainWind
     hour = window.story_hour_panel
     window.screens.setCurrentWidget(hour)
     for name in (SELLER, OTHER):
-        hour.name_edit.setText(name)
-        hour.add_player()
+        hour.setup_page.name_edit.setText(name)
+        hour.setup_page.add_player()
     walk.stop("the story-hour roster")
     hour.start()
     walk.stop("the first teller")
@@ -292,7 +292,7 @@ def test_user_text_is_never_rendered_as_rich_text(qtbot: QtBot, window: MainWind
     walk.stop("the story-hour rating")
     hour.finish()
     walk.stop("the story-hour ranking")
-    hour.title_edit.setText(f"{BIG} story")
+    hour.ranking_page.title_edit.setText(f"{BIG} story")
     hour.save_story()
     shelf = window.story_library_panel
     window.screens.setCurrentWidget(shelf)
@@ -302,7 +302,7 @@ def test_user_text_is_never_rendered_as_rich_text(qtbot: QtBot, window: MainWind
     # The card game with hostile players, through to its summary.
     cards = window.cards_panel
     window.screens.setCurrentWidget(cards)
-    cards.players_edit.setText(f"{SELLER}, {OTHER}")
+    cards.setup_page.players_edit.setText(f"{SELLER}, {OTHER}")
     cards.start_game()
     walk.stop("the card table")
     cards.call("feature")

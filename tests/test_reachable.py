@@ -171,7 +171,7 @@ def _fill(window: MainWindow, store: Store) -> None:
     assert manager.override_rows and manager.certify_button.isEnabled()
     manager.item_text.setText("Send Dana the close checklist")
     manager.add_action_item()
-    window.cards_panel.players_edit.setText("Ana, Ben")
+    window.cards_panel.setup_page.players_edit.setText("Ana, Ben")
     window.cards_panel.start_game()
     window.screens.setCurrentIndex(0)
 

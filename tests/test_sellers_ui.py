@@ -41,11 +41,11 @@ def window(qtbot: QtBot, store: Store, user_dirs: Path) -> Iterator[MainWindow]:
 def lists(window: MainWindow) -> dict[str, list[str]]:
     """The seller names each screen offers right now."""
     manager = window.manager_panel.seller_combo
-    players = window.cards_panel.players_combo
+    players = window.cards_panel.setup_page.players_combo
     return {
         "manager": [manager.itemText(i) for i in range(manager.count())],
         "card players": [players.itemText(i) for i in range(players.count())],
-        "story hour": window.story_hour_panel.name_picker.names(),
+        "story hour": window.story_hour_panel.setup_page.name_picker.names(),
         "practice": window.practice.name_picker.names(),
     }
 
@@ -71,7 +71,7 @@ def test_card_players_ana_and_ben_are_the_sellers_on_file(
         qtbot: QtBot, window: MainWindow, store: Store) -> None:
     cards = window.cards_panel
     window.screens.setCurrentWidget(cards)
-    cards.players_edit.setText("Ana, Ben")
+    cards.setup_page.players_edit.setText("Ana, Ben")
     with qtbot.waitSignal(cards.card_shown, timeout=5000):
         cards.start_game()
     assert cards.game is not None and cards.game.players == ("Ana Lopez", "Ben Carter")
@@ -84,7 +84,7 @@ def test_a_player_added_in_the_card_game_reaches_the_manager(
         qtbot: QtBot, window: MainWindow, store: Store) -> None:
     cards = window.cards_panel
     window.screens.setCurrentWidget(cards)
-    cards.players_edit.setText("Chris Doe")
+    cards.setup_page.players_edit.setText("Chris Doe")
     with qtbot.waitSignal(window.sellers.changed, timeout=5000):
         cards.start_game()  # the window's confirm says yes to the new seller
     assert "Chris Doe" in lists(window)["manager"]
@@ -96,8 +96,8 @@ def test_a_story_hour_roster_reaches_the_other_screens(
     hour = window.story_hour_panel
     window.screens.setCurrentWidget(hour)
     for name in ("Eve Stone", "Finn Hale"):
-        hour.name_edit.setText(name)
-        hour.add_player()
+        hour.setup_page.name_edit.setText(name)
+        hour.setup_page.add_player()
     with qtbot.waitSignal(window.sellers.changed, timeout=5000):
         hour.start()
     for screen in ("manager", "card players", "practice"):

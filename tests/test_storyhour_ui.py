@@ -51,7 +51,9 @@ from trainer.ui.seller.practice import State
 from trainer.ui.shell import MainWindow
 from trainer.ui.style import base_point_size
 from trainer.ui.tasks import SyncPool
-from trainer.ui.team.storyhour import NO_PLAYER_MESSAGE, StoryHourPanel, StoryLibraryPanel
+from trainer.ui.team.controls import NO_PLAYER_MESSAGE
+from trainer.ui.team.library import StoryLibraryPanel
+from trainer.ui.team.storyhour import StoryHourPanel
 
 GOOD_WAV, WEAK_WAV = SPEECH / "story_good.wav", SPEECH / "story_weak.wav"
 TEXTS = {GOOD_WAV: (SPEECH / "story_good.txt").read_text(encoding="utf-8"),
@@ -154,17 +156,17 @@ def test_a_three_player_story_hour_from_roster_to_library(qtbot: QtBot, app: dic
     window.screens.setCurrentWidget(panel)
 
     # Roster by keyboard: a name, Enter; a duplicate gets one sentence.
-    panel.name_edit.setFocus()
+    panel.setup_page.name_edit.setFocus()
     for name in ("Ana", "Ben", "Cy", "ana"):
-        qtbot.keyClicks(panel.name_edit, name)
-        qtbot.keyClick(panel.name_edit, Qt.Key.Key_Return)
-    assert panel.roster() == ["Ana", "Ben", "Cy"]
+        qtbot.keyClicks(panel.setup_page.name_edit, name)
+        qtbot.keyClick(panel.setup_page.name_edit, Qt.Key.Key_Return)
+    assert panel.setup_page.roster() == ["Ana", "Ben", "Cy"]
     assert panel.banner.label.text() == "ana is already on the roster."
-    panel.name_edit.clear()
-    panel.scenario_combo.setCurrentIndex(panel.scenario_combo.findData(SCENARIO_ID))
-    qtbot.keyClick(panel.name_edit, Qt.Key.Key_Return, CTRL)  # Ctrl+Enter starts
+    panel.setup_page.name_edit.clear()
+    panel.setup_page.scenario_combo.setCurrentIndex(panel.setup_page.scenario_combo.findData(SCENARIO_ID))
+    qtbot.keyClick(panel.setup_page.name_edit, Qt.Key.Key_Return, CTRL)  # Ctrl+Enter starts
     assert panel.stack.currentIndex() == panel.TURN
-    assert panel.teller_label.text() == "Up next: Ana"
+    assert panel.turn_page.teller_label.text() == "Up next: Ana"
 
     # Ana's turn: Ctrl+T hands the take to the Practice tab, locked to Ana and the drill.
     type_keys_ctrl(qtbot, Qt.Key.Key_T)
@@ -178,42 +180,44 @@ def test_a_three_player_story_hour_from_roster_to_library(qtbot: QtBot, app: dic
     assert store.attempt(ana_attempt).context == f"story_hour:{panel.hour.id}"  # type: ignore[union-attr]
     assert panel.stack.currentIndex() == panel.RATING
     ana_score = store.attempt(ana_attempt).score
-    assert panel.card_score.text() == f"{ana_score:.0f}"
-    assert panel.listener_label.text().startswith("Ben, rate Ana's story")
-    assert [r.verdict.text() for r in panel.grid.rows][:2] == ["\u2713", "\u2713"]
+    assert panel.rating_page.card_score.text() == f"{ana_score:.0f}"
+    assert panel.rating_page.listener_label.text().startswith("Ben, rate Ana's story")
+    assert [r.verdict.text() for r in panel.rating_page.grid.rows][:2] == ["\u2713", "\u2713"]
     # The story as told, beside the grid, for the listeners to check before they rate.
-    assert panel.transcript_view.isVisible() and panel.transcript_view.isReadOnly()
-    assert panel.transcript_view.toPlainText() == TEXTS[GOOD_WAV]
-    assert panel.transcript_title.text() == "What Ana said"
+    assert panel.rating_page.transcript_view.isVisible()
+    assert panel.rating_page.transcript_view.isReadOnly()
+    assert panel.rating_page.transcript_view.toPlainText() == TEXTS[GOOD_WAV]
+    assert panel.rating_page.transcript_title.text() == "What Ana said"
 
     # Ben rates with digits: each one rates the highlighted row and moves down.
-    assert focused() is panel.grid.rows[0]
+    assert focused() is panel.rating_page.grid.rows[0]
     type_keys(qtbot, *(DIGITS[5] for _ in range(6)), DIGITS[4])
-    assert focused() is panel.save_ratings_button
-    assert panel.grid.ratings()["engaging_delivery"] == 4
+    assert focused() is panel.rating_page.save_ratings_button
+    assert panel.rating_page.grid.ratings()["engaging_delivery"] == 4
     # Each key's rating is in the store already, before Save: a crash now loses none.
     ana_turn = panel.hour.turns[0]  # type: ignore[union-attr]
-    assert ratings_of(store, ana_turn.id) == {store.seller("Ben").id: panel.grid.ratings()}
+    assert ratings_of(store, ana_turn.id) == {
+        store.seller("Ben").id: panel.rating_page.grid.ratings()}
     # Space on a focused button is the button's, never the main window's Record.
     with qtbot.waitSignal(panel.ratings_saved, timeout=5000) as saved:
-        qtbot.keyClick(panel.save_ratings_button, Qt.Key.Key_Space)
+        qtbot.keyClick(panel.rating_page.save_ratings_button, Qt.Key.Key_Space)
     assert saved.args[1] == "Ben" and window.practice.state is not State.RECORDING
 
     # Cy uses the arrows: the first arrow on an unrated row gives 3, the next one moves it;
     # Down goes to the next criterion.
-    assert panel.listener_label.text().startswith("Cy, rate Ana's story")
+    assert panel.rating_page.listener_label.text().startswith("Cy, rate Ana's story")
     type_keys(qtbot, Qt.Key.Key_Right, Qt.Key.Key_Right, Qt.Key.Key_Down, Qt.Key.Key_Left)
-    assert [r.rating for r in panel.grid.rows[:3]] == [4, 3, None]
+    assert [r.rating for r in panel.rating_page.grid.rows[:3]] == [4, 3, None]
     type_keys_ctrl(qtbot, Qt.Key.Key_Return)
     assert panel.banner.label.text() == (
         "Rate every criterion before saving (5 left), or skip Cy.")
-    assert focused() is panel.grid.rows[2]
+    assert focused() is panel.rating_page.grid.rows[2]
     type_keys(qtbot, *(DIGITS[4] for _ in range(5)))
     with qtbot.waitSignal(panel.ratings_saved, timeout=5000):
         type_keys_ctrl(qtbot, Qt.Key.Key_Return)
 
     # Ben tells the weak story; Ana and Cy rate it low.
-    assert panel.teller_label.text() == "Up next: Ben"
+    assert panel.turn_page.teller_label.text() == "Up next: Ben"
     type_keys_ctrl(qtbot, Qt.Key.Key_T)
     with qtbot.waitSignal(panel.turn_scored, timeout=60000):
         ben_attempt = tell(qtbot, window, sound, WEAK_WAV)
@@ -224,14 +228,14 @@ def test_a_three_player_story_hour_from_roster_to_library(qtbot: QtBot, app: dic
             type_keys_ctrl(qtbot, Qt.Key.Key_Return)
 
     # Cy passes (Ctrl+K); the story hour ends and the ranking board shows the winner.
-    assert panel.teller_label.text() == "Up next: Cy"
+    assert panel.turn_page.teller_label.text() == "Up next: Cy"
     with qtbot.waitSignal(panel.ranking_shown, timeout=5000):
         type_keys_ctrl(qtbot, Qt.Key.Key_K)
     cy_turn = panel.hour.turns[2]  # type: ignore[union-attr]
     assert progress(store, panel.hour.id, CRITERIA).skipped == {cy_turn.id}  # type: ignore[union-attr]
-    assert panel.winner_label.text() == "Winner: Ana"
-    assert panel.winner_label.font().pointSizeF() >= 3 * base_point_size(panel) - 0.01
-    table = panel.ranking_table
+    assert panel.ranking_page.winner_label.text() == "Winner: Ana"
+    assert panel.ranking_page.winner_label.font().pointSizeF() >= 3 * base_point_size(panel) - 0.01
+    table = panel.ranking_page.ranking_table
     assert [table.item(r, 1).text() for r in range(table.rowCount())] == ["Ana", "Ben"]
     # Ben gave 5,5,5,5,5,5,4 and Cy 4,3,4,4,4,4,4: mean 61/14 -> 84 on 0-100.
     assert table.item(0, 3).text() == "84 (2)"
@@ -239,16 +243,16 @@ def test_a_three_player_story_hour_from_roster_to_library(qtbot: QtBot, app: dic
 
     # Save the winning story with the tags it told: a hospital story naming the agency
     # spend, but never the buyer's role (the scenario's chief nursing officer): left blank.
-    assert panel.title_edit.text() == "Ana's healthcare story"
-    assert panel.industry_edit.text() == "healthcare"
-    assert panel.pain_edit.text() == "agency nurse spend is over budget"
-    assert panel.role_edit.text() == ""
+    assert panel.ranking_page.title_edit.text() == "Ana's healthcare story"
+    assert panel.ranking_page.industry_edit.text() == "healthcare"
+    assert panel.ranking_page.pain_edit.text() == "agency nurse spend is over budget"
+    assert panel.ranking_page.role_edit.text() == ""
     with qtbot.waitSignal(panel.story_saved, timeout=5000):
         type_keys_ctrl(qtbot, Qt.Key.Key_S)
     assert table.item(0, 5).text() == "saved"
     type_keys_ctrl(qtbot, Qt.Key.Key_S)
     assert panel.banner.label.text() == "Ana's story is already in the library."
-    assert "winner Ana" in panel.history_list.item(0).text()
+    assert "winner Ana" in panel.setup_page.history_list.item(0).text()
 
     # The library finds it by industry and by a word of the story.
     window.screens.setCurrentWidget(shelf)
@@ -326,27 +330,29 @@ def test_presenter_mode_scales_the_story_hour(qtbot: QtBot, store: Store) -> Non
     qtbot.addWidget(host)
     panel = StoryHourPanel(store, DrillLibrary(), host)
     qtbot.addWidget(panel)
-    before = panel.teller_label.font().pointSizeF()
-    row_before = panel.grid.rows[0].buttons[0].font().pointSizeF()
+    before = panel.turn_page.teller_label.font().pointSizeF()
+    row_before = panel.rating_page.grid.rows[0].buttons[0].font().pointSizeF()
     big = QFont(panel.font())
     big.setPointSizeF(base_point_size(panel) * 2)
     panel.setFont(big)
-    assert panel.teller_label.font().pointSizeF() == pytest.approx(2 * before)
-    assert panel.grid.rows[0].buttons[0].font().pointSizeF() == pytest.approx(2 * row_before)
+    assert panel.turn_page.teller_label.font().pointSizeF() == pytest.approx(2 * before)
+    assert panel.rating_page.grid.rows[0].buttons[0].font().pointSizeF() == pytest.approx(
+        2 * row_before)
 
 
 def test_roster_and_start_need_two_players(qtbot: QtBot, store: Store) -> None:
     _, panel = open_panel(qtbot, store)
-    panel.name_edit.setFocus()
-    qtbot.keyClicks(panel.name_edit, "Ana")
-    qtbot.keyClick(panel.name_edit, Qt.Key.Key_Return, CTRL)  # typed but not added: added
-    assert panel.roster() == ["Ana"]
+    panel.setup_page.name_edit.setFocus()
+    qtbot.keyClicks(panel.setup_page.name_edit, "Ana")
+    # Ctrl+Enter with a name typed but not added: added.
+    qtbot.keyClick(panel.setup_page.name_edit, Qt.Key.Key_Return, CTRL)
+    assert panel.setup_page.roster() == ["Ana"]
     assert panel.banner.label.text() == (
         "A story hour needs at least two players, so someone can listen.")
     assert panel.hour is None and store.query("SELECT COUNT(*) FROM story_hours")[0][0] == 0
     start_story_hour(store, ["Old", "Timer"])
     panel.new_hour()
-    assert "Old, Timer" in panel.history_list.item(0).text()
+    assert "Old, Timer" in panel.setup_page.history_list.item(0).text()
     assert search_stories(store) == []
 
 
@@ -412,8 +418,8 @@ def test_an_unfinished_story_hour_is_offered_and_resumed_after_a_crash(
     store = Store(path)
     host, panel = open_panel(qtbot, store)
     assert panel.stack.currentIndex() == panel.RESUME
-    assert panel.resume_when.text().endswith("with Ana, Ben, Cy.")
-    assert panel.resume_summary.toPlainText().splitlines() == [
+    assert panel.resume_page.resume_when.text().endswith("with Ana, Ben, Cy.")
+    assert panel.resume_page.resume_summary.toPlainText().splitlines() == [
         "Ana told their story: rated by Ben; begun by Cy (2 of 7).",
         "Ben has not told their story yet.",
         "Cy has not told their story yet.",
@@ -422,10 +428,10 @@ def test_an_unfinished_story_hour_is_offered_and_resumed_after_a_crash(
     assert unrenderable(panel) == []
     qtbot.keyClick(focused(), Qt.Key.Key_Return, CTRL)  # Resume
     assert panel.stack.currentIndex() == panel.RATING
-    assert panel.listener_label.text() == "Cy, rate Ana's story (2 of 2)"
-    assert [r.rating for r in panel.grid.rows] == [5, 3, None, None, None, None, None]
-    assert focused() is panel.grid.rows[2]
-    assert panel.transcript_view.toPlainText() == TEXTS[GOOD_WAV]
+    assert panel.rating_page.listener_label.text() == "Cy, rate Ana's story (2 of 2)"
+    assert [r.rating for r in panel.rating_page.grid.rows] == [5, 3, None, None, None, None, None]
+    assert focused() is panel.rating_page.grid.rows[2]
+    assert panel.rating_page.transcript_view.toPlainText() == TEXTS[GOOD_WAV]
     assert unrenderable(panel) == []
     type_keys(qtbot, DIGITS[4], DIGITS[2])
     cy = store.seller("Cy").id
@@ -436,14 +442,14 @@ def test_an_unfinished_story_hour_is_offered_and_resumed_after_a_crash(
 
     with Store(path) as store:
         host, panel = open_panel(qtbot, store)
-        assert "begun by Cy (4 of 7)" in panel.resume_summary.toPlainText()
+        assert "begun by Cy (4 of 7)" in panel.resume_page.resume_summary.toPlainText()
         qtbot.keyClick(focused(), Qt.Key.Key_Return, CTRL)
-        assert [r.rating for r in panel.grid.rows][:4] == [5, 3, 4, 2]
+        assert [r.rating for r in panel.rating_page.grid.rows][:4] == [5, 3, 4, 2]
         type_keys(qtbot, DIGITS[3], DIGITS[3], DIGITS[3])
         with qtbot.waitSignal(panel.ratings_saved, timeout=5000):
             type_keys_ctrl(qtbot, Qt.Key.Key_Return)
         assert panel.stack.currentIndex() == panel.TURN
-        assert panel.teller_label.text() == "Up next: Ben"
+        assert panel.turn_page.teller_label.text() == "Up next: Ben"
         assert unrenderable(panel) == []
         host.close()
 
@@ -458,8 +464,8 @@ def test_an_unfinished_story_hour_can_be_closed_instead(qtbot: QtBot, store: Sto
     qtbot.keyClick(focused(), Qt.Key.Key_E, CTRL)  # Close it
     assert panel.stack.currentIndex() == panel.SETUP
     assert unfinished_story_hour(store) is None
-    assert panel.roster() == ["Ana", "Ben"]  # ready for the next one
-    assert "winner Ana" in panel.history_list.item(0).text()
+    assert panel.setup_page.roster() == ["Ana", "Ben"]  # ready for the next one
+    assert "winner Ana" in panel.setup_page.history_list.item(0).text()
     assert panel.banner.label.text().startswith("The unfinished story hour is closed")
     assert unrenderable(panel) == []
     _, again = open_panel(qtbot, store)
@@ -473,13 +479,13 @@ def test_a_take_recovered_after_a_crash_joins_its_turn_when_scored(
     hour = start_story_hour(store, ["Ben", "Ana"], SCENARIO_ID)
     host, panel = open_panel(qtbot, store)
     qtbot.keyClick(focused(), Qt.Key.Key_Return, CTRL)  # Resume
-    assert panel.teller_label.text() == "Up next: Ben"
+    assert panel.turn_page.teller_label.text() == "Up next: Ben"
     take = told(store, DrillLibrary(), "Ben", TEXTS[WEAK_WAV], tmp_path, hour.context)
     with qtbot.waitSignal(panel.turn_scored, timeout=5000):
         host.attempt_scored.emit(take, "")  # "Score now" on the recovered take
     assert panel.stack.currentIndex() == panel.RATING
-    assert panel.listener_label.text() == "Ana, rate Ben's story (1 of 1)"
-    assert panel.transcript_view.toPlainText() == TEXTS[WEAK_WAV]
+    assert panel.rating_page.listener_label.text() == "Ana, rate Ben's story (1 of 1)"
+    assert panel.rating_page.transcript_view.toPlainText() == TEXTS[WEAK_WAV]
 
 
 def test_names_titles_transcripts_and_tags_are_shown_as_typed(
@@ -492,9 +498,9 @@ def test_names_titles_transcripts_and_tags_are_shown_as_typed(
     record_turn(store, hour.turns[0].id, told(store, DrillLibrary(), hostile[0], story,
                                               tmp_path, hour.context))
     host, panel = open_panel(qtbot, store)
-    assert hostile[0] in panel.resume_summary.toPlainText()
+    assert hostile[0] in panel.resume_page.resume_summary.toPlainText()
     qtbot.keyClick(focused(), Qt.Key.Key_Return, CTRL)
-    assert panel.transcript_view.toPlainText() == story
+    assert panel.rating_page.transcript_view.toPlainText() == story
     shown = [label for label in panel.findChildren(QLabel) if "<" in label.text()]
     assert {label.text() for label in shown} >= {
         f"{hostile[1]}, rate {hostile[0]}'s story (1 of 1)", f"{hostile[0]}'s story"}

@@ -66,7 +66,8 @@ from trainer.ui.style import (
 )
 from trainer.ui.tasks import Pool, run_in_background
 from trainer.ui.team.cards import CardGamePanel
-from trainer.ui.team.storyhour import StoryHourPanel, StoryLibraryPanel
+from trainer.ui.team.library import StoryLibraryPanel
+from trainer.ui.team.storyhour import StoryHourPanel
 from trainer.ui.widgets.common import MessageBanner
 from trainer.ui.widgets.sellers import SellerDirectory
 
