@@ -89,7 +89,7 @@ from trainer.store.datafolder import damaged_copies
 from trainer.store.privacy import damaged_copies_question, forget_seller, privacy_note
 from trainer.ui.guided import Guided
 from trainer.ui.home import HomeScreen
-from trainer.ui.manager.certification import ManagerPanel
+from trainer.ui.manager.panel import ManagerPanel
 from trainer.ui.navigation import JourneyNavigation
 from trainer.ui.seller.agenda import AgendaEditor
 from trainer.ui.seller.call_dialog import CallDialog, CallFields
