@@ -526,7 +526,7 @@ def cards(window: MainWindow, shots: Shots) -> None:
 def roleplay(window: MainWindow, shots: Shots, sound: FakeSoundDevice) -> None:
     panel = window.roleplay_panel
     show_tab(window, panel)
-    wait_for(lambda: panel.model_ready, "the roleplay's model")
+    wait_for(lambda: panel.turns.model_ready, "the roleplay's model")
     panel.seed_source = lambda: 7
     panel.set_muted(True)  # captions only: no speech engine is run for the screenshot
     panel.set_seller_name(ANA)
@@ -538,7 +538,7 @@ def roleplay(window: MainWindow, shots: Shots, sound: FakeSoundDevice) -> None:
     scored: list[dict[str, Any]] = []
     panel.turn_scored.connect(scored.append)
     panel.toggle_recording()
-    recorder = panel.recorder
+    recorder = panel.turns.recorder
     assert recorder is not None
     wait_for(lambda: recorder.recording, "the roleplay answer to start", 10)
     wait_for(lambda: recorder.elapsed_s >= seconds + 0.4, "the answer to be spoken", 60)
