@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QBoxLayout, QFileDialog, QPushButton, QWidget
 from trainer.coaching import certification as cert
 from trainer.common.errors import TrainerError
 from trainer.store.database import Store
-from trainer.ui.style import base_point_size
+from trainer.ui.style import GAP, MARGIN, base_point_size
 
 # (title, suggested file name, filter) -> the chosen path, or None when cancelled
 AskPath = Callable[[str, str, str], "Path | None"]
@@ -48,8 +48,8 @@ def ask_save_path(parent: QWidget, start: Path) -> AskPath:
 
 def spaced(layout: QBoxLayout) -> QBoxLayout:
     """``layout`` with the screen's margin around it and the gap between its controls."""
-    layout.setContentsMargins(12, 12, 12, 12)
-    layout.setSpacing(10)
+    layout.setContentsMargins(MARGIN, MARGIN, MARGIN, MARGIN)
+    layout.setSpacing(GAP)
     return layout
 
 

@@ -32,7 +32,7 @@ from trainer.rubric.drills import DrillLibrary
 from trainer.store.database import Store
 from trainer.ui.guided import Guided, GuidedTakes
 from trainer.ui.manager.base import ManagerView, date_text, one_on_one_title, spaced
-from trainer.ui.style import GREEN, HEADING, MUTED, RED, make_label
+from trainer.ui.style import GREEN, HEADING, MUTED, RED, TITLE, make_label
 from trainer.ui.widgets.sellers import SellerDirectory
 
 CRITERION_NAME = 1.1  # a criterion's name, as on the seller's scorecard
@@ -115,8 +115,8 @@ class CertificationView(ManagerView):
                                         "Start the 1:1 with this seller", self.start_session)
         self.session_label = make_label(size=self.base * HEADING, bold=True)
         top = QHBoxLayout()
-        top.addWidget(self.start_button)
         top.addWidget(self.session_label, 1)
+        top.addWidget(self.start_button)
         layout.addLayout(top)
 
         self.open_items_title = make_label("Open from earlier 1:1s", bold=True)
@@ -133,11 +133,11 @@ class CertificationView(ManagerView):
             "Record the seller", "Ctrl+Shift+R",
             "Switch to the practice screen to record the seller's take", self.record_seller)
         self.attempts_label = make_label(color=MUTED)
-        record_row.addWidget(self.record_button)
         record_row.addWidget(self.attempts_label, 1)
+        record_row.addWidget(self.record_button)
         layout.addLayout(record_row)
 
-        self.score_label = make_label(size=self.base * 1.8, bold=True)
+        self.score_label = make_label(size=self.base * TITLE, bold=True)
         self.score_label.setAccessibleName("Score and verdict")
         layout.addWidget(self.score_label)
         self.review_box = QVBoxLayout()
@@ -153,7 +153,7 @@ class CertificationView(ManagerView):
         certify_row.addWidget(self.cert_comments, 1)
         certify_row.addWidget(self.certify_button)
         layout.addLayout(certify_row)
-        self.cert_result = make_label(size=self.base * 1.2, bold=True)
+        self.cert_result = make_label(size=self.base * HEADING, bold=True)
         layout.addWidget(self.cert_result)
         layout.addStretch(1)
         self.seller_combo.currentTextChanged.connect(lambda _t: self.show_open_items())

@@ -34,7 +34,6 @@ class CompanyView(ManagerView):
     def __init__(self, store: Store) -> None:
         super().__init__(store)
         row = spaced(QHBoxLayout(self))
-        row.setSpacing(16)
         row.addWidget(self._build_profile(), 1)
         row.addWidget(self._build_stories(), 1)
 
@@ -59,7 +58,10 @@ class CompanyView(ManagerView):
         self.save_company_button = self.action(
             "Save company", "Ctrl+S",
             "Save the profile: it feeds every scenario and the scoring", self.save_company)
-        form.addRow(self.save_company_button)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.save_company_button)
+        form.addRow(buttons)
         return profile
 
     def _build_stories(self) -> QGroupBox:
@@ -101,6 +103,7 @@ class CompanyView(ManagerView):
         self.delete_story_button = self.action("Delete story", "Ctrl+Shift+Del",
                                                "Delete the selected story", self.delete_story)
         buttons = QHBoxLayout()
+        buttons.addStretch(1)
         for button in (self.add_story_button, self.update_story_button,
                        self.delete_story_button):
             buttons.addWidget(button)

@@ -172,9 +172,9 @@ class TeamView(ManagerView):
                                       "Save the team's certification status as CSV",
                                       self.export_csv)
         buttons = QHBoxLayout()
+        buttons.addStretch(1)
         buttons.addWidget(self.refresh_button)
         buttons.addWidget(self.csv_button)
-        buttons.addStretch(1)
         layout.addLayout(buttons)
         layout.addStretch(1)
 

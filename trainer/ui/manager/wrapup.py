@@ -56,7 +56,7 @@ class WrapupView(ManagerView):
         layout = spaced(QVBoxLayout(self))
         self.wrapup_title = make_label(size=base * HEADING, bold=True)
         layout.addWidget(self.wrapup_title)
-        layout.addWidget(make_label("Action items", bold=True, size=base * 1.15))
+        layout.addWidget(make_label("Action items", bold=True, size=base * HEADING))
         self.items_table = QTableWidget(0, 4)
         self.items_table.setHorizontalHeaderLabels(["Action", "Owner", "Due", "Status"])
         self.items_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -92,8 +92,8 @@ class WrapupView(ManagerView):
                                        "Mark the selected action done (or open again)",
                                        self.toggle_item_done)
         done_row = QHBoxLayout()
-        done_row.addWidget(self.done_button)
         done_row.addStretch(1)
+        done_row.addWidget(self.done_button)
         layout.addLayout(done_row)
 
         layout.addWidget(make_label(cert.CLOSING_QUESTION, size=base * HEADING, bold=True))
@@ -111,9 +111,9 @@ class WrapupView(ManagerView):
         self.end_button = self.action("End 1:1", "Ctrl+Shift+E",
                                       "Save the answer and close this 1:1", self.end_session)
         buttons = QHBoxLayout()
+        buttons.addStretch(1)
         for button in (self.save_feedback_button, self.pdf_button, self.end_button):
             buttons.addWidget(button)
-        buttons.addStretch(1)
         layout.addLayout(buttons)
         layout.addStretch(1)
 

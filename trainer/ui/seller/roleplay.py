@@ -50,7 +50,7 @@ from trainer.store.database import Store
 from trainer.ui.seller.roleplay_transcript import TranscriptView
 from trainer.ui.seller.roleplay_turn import Phase, TurnOutcome, TurnRecorder
 from trainer.ui.seller.roleplay_voice import BuyerVoice
-from trainer.ui.style import GREEN, MUTED, RED, base_point_size, make_label
+from trainer.ui.style import GAP, GREEN, HEADING, MARGIN, MUTED, RED, base_point_size, make_label
 from trainer.ui.tasks import Pool
 from trainer.ui.widgets.common import LevelMeter, MessageBanner
 
@@ -131,8 +131,8 @@ class RoleplayPanel(QWidget):
     def _build(self) -> None:
         base = base_point_size(self)
         outer = QVBoxLayout(self)
-        outer.setContentsMargins(12, 10, 12, 10)
-        outer.setSpacing(8)
+        outer.setContentsMargins(MARGIN, MARGIN, MARGIN, MARGIN)
+        outer.setSpacing(GAP)
 
         choose = QHBoxLayout()
         self.name_edit = QLineEdit()
@@ -186,7 +186,7 @@ class RoleplayPanel(QWidget):
                                       color=MUTED)
         outer.addWidget(self.voice_label)
 
-        self.caption = make_label(size=base * 1.35)
+        self.caption = make_label(size=base * HEADING)
         self.caption.setAccessibleName("What the buyer says")
         outer.addWidget(self.caption)
 

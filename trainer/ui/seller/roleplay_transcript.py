@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from trainer.coaching.roleplay import BuyerLine, Conversation
 from trainer.common.formatting import format_score
-from trainer.ui.style import base_point_size, make_label
+from trainer.ui.style import HEADING, base_point_size, make_label
 from trainer.ui.widgets.common import ScorecardView
 
 
@@ -41,7 +41,7 @@ class TranscriptView(QSplitter):
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
-        self.summary = make_label(size=base_point_size(self) * 1.2, bold=True)
+        self.summary = make_label(size=base_point_size(self) * HEADING, bold=True)
         right_layout.addWidget(self.summary)
         self.turn_card = ScorecardView()
         right_layout.addWidget(self.turn_card, 2)
