@@ -436,15 +436,16 @@ def record_through_mic(window: MainWindow, sound: FakeSoundDevice) -> None:
 def certification(window: MainWindow, shots: Shots, library: DrillLibrary) -> None:
     """Today's 1:1 with Ben: start it, his take comes back, one override, certify."""
     panel = window.manager_panel
+    one_on_one, wrapup = panel.certification, panel.wrapup
     show_tab(window, panel)
     panel.show_view(1)
-    panel.manager_edit.setText(MANAGER)
-    line = panel.seller_combo.lineEdit()
+    one_on_one.manager_edit.setText(MANAGER)
+    line = one_on_one.seller_combo.lineEdit()
     assert line is not None
     line.setText(BEN)
-    panel.drill_combo.setCurrentIndex(panel.drill_combo.findData("value_prop"))
-    panel.scenario_combo.setCurrentIndex(panel.scenario_combo.findData(SCENARIO_ID))
-    panel.start_session()
+    one_on_one.drill_combo.setCurrentIndex(one_on_one.drill_combo.findData("value_prop"))
+    one_on_one.scenario_combo.setCurrentIndex(one_on_one.scenario_combo.findData(SCENARIO_ID))
+    one_on_one.start_session()
     session = panel.session
     assert session is not None, panel.banner.label.text()
     # Ben's take, scored as the Practice tab scores a take (typed words with timings; there
@@ -462,19 +463,19 @@ def certification(window: MainWindow, shots: Shots, library: DrillLibrary) -> No
     store.save_result(attempt_id, transcript.text, transcript.words_json(), card,
                       transcript.model, transcript.duration_s)
     window.attempt_scored.emit(attempt_id, session.context)
-    wait_for(lambda: panel.current_review is not None, "the review")
+    wait_for(lambda: one_on_one.current_review is not None, "the review")
     # The manager heard something the app missed (proof, ideally): tick it, say why.
-    review = panel.current_review
+    review = one_on_one.current_review
     assert review is not None
     missed = [c.id for c in review.criteria if not c.app_met]
     target = "proof" if "proof" in missed else (missed[0] if missed else None)
     if target is not None:
-        row = panel.override_rows[target]
+        row = one_on_one.override_rows[target]
         row.comment.setText("Named Harbor's eleven-to-six days when I asked for proof"
                             if target == "proof" else "Said it in the role-play; counts")
         row.met_box.click()
-    panel.cert_comments.setText("Solid; tie it to Dana's audit pain next time")
-    panel.certify()
+    one_on_one.cert_comments.setText("Solid; tie it to Dana's audit pain next time")
+    one_on_one.certify()
     pump(0.3)
     page = panel.views.widget(1)
     if isinstance(page, QScrollArea):
@@ -485,11 +486,11 @@ def certification(window: MainWindow, shots: Shots, library: DrillLibrary) -> No
     panel.show_view(2)
     for text, owner in (("Add one number from a client to the value proposition", BEN),
                         ("Book a role-play on the audit-trail objection", MANAGER)):
-        panel.item_text.setText(text)
-        panel.item_owner.setCurrentText(owner)
-        panel.add_action_item()
-    panel.feedback_edit.setPlainText("Useful. Keep the role-play; start with my live deals.")
-    panel.save_feedback()
+        wrapup.item_text.setText(text)
+        wrapup.item_owner.setCurrentText(owner)
+        wrapup.add_action_item()
+    wrapup.feedback_edit.setPlainText("Useful. Keep the role-play; start with my live deals.")
+    wrapup.save_feedback()
 
     # Team: status and the rates beside the 2018 benchmark.
     refreshed: list[bool] = []
@@ -526,7 +527,7 @@ def cards(window: MainWindow, shots: Shots) -> None:
 def roleplay(window: MainWindow, shots: Shots, sound: FakeSoundDevice) -> None:
     panel = window.roleplay_panel
     show_tab(window, panel)
-    wait_for(lambda: panel.model_ready, "the roleplay's model")
+    wait_for(lambda: panel.turns.model_ready, "the roleplay's model")
     panel.seed_source = lambda: 7
     panel.set_muted(True)  # captions only: no speech engine is run for the screenshot
     panel.set_seller_name(ANA)
@@ -538,7 +539,7 @@ def roleplay(window: MainWindow, shots: Shots, sound: FakeSoundDevice) -> None:
     scored: list[dict[str, Any]] = []
     panel.turn_scored.connect(scored.append)
     panel.toggle_recording()
-    recorder = panel.recorder
+    recorder = panel.turns.recorder
     assert recorder is not None
     wait_for(lambda: recorder.recording, "the roleplay answer to start", 10)
     wait_for(lambda: recorder.elapsed_s >= seconds + 0.4, "the answer to be spoken", 60)

@@ -29,7 +29,7 @@ from trainer.coaching.stories import search_stories
 from trainer.common.formatting import format_score
 from trainer.rubric.drills import DrillLibrary
 from trainer.store.database import Store
-from trainer.ui.manager.certification import ManagerPanel
+from trainer.ui.manager.panel import ManagerPanel
 from trainer.ui.seller.practice import State
 from trainer.ui.shell import MainWindow
 from trainer.ui.tasks import SyncPool
@@ -117,63 +117,65 @@ def test_company_setup_saves_the_profile_and_approved_stories(
         qtbot: QtBot, make_panel: Any, store: Store) -> None:
     panel = make_panel(FakeHost())
     panel.show_view(0)
-    qtbot.keyClicks(panel.company_name, "Payfield")
-    qtbot.keyClick(panel.company_name, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    company = panel.company
+    qtbot.keyClicks(company.company_name, "Payfield")
+    qtbot.keyClick(company.company_name, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
     assert panel.banner.label.text() == (
         "Say what the company sells, in words a buyer could repeat.")
     assert load_company(store) is None
-    qtbot.keyClicks(panel.company_offering, "payroll outsourcing for seasonal warehouse staff")
-    qtbot.keyClicks(panel.value_points, "pays seasonal staff on time")
-    qtbot.keyClick(panel.value_points, Qt.Key.Key_Return)
-    qtbot.keyClicks(panel.value_points, "cuts payroll errors")
-    qtbot.keyClicks(panel.differentiators, "onboarding in one day")
-    qtbot.keyClick(panel.differentiators, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(company.company_offering, "payroll outsourcing for seasonal warehouse staff")
+    qtbot.keyClicks(company.value_points, "pays seasonal staff on time")
+    qtbot.keyClick(company.value_points, Qt.Key.Key_Return)
+    qtbot.keyClicks(company.value_points, "cuts payroll errors")
+    qtbot.keyClicks(company.differentiators, "onboarding in one day")
+    qtbot.keyClick(company.differentiators, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
     profile = load_company(store)
     assert profile is not None and profile.value_points == (
         "pays seasonal staff on time", "cuts payroll errors")
     assert "now use this company" in panel.banner.label.text()
 
-    qtbot.keyClicks(panel.story_title, "Harbor close")
-    qtbot.keyClicks(panel.story_industry, "Logistics")
-    qtbot.keyClicks(panel.story_role, "Controller")
-    qtbot.keyClicks(panel.story_pain, "slow close")
-    qtbot.keyClicks(panel.story_text, "Harbor Freightways closed in six days, not eleven.")
-    qtbot.keyClick(panel.story_text, Qt.Key.Key_A,
+    qtbot.keyClicks(company.story_title, "Harbor close")
+    qtbot.keyClicks(company.story_industry, "Logistics")
+    qtbot.keyClicks(company.story_role, "Controller")
+    qtbot.keyClicks(company.story_pain, "slow close")
+    qtbot.keyClicks(company.story_text, "Harbor Freightways closed in six days, not eleven.")
+    qtbot.keyClick(company.story_text, Qt.Key.Key_A,
                    Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     saved = search_stories(store, industry="logistics", source="approved")
     assert [s.title for s in saved] == ["Harbor close"]
-    assert panel.story_table.rowCount() == 1 and panel.story_table.item(0, 2).text() == (
+    assert company.story_table.rowCount() == 1 and company.story_table.item(0, 2).text() == (
         "Controller")
-    qtbot.mouseClick(panel.add_story_button, Qt.MouseButton.LeftButton)  # empty form
+    qtbot.mouseClick(company.add_story_button, Qt.MouseButton.LeftButton)  # empty form
     assert panel.banner.label.text() == "A story needs a title and its text."
-    panel.story_table.selectRow(0)
-    assert panel.story_title.text() == "Harbor close"
-    qtbot.mouseClick(panel.delete_story_button, Qt.MouseButton.LeftButton)
-    assert search_stories(store) == [] and panel.story_table.rowCount() == 0
+    company.story_table.selectRow(0)
+    assert company.story_title.text() == "Harbor close"
+    qtbot.mouseClick(company.delete_story_button, Qt.MouseButton.LeftButton)
+    assert search_stories(store) == [] and company.story_table.rowCount() == 0
 
 
 def test_a_certification_one_on_one_end_to_end(qtbot: QtBot, host: MainWindow,
                                                make_panel: Any, store: Store,
                                                library: DrillLibrary, tmp_path: Path) -> None:
-    # An earlier 1:1 left Ben an open action: it comes back at the start of this one.
+    # An earlier 1:1 left Ben an open action: it comes back at the start of this one_on_one.
     earlier = cert.start_one_on_one(store, "Ben Okafor", "Maria Chen")
     cert.add_action_item(store, earlier.id, "Send Dana the close checklist", "Ben Okafor",
                          store.clock())
     cert.end_one_on_one(store, earlier.id)
     panel = make_panel(host, attempt_cap=2)
+    one_on_one, wrapup, team = panel.certification, panel.wrapup, panel.team
     panel.show_view(1)
-    assert panel.drill_combo.currentData() == "value_prop"  # the default certification drill
-    qtbot.keyClicks(panel.seller_combo.lineEdit(), "Ben Okafor")
-    assert panel.open_items.count() == 1
+    assert one_on_one.drill_combo.currentData() == "value_prop"  # the default certification drill
+    qtbot.keyClicks(one_on_one.seller_combo.lineEdit(), "Ben Okafor")
+    assert one_on_one.open_items.count() == 1
     with qtbot.waitSignal(panel.session_started, timeout=5000):
-        qtbot.keyClick(panel.seller_combo, Qt.Key.Key_Return,
+        qtbot.keyClick(one_on_one.seller_combo, Qt.Key.Key_Return,
                        Qt.KeyboardModifier.ControlModifier)
-    assert "1:1 with Ben Okafor" in panel.session_label.text()
-    assert "Send Dana the close checklist" in panel.open_items.item(0).text()
-    assert panel.attempts_label.text() == "Attempt 1 of 2 at Deliver the value proposition."
+    assert "1:1 with Ben Okafor" in one_on_one.session_label.text()
+    assert "Send Dana the close checklist" in one_on_one.open_items.item(0).text()
+    assert one_on_one.attempts_label.text() == "Attempt 1 of 2 at Deliver the value proposition."
 
     # Record the seller: the practice window takes over, locked to Ben and the drill.
-    qtbot.mouseClick(panel.record_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(one_on_one.record_button, Qt.MouseButton.LeftButton)
     assert host.guided is not None and host.seller_name() == "Ben Okafor"
     assert host.practice.drill_combo.currentData() == "value_prop"
     activate(qtbot, host)
@@ -184,28 +186,28 @@ def test_a_certification_one_on_one_end_to_end(qtbot: QtBot, host: MainWindow,
     assert host.guided is None  # handed back
     attempt = store.attempt(review.attempt_id)
     assert attempt.context == f"certification:{panel.session.id}"
-    assert panel.current_review is review and panel.views.currentIndex() == 1
+    assert one_on_one.current_review is review and panel.views.currentIndex() == 1
     ids = [c.id for c in review.criteria]
-    assert "engaging_delivery" in ids and len(panel.override_rows) == len(ids)
+    assert "engaging_delivery" in ids and len(one_on_one.override_rows) == len(ids)
     assert not review.criterion("proof").app_met
-    assert panel.attempts_label.text() == "Attempt 2 of 2 at Deliver the value proposition."
+    assert one_on_one.attempts_label.text() == "Attempt 2 of 2 at Deliver the value proposition."
 
     # The manager heard proof the app missed: tick it, say why; both judgements are kept.
     activate(qtbot, panel)
-    row = panel.override_rows["proof"]
+    row = one_on_one.override_rows["proof"]
     assert not row.met_box.isChecked() and row.app.text() == "App: Missed"
     with qtbot.waitSignal(panel.review_changed, timeout=5000) as changed:
         qtbot.mouseClick(row.met_box, Qt.MouseButton.LeftButton)
     new = changed.args[0]
     assert new.score > review.score and new.app_score == review.score
     assert (f"{new.score_text} with your judgements (the app scored {new.app_score_text})"
-            in panel.score_label.text())
-    qtbot.mouseClick(panel.certify_button, Qt.MouseButton.LeftButton)  # no comment yet
+            in one_on_one.score_label.text())
+    qtbot.mouseClick(one_on_one.certify_button, Qt.MouseButton.LeftButton)  # no comment yet
     assert "why you changed the app's judgement" in panel.banner.label.text()
     qtbot.keyClicks(row.comment, "Named Harbor's eleven-to-six days in the role-play")
-    qtbot.keyClicks(panel.cert_comments, "Solid; tie it to Dana next time")
+    qtbot.keyClicks(one_on_one.cert_comments, "Solid; tie it to Dana next time")
     with qtbot.waitSignal(panel.certified, timeout=5000) as signed:
-        qtbot.keyClick(panel.cert_comments, Qt.Key.Key_C,
+        qtbot.keyClick(one_on_one.cert_comments, Qt.Key.Key_C,
                        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     record = signed.args[0]
     assert (record.score, record.app_score) == (new.score, review.score)
@@ -214,13 +216,13 @@ def test_a_certification_one_on_one_end_to_end(qtbot: QtBot, host: MainWindow,
     assert [(r["app_met"], r["met"], r["comment"]) for r in kept] == [
         (0, 1, "Named Harbor's eleven-to-six days in the role-play")]
     expected = "Certified:" if record.passed else "Not yet:"
-    assert panel.cert_result.text().startswith(expected)
+    assert one_on_one.cert_result.text().startswith(expected)
 
     # Wrap-up: a new action (Return adds it), the earlier one done, the closing answer.
     panel.show_view(2)
-    qtbot.keyClicks(panel.item_text, "Rehearse the Harbor story twice")
-    qtbot.keyClick(panel.item_text, Qt.Key.Key_Return)
-    table = panel.items_table
+    qtbot.keyClicks(wrapup.item_text, "Rehearse the Harbor story twice")
+    qtbot.keyClick(wrapup.item_text, Qt.Key.Key_Return)
+    table = wrapup.items_table
     assert [table.item(r, 0).text() for r in range(table.rowCount())] == [
         "Send Dana the close checklist", "Rehearse the Harbor story twice"]
     assert table.item(1, 1).text() == "Ben Okafor"
@@ -230,30 +232,30 @@ def test_a_certification_one_on_one_end_to_end(qtbot: QtBot, host: MainWindow,
     assert table.item(0, 3).text() == "Done (earlier 1:1)"
     assert cert.open_action_items(store, panel.session.seller.id, excluding=panel.session.id
                                   ) == []
-    qtbot.keyClicks(panel.feedback_edit, "Useful. Keep the role-play; start with my deals.")
+    qtbot.keyClicks(wrapup.feedback_edit, "Useful. Keep the role-play; start with my deals.")
 
     # Team view: Ben's certification, and the chart data beside the benchmark.
     with qtbot.waitSignal(panel.team_refreshed, timeout=5000):
         panel.show_view(3)
-    headers = [panel.team_table.horizontalHeaderItem(c).text()
-               for c in range(panel.team_table.columnCount())]
-    rows = [panel.team_table.verticalHeaderItem(r).text()
-            for r in range(panel.team_table.rowCount())]
-    cell = panel.team_table.item(rows.index("Ben Okafor"),
+    headers = [team.team_table.horizontalHeaderItem(c).text()
+               for c in range(team.team_table.columnCount())]
+    rows = [team.team_table.verticalHeaderItem(r).text()
+            for r in range(team.team_table.rowCount())]
+    cell = team.team_table.item(rows.index("Ben Okafor"),
                                  headers.index("Deliver the value proposition"))
     status = "certified" if record.passed else "not yet"
     assert cell.data(Qt.ItemDataRole.UserRole) == status
     assert f"\u00b7 {format_score(record.score, 70)}" in cell.text()
-    bars = {b.label: b for b in panel.chart.bars}
-    assert [b.benchmark for b in panel.chart.bars] == [0.41, 0.44, 0.50, 0.53, 0.57]
+    bars = {b.label: b for b in team.chart.bars}
+    assert [b.benchmark for b in team.chart.bars] == [0.41, 0.44, 0.50, 0.53, 0.57]
     assert bars["Clear value proposition"].takes == 1
     # No proof in the words, but the manager credited it; "relevance" stays missed, so
     # the value proposition is clear only if the reviewed take passed with what + outcome.
     assert bars["Clear value proposition"].team == (1.0 if record.passed else 0.0)
     assert bars["Effective client story"].team is None
-    assert "2018 benchmark 41%" in panel.chart.summary()
+    assert "2018 benchmark 41%" in team.chart.summary()
     with qtbot.waitSignal(panel.exported, timeout=5000) as csv_done:
-        qtbot.keyClick(panel.team_table, Qt.Key.Key_X,
+        qtbot.keyClick(team.team_table, Qt.Key.Key_X,
                        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     with open(csv_done.args[0], encoding="utf-8-sig", newline="") as f:
         lines = list(csv.DictReader(f))
@@ -264,10 +266,10 @@ def test_a_certification_one_on_one_end_to_end(qtbot: QtBot, host: MainWindow,
 
     # The cap: one more take is allowed, then the panel says no, in one sentence.
     panel.show_view(1)
-    panel.cap_spin.setValue(1)
-    assert panel.attempts_label.text() == (
+    one_on_one.cap_spin.setValue(1)
+    assert one_on_one.attempts_label.text() == (
         "No attempts left at Deliver the value proposition in this 1:1 (1 of 1 used).")
-    qtbot.keyClick(panel.seller_combo, Qt.Key.Key_R,
+    qtbot.keyClick(one_on_one.seller_combo, Qt.Key.Key_R,
                    Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     assert host.guided is None
     assert panel.banner.label.text() == (
@@ -277,7 +279,7 @@ def test_a_certification_one_on_one_end_to_end(qtbot: QtBot, host: MainWindow,
     # The one-page PDF, read back.
     panel.show_view(2)
     with qtbot.waitSignal(panel.exported, timeout=10000) as pdf_done:
-        qtbot.keyClick(panel.item_text, Qt.Key.Key_D,
+        qtbot.keyClick(wrapup.item_text, Qt.Key.Key_D,
                        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     pdf = Path(pdf_done.args[0])
     assert pdf.parent == tmp_path / "out" and pdf.read_bytes().startswith(b"%PDF")
@@ -333,32 +335,33 @@ def test_one_score_rounding_and_one_weight_display_everywhere(
 
     # The manager's review of the same take: the same number, the same points.
     panel = make_panel(host)
+    one_on_one, wrapup, team = panel.certification, panel.wrapup, panel.team
     panel.session = session
-    panel._on_attempt_scored(in_one_on_one, session.context)
-    assert panel.score_label.text() == (
+    one_on_one._on_attempt_scored(in_one_on_one, session.context)
+    assert one_on_one.score_label.text() == (
         "Deliver the value proposition: 69.6 \u2014 NOT YET (pass mark 70)")
     shown_points = [int(re.search(r"\((\d+) pts\)", r.name.text()).group(1))
-                    for r in panel.override_rows.values()]
+                    for r in one_on_one.override_rows.values()]
     assert shown_points == brief_points
     # The manager credits the proof: each score says whose it is, in the same rounding.
-    panel.override_rows["proof"].met_box.setChecked(True)
-    assert panel.score_label.text() == (
+    one_on_one.override_rows["proof"].met_box.setChecked(True)
+    assert one_on_one.score_label.text() == (
         "Deliver the value proposition: 83 with your judgements (the app scored 69.6) "
         "\u2014 PASS (pass mark 70)")
-    panel.override_rows["proof"].met_box.setChecked(False)
-    panel.certify()
-    assert panel.cert_result.text() == "Not yet: 69.6 against a pass mark of 70; recorded."
+    one_on_one.override_rows["proof"].met_box.setChecked(False)
+    one_on_one.certify()
+    assert one_on_one.cert_result.text() == "Not yet: 69.6 against a pass mark of 70; recorded."
     with qtbot.waitSignal(panel.team_refreshed, timeout=5000):
         panel.show_view(3)
-    headers = [panel.team_table.horizontalHeaderItem(c).text()
-               for c in range(panel.team_table.columnCount())]
-    cell = panel.team_table.item(0, headers.index("Deliver the value proposition"))
+    headers = [team.team_table.horizontalHeaderItem(c).text()
+               for c in range(team.team_table.columnCount())]
+    cell = team.team_table.item(0, headers.index("Deliver the value proposition"))
     assert cell.text() == "Not yet \u00b7 69.6" and cell.toolTip() == "Scores: 69.6"
 
     # The PDF: the same score and the brief's points.
     panel.show_view(2)
     with qtbot.waitSignal(panel.exported, timeout=10000) as done:
-        panel.export_pdf()
+        wrapup.export_pdf()
     text = pdf_text(Path(done.args[0]))
     assert "Manager's score 69.6 (app's score 69.6) \u00b7 pass mark 70 \u00b7 NOT YET" in text
     for name, points in (("Says what you do", 22), ("Backs it with proof", 13),

@@ -239,39 +239,40 @@ def test_user_text_is_never_rendered_as_rich_text(qtbot: QtBot, window: MainWind
 
     # The manager: company, an approved story, a 1:1 with a take, the wrap-up, the team.
     manager = window.manager_panel
+    company, one_on_one, wrapup = manager.company, manager.certification, manager.wrapup
     window.screens.setCurrentWidget(manager)
     manager.show_view(0)
-    manager.company_name.setText(f"{BIG} Co")
-    manager.company_offering.setText(f"{BOLD} close software")
-    manager.value_points.setPlainText(f"{LINK} faster close")
-    manager.differentiators.setPlainText(f"{IMG} one-day setup")
-    manager.save_company()
-    manager.story_title.setText(f"{BIG} Harbor")
-    manager.story_industry.setText(f"{BOLD} logistics")
-    manager.story_role.setText(f"{LINK} controller")
-    manager.story_pain.setText(f"{IMG} slow close")
-    manager.story_text.setPlainText(f"Harbor {BOLD} closed in six days, not eleven {BIG}.")
-    manager.add_story()
+    company.company_name.setText(f"{BIG} Co")
+    company.company_offering.setText(f"{BOLD} close software")
+    company.value_points.setPlainText(f"{LINK} faster close")
+    company.differentiators.setPlainText(f"{IMG} one-day setup")
+    company.save_company()
+    company.story_title.setText(f"{BIG} Harbor")
+    company.story_industry.setText(f"{BOLD} logistics")
+    company.story_role.setText(f"{LINK} controller")
+    company.story_pain.setText(f"{IMG} slow close")
+    company.story_text.setPlainText(f"Harbor {BOLD} closed in six days, not eleven {BIG}.")
+    company.add_story()
     walk.stop("the company view")
     manager.show_view(1)
-    manager.seller_combo.setEditText(OTHER)
-    manager.manager_edit.setText(MANAGER)
-    manager.start_session()
+    one_on_one.seller_combo.setEditText(OTHER)
+    one_on_one.manager_edit.setText(MANAGER)
+    one_on_one.start_session()
     assert manager.session is not None
-    manager.record_seller()
+    one_on_one.record_seller()
     with qtbot.waitSignal(manager.review_changed, timeout=30000):
         _take(qtbot, window)
-    row = next(iter(manager.override_rows.values()))
+    row = next(iter(one_on_one.override_rows.values()))
     row.met_box.setChecked(not row.met_box.isChecked())
     row.comment.setText(f"{BOLD} heard it")
-    manager.cert_comments.setText(f"{LINK} ready")
-    manager.certify()
+    one_on_one.cert_comments.setText(f"{LINK} ready")
+    one_on_one.certify()
     walk.stop("the 1:1 review")
     manager.show_view(2)
-    manager.item_text.setText(f"{IMG} send the checklist")
-    manager.add_action_item()
-    manager.feedback_edit.setPlainText(f"{BIG} useful")
-    manager.end_session()
+    wrapup.item_text.setText(f"{IMG} send the checklist")
+    wrapup.add_action_item()
+    wrapup.feedback_edit.setPlainText(f"{BIG} useful")
+    wrapup.end_session()
     walk.stop("the wrap-up")
     with qtbot.waitSignal(manager.team_refreshed, timeout=5000):
         manager.show_view(3)
@@ -317,7 +318,7 @@ def test_user_text_is_never_rendered_as_rich_text(qtbot: QtBot, window: MainWind
     # The journeys did put the names on screen (a walk that saw none would prove nothing).
     for expected in ("PracticeScreen.result_title", "HistoryScreen.history_title",
                      "PracticeScreen.record_hint",
-                     "ManagerPanel.session_label", "ScorecardView.transcript_label"):
+                     "CertificationView.session_label", "ScorecardView.transcript_label"):
         assert any(expected in s for s in walk.shown), (expected, sorted(walk.shown))
     assert not walk.offences, "\n".join(f"{k}  [at {v}]" for k, v in walk.offences.items())
 

@@ -161,16 +161,17 @@ def _fill(window: MainWindow, store: Store) -> None:
     window.screens.setCurrentIndex(1)
     window.history.history_table.selectRow(0)
     manager = window.manager_panel
-    manager.seller_combo.setEditText("Ben Okafor")
-    manager.manager_edit.setText("Maria Chen")
-    manager.start_session()
+    one_on_one, wrapup = manager.certification, manager.wrapup
+    one_on_one.seller_combo.setEditText("Ben Okafor")
+    one_on_one.manager_edit.setText("Maria Chen")
+    one_on_one.start_session()
     session = manager.session
     assert session is not None
-    manager._on_attempt_scored(take(store, window.library, session.seller, session.context),
-                               session.context)
-    assert manager.override_rows and manager.certify_button.isEnabled()
-    manager.item_text.setText("Send Dana the close checklist")
-    manager.add_action_item()
+    one_on_one._on_attempt_scored(take(store, window.library, session.seller, session.context),
+                                  session.context)
+    assert one_on_one.override_rows and one_on_one.certify_button.isEnabled()
+    wrapup.item_text.setText("Send Dana the close checklist")
+    wrapup.add_action_item()
     window.cards_panel.setup_page.players_edit.setText("Ana, Ben")
     window.cards_panel.start_game()
     window.screens.setCurrentIndex(0)
@@ -202,7 +203,7 @@ def test_the_check_finds_a_button_off_screen(qtbot: QtBot, window: MainWindow) -
     manager = window.manager_panel
     window.screens.setCurrentWidget(manager)
     manager.show_view(1)
-    manager.certify_button.setMinimumWidth(3000)
+    manager.certification.certify_button.setMinimumWidth(3000)
     QApplication.processEvents()
     found = _unreachable(window, window.centralWidget())
     assert any("'Certify'" in p for p in found), found

@@ -27,7 +27,8 @@ from trainer.rubric.drills import DrillLibrary
 from trainer.speech.transcriber import WhisperTranscriber
 from trainer.speech.voice import NO_ENGINE_MESSAGE, Voice, find_engines
 from trainer.store.database import Store
-from trainer.ui.seller.roleplay import RoleplayPanel, conversation_html
+from trainer.ui.seller.roleplay import RoleplayPanel
+from trainer.ui.seller.roleplay_transcript import conversation_html
 from trainer.ui.tasks import SyncPool
 from trainer.ui.widgets.common import MessageBanner, ScorecardView
 
@@ -66,7 +67,7 @@ def make_panel(qtbot: QtBot, store: Store, mic: Mic, tiny: WhisperTranscriber,
                           seed_source=lambda: 7)
     qtbot.addWidget(panel)
     panel.show()
-    qtbot.waitUntil(lambda: panel.model_ready, timeout=60000)
+    qtbot.waitUntil(lambda: panel.turns.model_ready, timeout=60000)
     panel.set_seller_name("Ana Lopez")
     panel.select("agenda", "northwind-finance", "friendly")
     return panel
@@ -75,13 +76,13 @@ def make_panel(qtbot: QtBot, store: Store, mic: Mic, tiny: WhisperTranscriber,
 def answer(qtbot: QtBot, panel: RoleplayPanel, mic: Mic, wav: Path | None,
            seconds: float) -> None:
     """Record one answer once the buyer has finished speaking; play it out; stop."""
-    player = panel.player
+    player = panel.buyer_voice.player
     assert player is not None
     qtbot.waitUntil(lambda: not player.playing, timeout=60000)
     mic.use(wav)
     with qtbot.waitSignal(panel.recording_started, timeout=5000):
         panel.toggle_recording()
-    recorder = panel.recorder
+    recorder = panel.turns.recorder
     assert recorder is not None
     qtbot.waitUntil(lambda: recorder.elapsed_s >= seconds + 0.5, timeout=60000)
 
@@ -135,13 +136,13 @@ def test_a_full_roleplay_with_a_speaking_buyer(qtbot: QtBot, store: Store, tmp_p
     assert all(c["roleplay"]["seed"] == 7 for c in cards)
 
     # The conversation scorecard: every turn, with evidence and tips, and the closing line.
-    card = panel.conversation_card
+    card = panel.transcript.conversation_card
     assert card.isVisible()
     summary = conversation.scorecard()
     assert len(summary["turns"]) == 3 and summary["closing"] is not None
     text = card.toPlainText()
     assert "Just so you know" in text or "pricing today" in text
-    assert f"{summary['score']:.0f}/100" in panel.summary.text()
+    assert f"{summary['score']:.0f}/100" in panel.transcript.summary.text()
     assert not panel.record_button.isEnabled()  # finished: start a new one
 
     # History keeps every turn as a scored attempt of this roleplay.
@@ -151,12 +152,12 @@ def test_a_full_roleplay_with_a_speaking_buyer(qtbot: QtBot, store: Store, tmp_p
 
     # The buyer was heard, to the end of every line: the opening, two reactions, the closing.
     assert len(latencies) == 3 and all(s < 30 for s in latencies)
-    player = panel.player
+    player = panel.buyer_voice.player
     assert player is not None
     qtbot.waitUntil(lambda: not player.playing, timeout=60000)
-    spoken = [panel.buyer_wavs[t.buyer.text] for t in conversation.turns]
+    spoken = [panel.buyer_voice.buyer_wavs[t.buyer.text] for t in conversation.turns]
     assert conversation.closing is not None
-    spoken.append(panel.buyer_wavs[conversation.closing.text])
+    spoken.append(panel.buyer_voice.buyer_wavs[conversation.closing.text])
     assert len(set(spoken)) == 4
     heard = mic.played_seconds()
     assert heard >= sum(read_audio(w).size / 16000 for w in spoken) - 0.1
@@ -280,7 +281,7 @@ def test_a_roleplay_killed_mid_way_resumes_with_the_same_turns(
         second.show()
     assert offered.args == ["Resume the roleplay you were in (turn 2 of 3 with Dana Ruiz)?"]
     assert second.resume_bar.isVisible() and second.resume_button.isVisible()
-    qtbot.waitUntil(lambda: second.model_ready, timeout=60000)
+    qtbot.waitUntil(lambda: second.turns.model_ready, timeout=60000)
     with qtbot.waitSignal(second.conversation_resumed, timeout=5000):
         qtbot.mouseClick(second.resume_button, Qt.MouseButton.LeftButton)
     after = second.conversation
@@ -290,7 +291,7 @@ def test_a_roleplay_killed_mid_way_resumes_with_the_same_turns(
     assert after.current == before.current
     assert second.name_edit.text() == "Ana Lopez"
     assert second.caption.text() == before.current.text
-    assert second.chat.count() == 3  # the opening, the answer, the buyer's waiting line
+    assert second.transcript.chat.count() == 3  # the opening, the answer, the buyer's waiting line
     assert not second.resume_bar.isVisible() and second.record_button.isEnabled()
 
     # Carry on to the end: the file goes once the roleplay has ended.
@@ -399,7 +400,7 @@ def test_every_label_shows_user_text_as_plain_text(qtbot: QtBot, store: Store,
         panel.resume()
     panel.live_label.setText(HOSTILE)  # a transcript as it is heard
     labels = _own_labels(panel)
-    assert {panel.caption, panel.live_label, panel.summary, panel.voice_label,
+    assert {panel.caption, panel.live_label, panel.transcript.summary, panel.voice_label,
             panel.resume_label, panel.elapsed} <= set(labels)
     for label in labels:
         assert label.textFormat() == Qt.TextFormat.PlainText, label.text()

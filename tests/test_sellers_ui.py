@@ -40,7 +40,7 @@ def window(qtbot: QtBot, store: Store, user_dirs: Path) -> Iterator[MainWindow]:
 
 def lists(window: MainWindow) -> dict[str, list[str]]:
     """The seller names each screen offers right now."""
-    manager = window.manager_panel.seller_combo
+    manager = window.manager_panel.certification.seller_combo
     players = window.cards_panel.setup_page.players_combo
     return {
         "manager": [manager.itemText(i) for i in range(manager.count())],

@@ -46,7 +46,7 @@ from trainer.store.database import Store
 from trainer.store.privacy import ForgetReport
 from trainer.ui.guided import Guided
 from trainer.ui.home import HomeScreen
-from trainer.ui.manager.certification import ManagerPanel
+from trainer.ui.manager.panel import ManagerPanel
 from trainer.ui.navigation import JourneyNavigation
 from trainer.ui.seller.agenda import AgendaEditor
 from trainer.ui.seller.history import HistoryScreen
