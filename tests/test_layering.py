@@ -177,3 +177,16 @@ def test_the_checks_catch_an_upward_import_and_a_circle(tmp_path: Path) -> None:
     graph = import_graph(root)
     assert upward_imports(graph) == ["trainer.store.database imports trainer.rubric.drills"]
     assert circles(graph) == [["trainer.coaching.a", "trainer.coaching.b"]]
+
+
+def test_the_architecture_document_lists_every_module_as_it_is() -> None:
+    """docs/architecture.md's module tables are the code's docstrings: a new, moved or
+    renamed module fails this until ``uv run python tools/module_map.py --write`` is run."""
+    sys.path.insert(0, str(Path(__file__).parent.parent / "tools"))
+    try:
+        import module_map
+    finally:
+        sys.path.pop(0)
+    assert module_map.documented() == module_map.module_map(), (
+        "docs/architecture.md is out of date: run uv run python tools/module_map.py --write")
+    assert "`shell.py`" in module_map.documented()

@@ -183,7 +183,7 @@ def _sync_pool() -> Any:
 
 
 def _take(qtbot: QtBot, window: MainWindow, walk: Walk | None = None) -> int:
-    """Record the whole clip on the Practice tab (walking the window while it records) and
+    """Record the whole clip on the Practice screen (walking the window while it records) and
     wait for its scorecard."""
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow, timeout=5000)

@@ -148,7 +148,7 @@ def _pages(window: MainWindow) -> Iterator[str]:
 
 
 def _fill(window: MainWindow, store: Store) -> None:
-    """Content on the screens, as after a while of use: a scored take on the Practice tab
+    """Content on the screens, as after a while of use: a scored take on the Practice screen
     and in History, a 1:1 with a reviewed take (its criteria rows), a card game dealt."""
     from tests.test_certification import take
 

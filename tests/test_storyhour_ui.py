@@ -109,7 +109,7 @@ def app(qtbot: QtBot, store: Store, user_dirs: Path) -> Iterator[dict[str, Any]]
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow, timeout=5000)
     qtbot.waitUntil(lambda: window.model_state == "ready", timeout=30000)
-    # The manager's own name on the Practice tab (Return saves it, as a seller does).
+    # The manager's own name on the Practice screen (Return saves it, as a seller does).
     qtbot.keyClicks(window.practice.name_edit, "Dana Ruiz")
     qtbot.keyClick(window.practice.name_edit, Qt.Key.Key_Return)
     yield {"window": window, "panel": panel, "shelf": shelf, "sound": sound}
@@ -168,7 +168,7 @@ def test_a_three_player_story_hour_from_roster_to_library(qtbot: QtBot, app: dic
     assert panel.stack.currentIndex() == panel.TURN
     assert panel.turn_page.teller_label.text() == "Up next: Ana"
 
-    # Ana's turn: Ctrl+T hands the take to the Practice tab, locked to Ana and the drill.
+    # Ana's turn: Ctrl+T hands the take to the Practice screen, locked to Ana and the drill.
     type_keys_ctrl(qtbot, Qt.Key.Key_T)
     assert window.screens.currentIndex() == 0
     assert (window.seller_name(), window.practice.drill_combo.currentData(),
@@ -296,8 +296,8 @@ def test_the_library_plays_a_story_and_practises_it(qtbot: QtBot, app: dict[str,
     qtbot.waitUntil(lambda: shelf.play_button.text().endswith("Play"), timeout=20000)
     assert sound.played_audio().size >= read_audio(GOOD_WAV).size
 
-    # Practise telling it: a client-story take for the seller named on the Practice tab,
-    # with the scenario of the story's industry; the scorecard stays on the Practice tab.
+    # Practise telling it: a client-story take for the seller named on the Practice screen,
+    # with the scenario of the story's industry; the scorecard stays on the Practice screen.
     qtbot.keyClick(shelf.results, Qt.Key.Key_T, CTRL)
     assert window.screens.currentIndex() == 0
     practice = window.practice

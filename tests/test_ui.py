@@ -402,7 +402,7 @@ def test_try_again_keeps_drill_and_scenario(qtbot: QtBot, make_window: Any,
 
 def test_a_guided_take_is_locked_tagged_and_handed_back(qtbot: QtBot, make_window: Any,
                                                        store: Store) -> None:
-    """Another screen (a certification, a story-hour turn) asks for a take: the Practice tab
+    """Another screen (a certification, a story-hour turn) asks for a take: the Practice screen
     records it with the seller, drill and scenario it named, tags the attempt with its
     context and hands the attempt back; the seller's own choices are not overwritten."""
     from trainer.ui.guided import Guided

@@ -127,10 +127,12 @@ class HomeScreen(QWidget):
         for row, take in enumerate(self._scores(self.name_edit.text())):
             title = QLabel(take.title)
             title.setTextFormat(Qt.TextFormat.PlainText)
+            title.setWordWrap(True)  # long titles wrap rather than push "Practise" away
             text, colour = describe(take)
             status = QLabel(text)
             status.setTextFormat(Qt.TextFormat.PlainText)
             status.setStyleSheet(f"color: {colour};")
+            status.setWordWrap(True)
             button = QPushButton("Practise")
             button.setToolTip(f"Practise \u201c{take.title}\u201d")
             button.clicked.connect(lambda _=False, d=take.drill_id: self.practise.emit(d))
@@ -138,5 +140,6 @@ class HomeScreen(QWidget):
             self.grid.addWidget(status, row, 1)
             self.grid.addWidget(button, row, 2, Qt.AlignmentFlag.AlignRight)
             self.rows[take.drill_id] = (title, status, button)
-        self.grid.setColumnStretch(1, 1)
+        self.grid.setColumnStretch(0, 2)
+        self.grid.setColumnStretch(1, 3)
         self.grid.setRowStretch(len(self.rows), 1)

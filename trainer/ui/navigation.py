@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFontMetrics
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from trainer.ui.style import MUTED, SIDEBAR_WIDTH
+from trainer.ui.style import GAP, MUTED, SIDEBAR_WIDTH
 
 # "home" is the welcome screen, listed first without a heading.
 JOURNEYS = {"home": "", "seller": "Seller", "manager": "Manager", "team": "Team"}
@@ -42,6 +42,22 @@ class Entry:
     tip: str = ""
 
 
+class SideBar(QListWidget):
+    """The list of screens, as wide as its longest entry in the current font (presenter mode
+    enlarges the font, and the bar grows with it rather than clip "Certification 1:1")."""
+
+    def fit_width(self) -> None:
+        metrics = QFontMetrics(self.font())
+        widest = max((metrics.horizontalAdvance(self.item(i).text())
+                      for i in range(self.count())), default=0)
+        self.setFixedWidth(max(SIDEBAR_WIDTH, widest + 4 * GAP))
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self.fit_width()
+
+
 class JourneyNavigation(QWidget):
     """Side bar + stacked screens. Signals ``currentChanged(page index)`` like a tab widget."""
 
@@ -49,9 +65,8 @@ class JourneyNavigation(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.side = QListWidget()
+        self.side = SideBar()
         self.side.setAccessibleName("Screens")
-        self.side.setFixedWidth(SIDEBAR_WIDTH)
         self.side.setFrameShape(QFrame.Shape.NoFrame)
         self.side.setStyleSheet(
             "QListWidget { background: transparent; }"
@@ -112,6 +127,7 @@ class JourneyNavigation(QWidget):
                 self.side.setCurrentItem(current.item)
         finally:
             self._syncing = False
+        self.side.fit_width()
 
     def _add_item(self, entry: Entry, indent: str = "") -> None:
         item = QListWidgetItem(indent + entry.title)

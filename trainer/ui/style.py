@@ -36,7 +36,7 @@ SMALL = 0.9
 # Spacing in pixels: around a screen's content, and between controls.
 MARGIN = 16
 GAP = 10
-SIDEBAR_WIDTH = 170  # the journey navigation: fits "Certification 1:1" at presenter size
+SIDEBAR_WIDTH = 150  # the journey navigation's least width; it grows with the font
 FONT_REL = "font_rel"  # a widget property: its point size as a multiple of the base size
 _FONT_REL_BYTES = FONT_REL.encode()
 PRESENTER_SCALE = 1.6

@@ -1,4 +1,4 @@
-"""The "Written agenda" tab: the seller writes their agenda once per type of call.
+"""The "Written agenda" screen: the seller writes their agenda once per type of call.
 
 A type picker (discovery, demo, follow-up, or a type of their own: the combo is editable), a
 text box with one item per line, and Save (Ctrl+S). The widget holds no store: it shows the

@@ -475,7 +475,7 @@ class PracticeScreen(PracticeView):
             self.show_comparison()
 
     def start_guided_take(self, guided: Guided) -> None:
-        """Set up the Practice tab for a take another screen needs, and show it.
+        """Set up the Practice screen for a take another screen needs, and show it.
 
         The seller, drill and scenario are chosen and locked until ``end_guided_take``; the
         banner says what the take is for. Recording still starts with Space, as always.

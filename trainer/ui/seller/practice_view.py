@@ -51,11 +51,11 @@ class PracticeView(QWidget):
         self.name_edit = QLineEdit()
         self.name_edit.setPlaceholderText("Your name")
         self.name_edit.setClearButtonEnabled(True)
-        self.name_edit.setMinimumWidth(140)
+        self.name_edit.setMinimumWidth(120)
         self.name_edit.setAccessibleName("Your name")
         self.name_picker = sellers.picker(self.name_edit)  # the sellers on file
         self.drill_combo = QComboBox()
-        self.drill_combo.setMinimumWidth(150)
+        self.drill_combo.setMinimumWidth(130)
         self.drill_combo.setAccessibleName("Drill")
         self.scenario_combo = QComboBox()
         self.scenario_combo.setMinimumWidth(120)

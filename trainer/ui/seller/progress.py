@@ -1,4 +1,4 @@
-"""The Progress tab: per skill first / best / latest, a chart over time, what to work on next.
+"""The Progress screen: per skill first / best / latest, a chart over time, what to work on next.
 
 It displays a ``trainer.coaching.progress.Progress`` (computed by the core from the store) and
 computes
@@ -39,7 +39,7 @@ SKILL_COLORS = {
 
 
 def _score(value: float | None, pass_mark: float | None = None) -> str:
-    # The History tab's rounding (``format_score``): 69.6 on a pass mark of 70 reads 69.6
+    # The History screen's rounding (``format_score``): 69.6 on a pass mark of 70 reads 69.6
     # here too, never 70.
     return "\u2014" if value is None else format_score(value, pass_mark)
 

@@ -31,7 +31,15 @@ from typing import Any
 
 from PySide6.QtCore import Qt, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLineEdit, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from trainer.coaching import roleplay_resume
 from trainer.coaching.company import apply_company, usable_company
@@ -127,7 +135,8 @@ class RoleplayPanel(QWidget):
         outer.setContentsMargins(MARGIN, MARGIN, MARGIN, MARGIN)
         outer.setSpacing(GAP)
 
-        choose = QHBoxLayout()
+        choose = QGridLayout()
+        choose.setHorizontalSpacing(GAP)
         self.name_edit = QLineEdit()
         self.name_edit.setPlaceholderText("Your name")
         self.name_edit.setAccessibleName("Your name")
@@ -149,13 +158,18 @@ class RoleplayPanel(QWidget):
         self.start_button = QPushButton("Start roleplay")
         self.start_button.setToolTip("Start a new roleplay with this buyer (Ctrl+Return)")
         self.start_button.clicked.connect(self.start_conversation)
-        for label, widget in (("Name", self.name_edit), ("Drill", self.drill_combo),
-                              ("Prospect", self.scenario_combo), ("Buyer", self.persona_combo)):
+        # Two rows of two choices, Start at the right: fits beside the side bar at 1024 px.
+        for index, (label, widget) in enumerate((
+                ("Name", self.name_edit), ("Drill", self.drill_combo),
+                ("Prospect", self.scenario_combo), ("Buyer", self.persona_combo))):
             caption = make_label(label, wrap=False)
             caption.setBuddy(widget)
-            choose.addWidget(caption)
-            choose.addWidget(widget, 1)
-        choose.addWidget(self.start_button)
+            row, column = divmod(index, 2)
+            choose.addWidget(caption, row, column * 2)
+            choose.addWidget(widget, row, column * 2 + 1)
+        choose.setColumnStretch(1, 1)
+        choose.setColumnStretch(3, 1)
+        choose.addWidget(self.start_button, 1, 4)
         outer.addLayout(choose)
 
         self.banner = MessageBanner()
@@ -201,6 +215,7 @@ class RoleplayPanel(QWidget):
                        self.replay_button):
             controls.addWidget(button)
         self.meter = LevelMeter()
+        self.meter.setMinimumWidth(60)  # the buttons come first when the screen is narrow
         controls.addWidget(self.meter, 1)
         self.elapsed = make_label("0:00", wrap=False)
         controls.addWidget(self.elapsed)
@@ -214,7 +229,7 @@ class RoleplayPanel(QWidget):
         self._update_buttons()
 
     def _bind_keys(self) -> None:
-        # Scoped to this panel (and its children), so Space here never records on another tab.
+        # Scoped to this panel (and its children), so Space here never records on another screen.
         for keys, slot in ((QKeySequence(Qt.Key.Key_Space), self.toggle_recording),
                            (QKeySequence("Ctrl+Return"), self.start_conversation),
                            (QKeySequence("Ctrl+Shift+L"), self.replay_line),

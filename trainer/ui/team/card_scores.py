@@ -36,8 +36,11 @@ class ScoreTable(QTableWidget):
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.verticalHeader().setVisible(False)
         header = self.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        # The name as wide as it is (a whole name, never "Ana …"); the four numbers share
+        # the rest, so the table never scrolls sideways beside the card at 1024 px.
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
 
     def fill(self, standings: list[Standing], highlight: str | None = None) -> None:
         """One row per standing; ``highlight``'s row (whose turn it is) marked and bold."""

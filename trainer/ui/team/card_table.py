@@ -56,6 +56,8 @@ class CardTable(ScaledWidget):
         left = QVBoxLayout()
         left.setSpacing(GAP)
 
+        # Whose turn and the clock on one line, the streak and the count under them: two
+        # short lines fit beside the scoreboard at 1024 px where one long line did not.
         header = QHBoxLayout()
         self.turn_label = self.fonts.label("", 1.8, bold=True, wrap=False)
         self.counter_label = self.fonts.label("", 1.2, color=MUTED, wrap=False)
@@ -64,12 +66,13 @@ class CardTable(ScaledWidget):
         self.streak_label = self.fonts.label("", 1.2, wrap=False)
         header.addWidget(self.turn_label)
         header.addStretch(1)
-        header.addWidget(self.streak_label)
-        header.addSpacing(MARGIN)
-        header.addWidget(self.counter_label)
-        header.addSpacing(MARGIN)
         header.addWidget(self.timer_label)
         left.addLayout(header)
+        status = QHBoxLayout()
+        status.addWidget(self.streak_label)
+        status.addStretch(1)
+        status.addWidget(self.counter_label)
+        left.addLayout(status)
 
         # The index card: readable from the back of a meeting room.
         self.card_frame = QFrame()
@@ -110,12 +113,12 @@ class CardTable(ScaledWidget):
         self.benefit_button.clicked.connect(lambda: self.called.emit("benefit"))
         for button, color in ((self.feature_button, SLATE), (self.benefit_button, GREEN)):
             button.setStyleSheet(
-                f"QPushButton {{ background: {color}; color: white; padding: 12px 24px;"
+                f"QPushButton {{ background: {color}; color: white; padding: 12px 8px;"
                 " border-radius: 8px; border: none; }"
                 f" QPushButton:disabled {{ background: {DISABLED}; }}"
                 f" QPushButton:focus {{ border: 3px solid {FOCUS_RING}; }}")
             button.setMinimumHeight(56)
-            self.fonts.scale(button, 1.6, bold=True)
+            self.fonts.scale(button, 1.4, bold=True)  # the label fits beside the scoreboard
             call_layout.addWidget(button, 1)
         left.addWidget(self.call_row)
 
@@ -178,8 +181,8 @@ class CardTable(ScaledWidget):
 
         self.scoreboard = self.fonts.scale(ScoreTable(), HEADING)
         self.scoreboard.setAccessibleName("Scoreboard")
-        self.scoreboard.setMinimumWidth(420)  # room for a name beside the four numbers
-        columns.addWidget(self.scoreboard, 1)
+        self.scoreboard.setMinimumWidth(380)  # a name beside the four numbers, at 1024 px
+        columns.addWidget(self.scoreboard, 2)
 
     def set_mode(self, mode: str, players: int) -> None:
         """Call buttons or Record; the scoreboard only when more than one plays."""

@@ -9,15 +9,15 @@ this panel plays the game and tells them what to show.
 
 Keyboard first: F / B call the card, N or Enter flips the next one, R records and stops a
 spoken answer, Esc ends the game. The shortcuts are scoped to this panel
-(``WidgetWithChildrenShortcut``), so they never fire on another tab, and none of them is Space
-(the app-wide record key of the Practice tab).
+(``WidgetWithChildrenShortcut``), so they never fire on another screen, and none of them is Space
+(the app-wide record key of the Practice screen).
 
 Players are the sellers on file (shared with every other screen through ``SellerDirectory``);
 the set-up page matches the names typed to them, asking the host before it adds anyone.
 
 The game itself (``trainer.coaching.cards.CardGame``) and its record live in the core; this
 module only shows them. The spoken round records with ``Recorder`` (polled by a ``QTimer`` like
-the Practice tab's meter) and transcribes and judges off the UI thread with
+the Practice screen's meter) and transcribes and judges off the UI thread with
 ``run_in_background`` on the injected pool, so the speech model is never used by two jobs at
 once.
 """
@@ -79,7 +79,7 @@ NO_MODEL_MESSAGE = ("No speech model is installed, so spoken answers cannot be j
 NEED_PLAYERS_MESSAGE = "Type a name to play alone, or several names separated by commas."
 
 class CardGamePanel(QWidget):
-    """The card game. The app adds it as a tab.
+    """The card game. The shell adds it as a screen.
 
     Args:
         store: where every call is saved (``card_rounds``) and players' records are read.
@@ -174,7 +174,7 @@ class CardGamePanel(QWidget):
         outer.addWidget(self.stack, 1)
 
     def _bind_keys(self) -> None:
-        # Scoped to this panel and its children: on another tab these keys do nothing, and a
+        # Scoped to this panel and its children: on another screen these keys do nothing, and a
         # text field still gets its letters (Qt lets it override single-key shortcuts).
         for keys, slot in (("F", lambda: self.call("feature")),
                            ("B", lambda: self.call("benefit")),
@@ -188,7 +188,7 @@ class CardGamePanel(QWidget):
             shortcut.activated.connect(slot)
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
-        # The shortcuts need focus inside the panel; arriving from the tab bar leaves it there.
+        # The shortcuts need focus inside the panel; arriving from the side bar leaves it there.
         super().showEvent(event)
         QTimer.singleShot(0, self._focus_page)
 

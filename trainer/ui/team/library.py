@@ -2,7 +2,7 @@
 
 ``StoryLibraryPanel`` finds saved stories (from a story hour, or approved by the manager) by
 word, industry, role or pain, shows the transcript, plays the recording and starts a practice
-take of the story on the main window's Practice tab. The search is
+take of the story on the main window's Practice screen. The search is
 ``trainer.coaching.stories``'s; this module only shows it.
 
 Titles, stories and tags are the team's own words: shown as plain text (labels, list items,
@@ -46,7 +46,7 @@ class StoryLibraryPanel(ScaledWidget):
 
     Args:
         store: the practice history (the ``stories`` table).
-        host: the main window: its Practice tab records "Practise telling this" takes.
+        host: the main window: its Practice screen records "Practise telling this" takes.
         player: plays a story's recording; ``None`` when there is no sound device.
     """
 
@@ -128,7 +128,7 @@ class StoryLibraryPanel(ScaledWidget):
                                            "Play the story's recording", self.play, self)
         self.practise_button = shortcut_button("Practise telling this", "Ctrl+T",
                                                "Record yourself telling this story on the "
-                                               "Practice tab", self.practise, self)
+                                               "Practice screen", self.practise, self)
         # The primary action at the bottom right; Tab still goes Play, Practise.
         row = QHBoxLayout()
         row.addStretch(1)
@@ -270,13 +270,13 @@ class StoryLibraryPanel(ScaledWidget):
 
     # == practice =========================================================================
     def practise(self) -> None:
-        """Ctrl+T: record yourself telling the selected story on the Practice tab."""
+        """Ctrl+T: record yourself telling the selected story on the Practice screen."""
         found = self.selected_story()
         if found is None:
             return
         seller = self.host.seller_name()
         if not seller:
-            self.show_message("Type your name on the Practice tab first, so the take is saved "
+            self.show_message("Type your name on the Practice screen first, so the take is saved "
                               "under it.")
             return
         industry = found.industry.casefold()
@@ -294,5 +294,5 @@ class StoryLibraryPanel(ScaledWidget):
         if self._practising is None or context != self._practising:
             return
         self._practising = None
-        self.host.end_guided_take()  # the scorecard stays on the Practice tab
+        self.host.end_guided_take()  # the scorecard stays on the Practice screen
         self.practice_scored.emit(attempt_id)

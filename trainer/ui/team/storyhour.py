@@ -1,7 +1,7 @@
 """The story hour on the meeting-room screen: the panel that runs one, page by page.
 
 ``StoryHourPanel`` runs one story hour: the roster, each teller's take (recorded and scored by
-the main window's Practice tab as a *guided* take), the listeners' 1-5 per criterion on a big
+the main window's Practice screen as a *guided* take), the listeners' 1-5 per criterion on a big
 keyboard-driven grid, then the ranking board with the winner and "Save to library". Its pages
 own their controls and live beside it: ``storyhour_pages`` (set-up, turn, ranking, resume) and
 ``rating`` (the rating grid). The team's story library is ``library.StoryLibraryPanel``.
@@ -258,7 +258,7 @@ class StoryHourPanel(QWidget):
         self.turn_page.take_focus()
 
     def next_teller(self) -> None:
-        """Ctrl+T: hand the next teller's take to the Practice tab."""
+        """Ctrl+T: hand the next teller's take to the Practice screen."""
         turn = self._pending_turn()
         if turn is None or self.hour is None:
             self.finish()
@@ -268,7 +268,7 @@ class StoryHourPanel(QWidget):
                         f"Story hour: {turn.seller.name}'s client story")
         self.host.start_guided_take(guided)
         if self.host.guided is not guided:  # the host refused (a take is being recorded)
-            self.show_message("The Practice tab is busy with another take; finish it, then "
+            self.show_message("The Practice screen is busy with another take; finish it, then "
                               "press Next teller again.")
             return
         self.waiting_turn = turn.id
@@ -536,7 +536,7 @@ class StoryHourPanel(QWidget):
     def showEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
         super().showEvent(event)
         if self.stack.currentIndex() == self.RESUME:
-            self.resume_page.take_focus()  # Ctrl+Enter resumes as soon as the tab is open
+            self.resume_page.take_focus()  # Ctrl+Enter resumes as soon as the screen is open
 
     def hideEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
         self._stop_playback()

@@ -186,7 +186,7 @@ class SetupPage(ScaledWidget):
 
 
 class TurnPage(ScaledWidget):
-    """Whose turn it is, large; Next teller hands the take to the Practice tab."""
+    """Whose turn it is, large; Next teller hands the take to the Practice screen."""
 
     next_requested = Signal()  # Ctrl+T
     skip_requested = Signal()  # Ctrl+K
@@ -208,7 +208,7 @@ class TurnPage(ScaledWidget):
         layout.addWidget(self.turn_hint)
         layout.addStretch(2)
         self.next_button = shortcut_button("Next teller", "Ctrl+T",
-                                           "Record this player's story on the Practice tab",
+                                           "Record this player's story on the Practice screen",
                                            self.next_requested.emit, self)
         self.fonts.scale(self.next_button, 1.5, bold=True)
         self.skip_teller_button = shortcut_button("Skip this teller", "Ctrl+K",
@@ -229,12 +229,12 @@ class TurnPage(ScaledWidget):
     def show_turn(self, number: int, total: int, teller: str) -> None:
         self.turn_progress.setText(f"Story {number} of {total}")
         self.teller_label.setText(f"Up next: {teller}")
-        self.turn_hint.setText("Press Next teller: the Practice tab opens ready to record; "
+        self.turn_hint.setText("Press Next teller: the Practice screen opens ready to record; "
                                "Space starts and stops the story.")
         self.next_button.setText("Next teller")
 
     def show_telling(self, teller: str) -> None:
-        """``teller`` is telling their story on the Practice tab."""
+        """``teller`` is telling their story on the Practice screen."""
         self.turn_hint.setText(f"{teller} is telling their story on the Practice "
                                "tab. If it could not be scored, press Next teller to try "
                                "again.")
