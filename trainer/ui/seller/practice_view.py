@@ -126,16 +126,18 @@ class PracticeView(QWidget):
         self.record_hint = QLabel()
         self.record_hint.setTextFormat(Qt.TextFormat.PlainText)  # names the typed prospect
         self.record_hint.setStyleSheet(f"color: {MUTED};")
-        self.record_hint.setMinimumWidth(300)
+        self.record_hint.setMinimumWidth(220)
         self.record_hint.setWordWrap(True)
-        bar_layout.addWidget(self.record_button)
-        bar_layout.addWidget(self.meter, 1)
-        bar_layout.addWidget(self.elapsed_label)
-        bar_layout.addWidget(self.record_hint)
         self.mic_test_button = QPushButton("Test mic")
         self.mic_test_button.setToolTip("Record 3 seconds and check that the microphone "
                                         "hears you")
+        # The hint, the meter and the clock, then the primary action at the right, where
+        # every screen puts it.
+        bar_layout.addWidget(self.record_hint, 1)
+        bar_layout.addWidget(self.meter, 1)
+        bar_layout.addWidget(self.elapsed_label)
         bar_layout.addWidget(self.mic_test_button)
+        bar_layout.addWidget(self.record_button)
         layout.addWidget(bar)
         self.practice_stack.addWidget(brief_page)
 
