@@ -174,7 +174,7 @@ class _RecordingEmbedder:
     def __init__(self) -> None:
         self.seen: list[str] = []
 
-    def prefetch(self, texts: list[str]) -> None:
+    def prefetch(self, texts: list[str], background: bool = False) -> None:
         self.seen += texts
 
     def embed(self, texts: list[str]) -> Any:

@@ -66,3 +66,26 @@ def test_prefetched_and_concurrent_sentences_come_back_the_same() -> None:
     assert len(results) == 3
     for vectors in results:
         assert np.array_equal(vectors, reference)
+
+
+def test_a_background_prefetch_keeps_to_one_thread_and_gives_the_same_vectors(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """While a take is recorded the judge warms up on one worker of its own, so the speech
+    model keeps the other core; the vectors are those of a foreground embed."""
+    import threading
+
+    reference = Embedder(workers=1).embed(SENTENCES)
+    embedder = Embedder()
+    threads: set[str] = set()
+    run_one = embedder._run_one
+
+    def recording(sentence: str) -> np.ndarray:
+        threads.add(threading.current_thread().name)
+        return run_one(sentence)
+
+    monkeypatch.setattr(embedder, "_run_one", recording)
+    embedder.prefetch(SENTENCES, background=True)
+    vectors = embedder.embed(SENTENCES)
+    assert np.array_equal(vectors, reference)
+    assert threads and all(name.startswith("embed-bg") for name in threads), threads
+    assert len(threads) == 1

@@ -98,7 +98,7 @@ def test_scenario_facts_are_those_the_criterion_uses() -> None:
 class FakeEmbedder:
     """Unit vectors from a hash of the words: the same text, the same vector."""
 
-    def prefetch(self, sentences: list[str]) -> None:
+    def prefetch(self, sentences: list[str], background: bool = False) -> None:
         pass
 
     def embed(self, sentences: list[str]) -> np.ndarray:

@@ -91,6 +91,7 @@ class Embedder:
         self._tokenizer: Any = None
         self._lock = threading.Lock()
         self._pool: ThreadPoolExecutor | None = None
+        self._background: ThreadPoolExecutor | None = None  # see ``prefetch``
         self._cache: dict[str, npt.NDArray[np.float32]] = {}
         self._pending: dict[str, Future[npt.NDArray[np.float32]]] = {}
         self._cache_lock = threading.Lock()
@@ -125,16 +126,26 @@ class Embedder:
             self.load_s = time.perf_counter() - started
             return self.load_s
 
-    def prefetch(self, sentences: list[str]) -> None:
-        """Start embedding ``sentences`` on the workers and return at once, so the caller's
-        own work (the rubric's patterns) overlaps the model's; ``embed`` collects them."""
+    def prefetch(self, sentences: list[str], background: bool = False) -> None:
+        """Start embedding ``sentences`` and return at once; ``embed`` collects them.
+
+        ``background``: on one worker of its own, for work done while a take is recorded
+        (the live judge's warm-up), so the other core stays with the speech model, whose
+        tail at Stop is what the seller waits for. Otherwise on all the workers.
+        """
         self.load()
-        if self._pool is None:
+        pool = self._pool
+        if background:
+            with self._lock:
+                if self._background is None:
+                    self._background = ThreadPoolExecutor(1, thread_name_prefix="embed-bg")
+                pool = self._background
+        if pool is None:
             return
         with self._cache_lock:
             for sentence in dict.fromkeys(sentences):
                 if sentence not in self._cache and sentence not in self._pending:
-                    self._pending[sentence] = self._pool.submit(self._run_one, sentence)
+                    self._pending[sentence] = pool.submit(self._run_one, sentence)
 
     def embed(self, sentences: list[str]) -> Vectors:
         """Unit vectors, one row per sentence (cached per distinct sentence)."""

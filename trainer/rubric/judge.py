@@ -105,7 +105,7 @@ class Embeds(Protocol):
 
     def embed(self, sentences: list[str]) -> FloatArray: ...
 
-    def prefetch(self, sentences: list[str]) -> None: ...
+    def prefetch(self, sentences: list[str], background: bool = False) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -414,8 +414,8 @@ class Judge:
         """Start embedding the transcript's windows now (while the seller is still talking),
         so judging it later only embeds what was said since."""
         windows = split_windows(transcript)
-        if windows:
-            self.encoder.prefetch([w.plain for w in windows])
+        if windows:  # one core: the other is the speech model's while the seller talks
+            self.encoder.prefetch([w.plain for w in windows], background=True)
 
     def judge(self, transcript: str, criteria: Sequence[CriterionText], scenario: Any
               ) -> dict[str, Verdict]:
