@@ -191,3 +191,32 @@ def test_the_shipped_head_knows_every_shipped_criterion() -> None:
         keys += [criterion_key(criterion_text(drill.id, c, None)) for c in drill.criteria]
     missing = [key for key in keys if head.index(key) == unknown]
     assert not missing, f"retrain the judge (tools/train_judge.py): {missing}"
+
+
+class PrefetchLog(FakeEmbedder):
+    def __init__(self) -> None:
+        self.calls: list[tuple[list[str], bool]] = []
+
+    def prefetch(self, sentences: list[str], background: bool = False) -> None:
+        self.calls.append((list(sentences), background))
+
+
+def test_a_take_warms_its_rubric_in_the_background() -> None:
+    """At Record the criteria's words and the scenario facts they use go to the encoder's
+    background worker (so the first scorecard of a session does not wait for them)."""
+    from trainer.rubric import scoring
+    from trainer.rubric.drills import DrillLibrary
+
+    library = DrillLibrary()
+    drill, scenario = library.drill("value_prop"), library.scenario("northwind-finance")
+    log = PrefetchLog()
+    judge = Judge(log, head=FakeHead())
+    texts = [scoring.criterion_text(drill.id, c, scenario) for c in drill.criteria]
+    judge.prefetch_criteria(texts, scenario)
+    assert len(log.calls) == 1 and log.calls[0][1] is True
+    sent = set(log.calls[0][0])
+    for text in texts:
+        assert text.description in sent and set(text.meets) <= sent
+        assert set(text.near_misses) <= sent
+    facts = {v for t in texts for vs in scenario_facts(scenario, t.uses).values() for v in vs}
+    assert facts and facts <= sent

@@ -20,7 +20,7 @@ from trainer.audio.wavio import read_audio
 from trainer.coaching.live import LiveTake
 from trainer.coaching.practice import build_scorecard, default_embedder
 from trainer.rubric.delivery import check_heard
-from trainer.rubric.scoring import default_judge, warm_judge
+from trainer.rubric.scoring import default_judge, warm_judge, warm_rubric
 from trainer.speech.transcriber import SAMPLE_RATE, Transcript
 
 
@@ -67,6 +67,7 @@ def run_realtime(drill: Any, scenario: Any, audio_path: Path, transcriber: Any,
         batch_s = time.perf_counter() - started
     sound = FileSoundDevice(samples, SAMPLE_RATE, speed=speed)
     take = LiveTake(transcriber, prefetch=warm_judge, **streaming)
+    warm_rubric(drill, scenario)  # as the app does at Record
     recorder = Recorder(sound, block_s=0.05, on_audio=take.feed)
     with tempfile.TemporaryDirectory(dir=work_dir, prefix="realtime-") as tmp:
         take.start()

@@ -417,6 +417,18 @@ class Judge:
         if windows:  # one core: the other is the speech model's while the seller talks
             self.encoder.prefetch([w.plain for w in windows], background=True)
 
+    def prefetch_criteria(self, criteria: Sequence[CriterionText], scenario: Any) -> None:
+        """Start embedding what the judge reads about ``criteria`` (their words, examples and
+        the scenario's facts they use) in the background, when a take starts, so the first
+        scorecard of a session does not wait for them."""
+        sentences: list[str] = []
+        for criterion in criteria:
+            sentences += [criterion.description, *criterion.meets, *criterion.near_misses]
+            for values in scenario_facts(scenario, criterion.uses).values():
+                sentences += values
+        if sentences:
+            self.encoder.prefetch(sentences, background=True)
+
     def judge(self, transcript: str, criteria: Sequence[CriterionText], scenario: Any
               ) -> dict[str, Verdict]:
         """Each criterion's verdict on the transcript (its best window decides)."""

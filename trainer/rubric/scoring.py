@@ -164,6 +164,13 @@ def warm_judge(transcript: str) -> None:
     default_judge().prefetch(normalise(transcript))
 
 
+def warm_rubric(drill: Drill, scenario: Scenario | None) -> None:
+    """A take of ``drill`` on ``scenario`` starts: embed its criteria in the background (the
+    judge must be loaded), so scoring at Stop embeds only the last words said."""
+    texts = [criterion_text(drill.id, c, scenario) for c in drill.criteria]
+    default_judge().prefetch_criteria(texts, scenario)
+
+
 def score_transcript(drill: Drill, transcript: str, scenario: Scenario | None = None,
                      judge: Judge | None = None) -> Scorecard:
     """Score a transcript against a drill's rubric.

@@ -40,6 +40,7 @@ class PracticeHost(MicHost, Protocol):
     sound: Any
     recorder: Any
     transcriber: Any
+    embedder: Any  # set once the live path's models (and the judge) are loaded
     data_dir: Path
     settings: Settings
     confirm: Confirm

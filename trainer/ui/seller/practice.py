@@ -26,7 +26,7 @@ from trainer.coaching.practice import AttemptResult, attempt_audio_path, unused_
 from trainer.common.errors import StorageError, TrainerError
 from trainer.common.formatting import clock
 from trainer.rubric.drills import Drill, Scenario
-from trainer.rubric.scoring import warm_judge
+from trainer.rubric.scoring import warm_judge, warm_rubric
 from trainer.store.database import Seller
 from trainer.store.privacy import privacy_note
 from trainer.ui.guided import Guided
@@ -309,6 +309,11 @@ class PracticeScreen(PracticeView):
             return
         self.take = Take(attempt_id, seller, drill, scenario, wav, live,
                          host.guided.context if host.guided else "")
+        if live is not None and host.embedder is not None:  # the judge is loaded
+            try:
+                warm_rubric(drill, scenario)  # this rubric's words, in the background
+            except Exception as exc:  # noqa: BLE001 - a warm-up must never end a take
+                log.warning("The judge could not start early: %s", exc)
         self._live_version = -1
         self.live_transcript.clear_text()
         self.live_transcript.setVisible(live is not None)
