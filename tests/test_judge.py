@@ -220,3 +220,21 @@ def test_a_take_warms_its_rubric_in_the_background() -> None:
         assert set(text.near_misses) <= sent
     facts = {v for t in texts for vs in scenario_facts(scenario, t.uses).values() for v in vs}
     assert facts and facts <= sent
+
+
+def test_warming_a_rubric_waits_for_the_judge_to_be_loaded(monkeypatch: pytest.MonkeyPatch
+                                                           ) -> None:
+    """Before ``load`` a warm-up does nothing (it must never load models on the UI thread);
+    after, the drill's criteria go to the background worker."""
+    from trainer.rubric import scoring
+    from trainer.rubric.drills import DrillLibrary
+
+    library = DrillLibrary()
+    log = PrefetchLog()
+    judge = Judge(log, head=FakeHead())
+    monkeypatch.setattr(scoring, "_DEFAULT", judge)
+    scoring.warm_rubric(library.drill("agenda"), library.scenario("northwind-finance"))
+    assert log.calls == []
+    judge.load()
+    scoring.warm_rubric(library.drill("agenda"), library.scenario("northwind-finance"))
+    assert len(log.calls) == 1 and log.calls[0][1] is True

@@ -48,8 +48,10 @@ from transformers import AutoTokenizer, BertModel
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tools")]
 
+from trainer.bench.evaluation import RUBRIC_DRILLS  # noqa: E402
+from trainer.bench.rubric import batch_scenarios  # noqa: E402
 from trainer.rubric.classify import BENEFIT  # noqa: E402
-from trainer.rubric.drills import DrillLibrary, Scenario, parse_scenario  # noqa: E402
+from trainer.rubric.drills import DrillLibrary, Scenario  # noqa: E402
 from trainer.rubric.judge import (  # noqa: E402
     FACT_KINDS,
     CriterionText,
@@ -88,7 +90,6 @@ LOCO_GROUPS = (
 )
 DIM = 384
 CORPUS = ROOT / "tests" / "data" / "rubric"
-SPOKEN = ("agenda", "value_prop", "client_story", "differentiation", "vision", "objection")
 
 
 def base_model_dir() -> Path:
@@ -118,21 +119,14 @@ def _measuring_only(item_id: str) -> bool:
 
 def load_items(library: DrillLibrary, measuring: bool = False) -> list[Item]:
     """Training items (``measuring=False``) or the measuring-only ones."""
-    scenarios: dict[str, Scenario] = {s.id: s for s in library.scenarios()}
     items: list[Item] = []
     folders = [CORPUS, *sorted(p for p in CORPUS.iterdir() if p.is_dir())]
     for folder in folders:
         batch = folder.name if folder != CORPUS else "corpus"
         if batch != "corpus" and (batch.startswith("m") != measuring):
             continue
-        local = dict(scenarios)
-        facts = folder / "scenarios.jsonl"
-        if folder != CORPUS and facts.is_file():
-            for line in facts.read_text(encoding="utf-8").splitlines():
-                if line.strip():
-                    data = json.loads(line)
-                    local[data["id"]] = parse_scenario(data, facts.name, data["id"])
-        for drill in SPOKEN:
+        local = batch_scenarios(folder, library)
+        for drill in RUBRIC_DRILLS:
             path = folder / f"{drill}.jsonl"
             if not path.is_file():
                 continue

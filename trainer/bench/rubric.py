@@ -21,10 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from trainer.bench.evaluation import CORPUS_DIR, Confusion
+from trainer.bench.evaluation import CORPUS_DIR, RUBRIC_DRILLS, Confusion
 from trainer.rubric.drills import DrillLibrary, Scenario, parse_scenario
 
-SPOKEN = ("agenda", "value_prop", "client_story", "differentiation", "vision", "objection")
 MEASURING = ("m1", "m2", "m1-asr", "corpus-h")
 
 
@@ -36,7 +35,8 @@ class Labelled:
     labels: dict[str, bool]
 
 
-def _scenarios(folder: Path, library: DrillLibrary) -> dict[str, Scenario]:
+def batch_scenarios(folder: Path, library: DrillLibrary) -> dict[str, Scenario]:
+    """The bundled scenarios, and a batch folder's own (its ``scenarios.jsonl``) by id."""
     known = {s.id: s for s in library.scenarios()}
     path = folder / "scenarios.jsonl"
     if path.is_file():
@@ -52,8 +52,8 @@ def labelled(name: str, library: DrillLibrary, corpus: Path = CORPUS_DIR
     """The transcripts of one batch: a folder name, or ``corpus-h`` (the old corpus's
     measuring-only items)."""
     folder = corpus if name == "corpus-h" else corpus / name
-    scenarios = _scenarios(folder, library)
-    for drill in SPOKEN:
+    scenarios = batch_scenarios(folder, library)
+    for drill in RUBRIC_DRILLS:
         path = folder / f"{drill}.jsonl"
         if not path.is_file():
             continue
@@ -138,7 +138,7 @@ def _texts(count: int, words: int = 250) -> list[str]:
     new to the judge's cache, as a new take is)."""
     pool: list[str] = []
     for folder in sorted(p for p in CORPUS_DIR.iterdir() if p.is_dir() and p.name[0] == "t"):
-        for drill in SPOKEN:
+        for drill in RUBRIC_DRILLS:
             path = folder / f"{drill}.jsonl"
             if path.is_file():
                 pool += [w for line in path.read_text(encoding="utf-8").splitlines()

@@ -188,12 +188,8 @@ def last_scores(store: Store, seller_name: str, library: DrillLibrary) -> list[L
     """Every drill of the library with ``seller_name``'s latest scored take on it (in the
     library's order). A name not on file has tried nothing; nothing is created for it."""
     seller = store.find_seller(seller_name) if seller_name.strip() else None
-    latest: dict[str, Attempt] = {}
-    if seller is not None:
-        for attempt in _scored(store, seller):
-            known = latest.get(attempt.drill_id)
-            if known is None or attempt.started_at > known.started_at:
-                latest[attempt.drill_id] = attempt
+    # Oldest first, so each drill's last take is the one left.
+    latest = {a.drill_id: a for a in _scored(store, seller)} if seller is not None else {}
     rows = []
     for drill in library.drills():
         take = latest.get(drill.id)

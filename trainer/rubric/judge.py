@@ -377,6 +377,12 @@ def judge_encoder() -> Any:
     return Embedder(model=paths.assets_dir() / ENCODER_MODEL, max_tokens=MAX_TOKENS)
 
 
+def _criterion_sentences(criterion: CriterionText) -> dict[str, list[str]]:
+    """What the judge embeds of a criterion itself (the scenario's facts come apart)."""
+    return {"description": [criterion.description], "meets": list(criterion.meets),
+            "near_misses": list(criterion.near_misses)}
+
+
 class Judge:
     """Judges transcripts against criteria written as text.
 
@@ -390,6 +396,7 @@ class Judge:
     def __init__(self, encoder: Embeds | None = None, head: Head | None = None) -> None:
         self.encoder: Embeds = encoder or judge_encoder()
         self.head: Head = head or OnnxHead()
+        self.loaded = False  # ``load`` has run: warming up in the background costs no load
 
     def load(self) -> float:
         """Load both models now (otherwise on first use); returns the seconds it took."""
@@ -398,12 +405,11 @@ class Judge:
         if load is not None:
             load()
         self.head.index("")
+        self.loaded = True
         return time.perf_counter() - started
 
     def criterion_vectors(self, criterion: CriterionText) -> dict[str, FloatArray]:
-        texts = {"description": [criterion.description],
-                 "meets": list(criterion.meets), "near_misses": list(criterion.near_misses)}
-        return {key: self._embed(values) for key, values in texts.items()}
+        return {key: self._embed(values) for key, values in _criterion_sentences(criterion).items()}
 
     def _embed(self, sentences: list[str]) -> FloatArray:
         if not sentences:
@@ -423,7 +429,8 @@ class Judge:
         scorecard of a session does not wait for them."""
         sentences: list[str] = []
         for criterion in criteria:
-            sentences += [criterion.description, *criterion.meets, *criterion.near_misses]
+            for values in _criterion_sentences(criterion).values():
+                sentences += values
             for values in scenario_facts(scenario, criterion.uses).values():
                 sentences += values
         if sentences:

@@ -165,10 +165,13 @@ def warm_judge(transcript: str) -> None:
 
 
 def warm_rubric(drill: Drill, scenario: Scenario | None) -> None:
-    """A take of ``drill`` on ``scenario`` starts: embed its criteria in the background (the
-    judge must be loaded), so scoring at Stop embeds only the last words said."""
-    texts = [criterion_text(drill.id, c, scenario) for c in drill.criteria]
-    default_judge().prefetch_criteria(texts, scenario)
+    """A take of ``drill`` on ``scenario`` starts: embed its criteria in the background, so
+    scoring at Stop embeds only the last words said. Nothing until the judge is loaded (a
+    warm-up must never load models on the caller's thread)."""
+    judge = default_judge()
+    if judge.loaded:
+        judge.prefetch_criteria([criterion_text(drill.id, c, scenario) for c in drill.criteria],
+                                scenario)
 
 
 def score_transcript(drill: Drill, transcript: str, scenario: Scenario | None = None,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import date
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -41,7 +42,9 @@ def describe(take: LastTake, now: float | None = None) -> tuple[str, str]:
     if take.score is None:
         return "Not tried yet", MUTED
     verdict = "pass" if take.passed else f"below the pass mark of {take.pass_mark:.0f}"
-    days = int(((now or time.time()) - (take.when or 0)) // 86400)
+    # Calendar days on this computer's clock: last night's take is "yesterday" this morning.
+    days = (date.fromtimestamp(now if now is not None else time.time())
+            - date.fromtimestamp(take.when or 0)).days
     ago = "today" if days <= 0 else ("yesterday" if days == 1 else f"{days} days ago")
     return f"Last score {format_score(take.score)} \u00b7 {verdict} \u00b7 {ago}", (
         GREEN if take.passed else RED)

@@ -99,7 +99,7 @@ class JourneyNavigation(QWidget):
         return index
 
     def _rebuild(self) -> None:
-        current = self.currentEntry()
+        current = self.current_entry()
         self._syncing = True
         try:
             self.side.clear()
@@ -136,7 +136,7 @@ class JourneyNavigation(QWidget):
         entry.item = item
         self.side.addItem(item)
 
-    def setEntryToolTip(self, title: str, text: str) -> None:  # noqa: N802
+    def set_entry_tooltip(self, title: str, text: str) -> None:
         for entry in self._entries:
             if entry.title == title:
                 entry.tip = text
@@ -180,7 +180,7 @@ class JourneyNavigation(QWidget):
         if entry.item is not None:
             self.side.setCurrentItem(entry.item)
 
-    def currentEntry(self) -> Entry | None:  # noqa: N802
+    def current_entry(self) -> Entry | None:
         item = self.side.currentItem()
         if item is None or item.data(_ENTRY) is None:
             return None
@@ -203,7 +203,7 @@ class JourneyNavigation(QWidget):
     def _on_page_changed(self, index: int) -> None:
         if not self._syncing:
             page = self.stack.widget(index)
-            current = self.currentEntry()
+            current = self.current_entry()
             if current is None or current.page is not page:
                 entry = next((e for e in self._entries if e.page is page), None)
                 if entry is not None and entry.item is not None:

@@ -316,7 +316,7 @@ class MainWindow(QMainWindow):
         index = self.screens.addTab(widget, title, journey, show)
         self._panels[title] = index
         if shortcut:
-            self.screens.setEntryToolTip(title, f"{title} ({shortcut})")
+            self.screens.set_entry_tooltip(title, f"{title} ({shortcut})")
             if bind:
                 keys = QShortcut(QKeySequence(shortcut), self)
                 keys.activated.connect(lambda: self.go_to(title))

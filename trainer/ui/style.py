@@ -32,7 +32,6 @@ HIGHLIGHT = "#ffd54a"
 # The type scale, as multiples of the base font: body 1.0, section title 1.3, screen title 1.6.
 TITLE = 1.6
 HEADING = 1.3
-SMALL = 0.9
 # Spacing in pixels: around a screen's content, and between controls.
 MARGIN = 16
 GAP = 10

@@ -40,7 +40,6 @@ class PracticeHost(MicHost, Protocol):
     sound: Any
     recorder: Any
     transcriber: Any
-    embedder: Any  # set once the live path's models (and the judge) are loaded
     data_dir: Path
     settings: Settings
     confirm: Confirm

@@ -31,7 +31,7 @@ from trainer.store.database import Seller
 from trainer.store.privacy import privacy_note
 from trainer.ui.guided import Guided
 from trainer.ui.seller.host import PracticeHost
-from trainer.ui.seller.mic_check import MicCheckFlow
+from trainer.ui.seller.mic_check import METER_INTERVAL_MS, MicCheckFlow
 from trainer.ui.seller.next_call import NEW_CALL, NextCallFlow
 from trainer.ui.seller.practice_view import (
     PAGE_BRIEF,
@@ -49,7 +49,6 @@ from trainer.ui.widgets.common import ScorecardView
 log = logging.getLogger(__name__)
 
 NEED_NAME_MESSAGE = "Type your name first, so this take is saved under it."
-METER_INTERVAL_MS = 50  # ~20 Hz: smooth to the eye, negligible CPU
 
 
 class State(enum.Enum):
@@ -309,7 +308,7 @@ class PracticeScreen(PracticeView):
             return
         self.take = Take(attempt_id, seller, drill, scenario, wav, live,
                          host.guided.context if host.guided else "")
-        if live is not None and host.embedder is not None:  # the judge is loaded
+        if live is not None:
             try:
                 warm_rubric(drill, scenario)  # this rubric's words, in the background
             except Exception as exc:  # noqa: BLE001 - a warm-up must never end a take

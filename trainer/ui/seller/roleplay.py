@@ -45,6 +45,7 @@ from trainer.coaching import roleplay_resume
 from trainer.coaching.company import apply_company, usable_company
 from trainer.coaching.roleplay import PERSONAS, BuyerLine, Conversation, Script, load_script
 from trainer.common.errors import SilentRecording, StorageError, TrainerError
+from trainer.common.formatting import clock
 from trainer.rubric.drills import DrillLibrary, Scenario
 from trainer.speech.voice import Voice
 from trainer.store.database import Store
@@ -250,7 +251,7 @@ class RoleplayPanel(QWidget):
         voice.failed.connect(self._report)
         turns.level.connect(self.meter.set_level)
         turns.level_reset.connect(self.meter.reset)
-        turns.elapsed.connect(lambda s: self.elapsed.setText(f"{s // 60}:{s % 60:02d}"))
+        turns.elapsed.connect(lambda s: self.elapsed.setText(clock(s)))
         turns.heard.connect(self.live_label.setText)
         turns.ran_out.connect(self.stop_turn)
         turns.scored.connect(self._on_turn_done)

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from trainer.coaching.cards import Call, Card, CardGame, SpokenResult
+from trainer.common.formatting import clock
 from trainer.ui.style import GAP, GREEN, HEADING, MARGIN, MUTED, RED
 from trainer.ui.team.card_scores import ScoreTable
 from trainer.ui.team.controls import (
@@ -34,11 +35,6 @@ from trainer.ui.team.controls import (
     ScaledWidget,
 )
 from trainer.ui.widgets.common import LevelMeter
-
-
-def clock_text(seconds: float) -> str:
-    whole = int(seconds)
-    return f"{whole // 60}:{whole % 60:02d}"
 
 
 class CardTable(ScaledWidget):
@@ -275,10 +271,10 @@ class CardTable(ScaledWidget):
 
     def show_level(self, level_db: float, clipping: bool, elapsed_s: float) -> None:
         self.meter.set_level(level_db, clipping)
-        self.elapsed_label.setText(clock_text(elapsed_s))
+        self.elapsed_label.setText(clock(elapsed_s))
 
     def set_elapsed(self, seconds: float) -> None:
-        self.elapsed_label.setText(clock_text(seconds))
+        self.elapsed_label.setText(clock(seconds))
 
     def reset_meter(self) -> None:
         self.meter.reset()

@@ -55,6 +55,7 @@ from trainer.coaching.cards import (
     spoken_cards,
 )
 from trainer.common.errors import SILENT_MESSAGE, SilentRecording, StorageError, TrainerError
+from trainer.common.formatting import clock
 from trainer.rubric.classify import FeatureBenefitJudge
 from trainer.rubric.drills import DrillLibrary, Scenario
 from trainer.rubric.scoring import default_judge
@@ -63,7 +64,7 @@ from trainer.ui.style import GAP, MARGIN
 from trainer.ui.tasks import Pool, run_in_background
 from trainer.ui.team.card_scores import CardSummary
 from trainer.ui.team.card_setup import SAME_NAME_MESSAGE, CardSetup, Confirm
-from trainer.ui.team.card_table import CardTable, clock_text
+from trainer.ui.team.card_table import CardTable
 from trainer.ui.widgets.common import MessageBanner
 from trainer.ui.widgets.sellers import SellerDirectory
 
@@ -325,7 +326,7 @@ class CardGamePanel(QWidget):
             return
         remaining = game.remaining_s()
         if remaining is None:
-            self.table_page.set_timer(clock_text(game.elapsed_s()))
+            self.table_page.set_timer(clock(game.elapsed_s()))
             return
         self.table_page.set_timer(f"{remaining:.0f} s" if remaining >= 1 else "0 s",
                                   urgent=remaining <= 3)
