@@ -176,6 +176,24 @@ def test_a_missing_model_file_is_one_sentence(tmp_path: Path) -> None:
         judge.judge("We have thirty minutes today.", [RESULT], None)
 
 
+def test_a_candidate_judge_reads_the_models_in_its_folder(tmp_path: Path) -> None:
+    """``bench rubric --models DIR`` measures a training run's files, not the shipped ones:
+    the same files judge the same; an empty folder is the one-sentence missing model."""
+    import shutil
+
+    from trainer.common import paths
+    from trainer.common.errors import ModelMissing
+
+    for name in ("judge-encoder.onnx", "judge-head.onnx"):
+        shutil.copyfile(paths.assets_dir() / "models" / name, tmp_path / name)
+    said = "We cut their overtime by a third in six months."
+    copied = Judge.from_folder(tmp_path).judge(said, [RESULT], None)
+    assert copied == Judge().judge(said, [RESULT], None)
+    (tmp_path / "judge-head.onnx").unlink()
+    with pytest.raises(ModelMissing):
+        Judge.from_folder(tmp_path).judge(said, [RESULT], None)
+
+
 def test_the_shipped_head_knows_every_shipped_criterion() -> None:
     """Retraining after a drill's words changed must not be forgotten: every criterion in the
     drill files (and the card game's) has its learned vector in the shipped head."""

@@ -1,8 +1,9 @@
-"""Make the measuring-only rubric batch ``m1-asr``: real recogniser output of m1 transcripts.
+"""Make a rubric batch of real recogniser output: ``<batch>-asr`` from a written batch.
 
-What it is for: the written rubric corpus (``tests/data/rubric/m1/``) is typed text, but the
-app judges what Whisper heard. This tool turns every 4th item of each m1 drill file (items 0, 4,
-8, ... in file order; ``feature_benefit.jsonl`` is skipped) into speech with ``espeak-ng``,
+What it is for: the written rubric corpus (``tests/data/rubric/<batch>/``) is typed text, but the
+app judges what Whisper heard. This tool turns every 4th item of each drill file of a batch
+(``--src``, default ``m1``; items 0, 4, 8, ... in file order, ``--step`` to change;
+``feature_benefit.jsonl`` is skipped) into speech with ``espeak-ng``,
 converts it to 16 kHz mono 16-bit WAV with ``sox -D`` and transcribes it with the app's own
 default model (``WhisperTranscriber("base")`` with its default threads and decoding settings),
 reading the audio as the app reads a recording (``trainer.audio.wavio.read_audio``). Labels are the
@@ -20,12 +21,16 @@ before the model loads and the model runs with one worker (``num_workers=1``: on
 same model, threads and decoding settings), which made two separate runs give identical text.
 Items are always processed in the same order, since each retry advances the generator.
 
-Run from the repository root (about 7 minutes on 2 busy cores)::
+Run from the repository root (m1: about 7 minutes on 2 busy cores)::
 
-    uv run python tools/make_asr_batch.py
+    uv run python tools/make_asr_batch.py                       # m1-asr, measuring-only
+    uv run python tools/make_asr_batch.py --src t1 --step 3     # t1-asr, training
 
-Writes ``tests/data/rubric/m1-asr/<drill>.jsonl``, a copy of ``scenarios.jsonl`` and ``CARD.md``.
-The batch is measuring-only: never train, tune, calibrate or pick thresholds on it.
+Writes ``tests/data/rubric/<batch>-asr/<drill>.jsonl``, a copy of ``scenarios.jsonl`` and
+``CARD.md``. A copy has its source's split: a copy of a measuring batch (``m...``) is
+measuring-only (never train, tune, calibrate or pick thresholds on it); a copy of a training
+batch (``t...``) is training data, and its folder name starts with ``t`` so the training
+script reads it.
 """
 
 from __future__ import annotations
@@ -52,8 +57,7 @@ import ctranslate2  # noqa: E402
 from trainer.audio.wavio import read_audio  # noqa: E402
 from trainer.speech.transcriber import WhisperTranscriber  # noqa: E402
 
-SRC = REPO / "tests" / "data" / "rubric" / "m1"
-OUT = REPO / "tests" / "data" / "rubric" / "m1-asr"
+CORPUS = REPO / "tests" / "data" / "rubric"
 DRILLS = ("agenda", "value_prop", "client_story", "differentiation", "vision", "objection")
 VOICES = ("en-us", "en-gb", "en-us+f3", "en-gb-x-rp")
 SPEEDS = (150, 165, 180)
@@ -62,6 +66,13 @@ MODEL = "base"
 SEED = 0
 SAMPLE_RATE = 16000
 COMMAND = "uv run python tools/make_asr_batch.py"
+
+
+def command(src: str, step: int) -> str:
+    """The command line that makes this batch, as the card quotes it."""
+    extra = "" if src == "m1" else f" --src {src}"
+    extra += "" if step == STEP else f" --step {step}"
+    return COMMAND + extra
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
@@ -138,10 +149,12 @@ def versions(transcriber: WhisperTranscriber) -> dict[str, str]:
     return found
 
 
-def make_drill(drill: str, transcriber: WhisperTranscriber, work: Path,
-               out_dir: Path) -> tuple[list[dict[str, Any]], int, int]:
+def make_drill(drill: str, transcriber: WhisperTranscriber, work: Path, src: Path,
+               out_dir: Path, step: int = STEP) -> tuple[list[dict[str, Any]], int, int]:
     """Write ``<drill>.jsonl``; returns its rows, word errors and reference words."""
-    rows = read_jsonl(SRC / f"{drill}.jsonl")[::STEP]
+    if not (src / f"{drill}.jsonl").is_file():
+        return [], 0, 0
+    rows = read_jsonl(src / f"{drill}.jsonl")[::step]
     made: list[dict[str, Any]] = []
     errors = total = 0
     for k, row in enumerate(rows):
@@ -172,27 +185,48 @@ def make_drill(drill: str, transcriber: WhisperTranscriber, work: Path,
     return made, errors, total
 
 
+def nth(n: int) -> str:
+    """'4th', '3rd', '2nd'."""
+    return {2: "2nd", 3: "3rd"}.get(n, f"{n}th")
+
+
 def card(stats: dict[str, tuple[int, int, int]], styles: Counter[str],
-         found: dict[str, str]) -> str:
+         found: dict[str, str], src: str = "m1", step: int = STEP) -> str:
     """``stats``: per drill, (items, word errors, reference words)."""
+    stats = {d: v for d, v in stats.items() if v[0]}
     count_rows = "\n".join(f"| `{d}.jsonl` | {n} | {100 * e / w:.1f} % |"
                            for d, (n, e, w) in stats.items())
+    measuring = src.startswith("m")
     all_errors = sum(e for _, e, _ in stats.values())
     all_words = sum(w for _, _, w in stats.values())
     version_rows = "\n".join(f"- {name}: `{value}`" for name, value in found.items())
     style_list = ", ".join(f"{style} {n}" for style, n in styles.most_common())
     voices = ", ".join(f"`{v}`" for v in VOICES)
     speeds = ", ".join(str(s) for s in SPEEDS)
-    return f"""# Rubric corpus, batch m1-asr (measuring only, real recogniser output)
+    split_text = (
+        "**Split:** every item here is **measuring-only**. Never train, tune, fit, calibrate, "
+        "pick\nthresholds on, or copy phrases from these items. If any item is ever used for "
+        "tuning, the batch\nstops being a fair measurement and must be relabelled as tuning data."
+        if measuring else
+        f"**Split:** training, like its source `{src}`: the training script reads every folder "
+        "whose name\nstarts with `t`. Never use it to measure.")
+    style_note = ("Every 4th item lands on a repeating part of m1's style order, so the written "
+                  "`asr` and `terse`\nstyles are not in this batch."
+                  if src == "m1" and step == STEP else "")
+    sizes = sorted({n for n, _, _ in stats.values()})
+    per_drill = str(sizes[0]) if len(sizes) == 1 else f"{sizes[0]}-{sizes[-1]}"
+    use = "measuring only" if measuring else "training"
+    first = ", ".join(str(step * k) for k in range(3))
+    return f"""# Rubric corpus, batch {src}-asr ({use}, real recogniser output)
 
 **Who made it and how:** a helper session, by running `tools/make_asr_batch.py`. It only
 transforms data: it never ran, imported or read the rubric judge or any scoring code, and
 nothing in this folder has been scored. Command, from the repository root:
 
-    {COMMAND}
+    {command(src, step)}
 
-For every 4th item of each drill file of `tests/data/rubric/m1/` (items 0, 4, 8, ... in file
-order; `feature_benefit.jsonl` is not used) the written `transcript` was spoken by `espeak-ng`,
+For every {nth(step)} item of each drill file of `tests/data/rubric/{src}/` (items {first}, ... in
+file order; `feature_benefit.jsonl` is not used) the written `transcript` was spoken by `espeak-ng`,
 converted to 16 kHz mono 16-bit WAV with `sox -D` (no dither, so deterministic), read with
 `trainer.audio.wavio.read_audio` and transcribed with the app's default model
 (`WhisperTranscriber("{MODEL}", num_workers=1)`, otherwise the app's settings: 1 CPU thread,
@@ -207,16 +241,14 @@ Versions:
 
 {version_rows}
 
-**Split:** every item here is **measuring-only**. Never train, tune, fit, calibrate, pick
-thresholds on, or copy phrases from these items. If any item is ever used for tuning, the batch
-stops being a fair measurement and must be relabelled as tuning data.
+{split_text}
 
 ## Rows
 
 `id` (`<source id>-asr`), `drill`, `transcript` (what Whisper base heard), `scenario` (same as
 the source), `labels` (the source's labels, unchanged), `style` (`real-asr`), `voice`, `wpm`,
 `source_id`, `source_style` (the written item's style). `scenarios.jsonl` is copied unchanged
-from m1. There is no `evidence`: the source's evidence spans are verbatim in the written text,
+from {src}. There is no `evidence`: the source's evidence spans are verbatim in the written text,
 not necessarily in the recognised one.
 
 | file | items | word error rate vs the written text |
@@ -230,8 +262,7 @@ overstates real mistakes; it is here only to show how noisy the text is.
 
 Source styles of the selected items:
 {style_list}.
-Every 4th item lands on a repeating part of m1's style order, so the written `asr` and `terse`
-styles are not in this batch.
+{style_note}
 
 ## Labels
 
@@ -246,16 +277,23 @@ should be measured on it as-is.
 
 - Synthetic speech (espeak-ng, formant synthesis) has no hesitations, false starts or
   background noise, but its invented names and some words are misheard more than a person's.
-- Four voices and three speeds only; 13 items per drill, so read any figure with that in mind.
+- Four voices and three speeds only; {per_drill} items per drill, so read any figure with
+  that in mind.
 """
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=OUT, help="output folder")
+    parser.add_argument("--src", default="m1", help="the written batch under tests/data/rubric")
+    parser.add_argument("--step", type=int, default=STEP, help="take every n-th item")
+    parser.add_argument("--out", type=Path, help="output folder (default: <src>-asr beside it)")
     args = parser.parse_args(argv)
+    src: Path = CORPUS / args.src
+    if not src.is_dir():
+        print(f"There is no batch {args.src!r} under {CORPUS}.", file=sys.stderr)
+        return 2
     check_voices()
-    out_dir: Path = args.out
+    out_dir: Path = args.out or CORPUS / f"{args.src}-asr"
     out_dir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     ctranslate2.set_random_seed(SEED)  # before loading: the worker's generator is seeded then
@@ -265,11 +303,13 @@ def main(argv: list[str] | None = None) -> int:
     styles: Counter[str] = Counter()
     with tempfile.TemporaryDirectory(prefix="asr-batch-") as work:
         for drill in DRILLS:
-            rows, errors, total = make_drill(drill, transcriber, Path(work), out_dir)
+            rows, errors, total = make_drill(drill, transcriber, Path(work), src, out_dir,
+                                             args.step)
             stats[drill] = (len(rows), errors, total)
             styles.update(str(row["source_style"]) for row in rows)
-    shutil.copyfile(SRC / "scenarios.jsonl", out_dir / "scenarios.jsonl")
-    (out_dir / "CARD.md").write_text(card(stats, styles, versions(transcriber)),
+    shutil.copyfile(src / "scenarios.jsonl", out_dir / "scenarios.jsonl")
+    (out_dir / "CARD.md").write_text(card(stats, styles, versions(transcriber), args.src,
+                                          args.step),
                                      encoding="utf-8")
     print(f"done in {time.perf_counter() - started:.0f} s: {stats}", file=sys.stderr)
     return 0

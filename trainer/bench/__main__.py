@@ -154,6 +154,10 @@ def main(argv: list[str] | None = None) -> int:
                        "and feature/benefit judges")
     p.add_argument("--speed", action="store_true", help="speed only")
     p.add_argument("--accuracy", action="store_true", help="accuracy only")
+    p.add_argument("--sets", help="comma-separated batches to measure (default: every "
+                   "measuring batch)")
+    p.add_argument("--models", type=Path, help="a folder with judge-encoder.onnx and "
+                   "judge-head.onnx from a training run (default: the shipped models)")
     p = sub.add_parser("_one", help=argparse.SUPPRESS)
     p.add_argument("model")
     p.add_argument("--threads", type=int, default=1)
@@ -178,7 +182,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.what == "rubric":
         from trainer.bench import rubric as bench_rubric
 
-        return bench_rubric.main(speed_only=args.speed, accuracy_only=args.accuracy)
+        sets = tuple(args.sets.split(",")) if args.sets else bench_rubric.MEASURING
+        return bench_rubric.main(speed_only=args.speed, accuracy_only=args.accuracy,
+                                 sets=sets, models=args.models)
     print(json.dumps(_measure_one(args.model, args.threads)))
     return 0
 

@@ -23,8 +23,9 @@ from typing import Any
 
 from trainer.bench.evaluation import CORPUS_DIR, RUBRIC_DRILLS, Confusion
 from trainer.rubric.drills import DrillLibrary, Scenario, parse_scenario
+from trainer.rubric.judge import Judge
 
-MEASURING = ("m1", "m2", "m1-asr", "corpus-h")
+MEASURING = ("m1", "m2", "m3", "m1-asr", "corpus-h")
 
 
 @dataclass(frozen=True)
@@ -105,11 +106,17 @@ def _recall(c: Confusion) -> float:
     return c.tp / (c.tp + c.fn) if c.tp + c.fn else 1.0
 
 
-def report_accuracy(sets: tuple[str, ...] = MEASURING) -> None:
+def _judge(models: Path | None) -> Judge:
     from trainer.rubric.scoring import default_judge
 
+    return Judge.from_folder(models) if models else default_judge()
+
+
+def report_accuracy(sets: tuple[str, ...] = MEASURING, models: Path | None = None) -> None:
     library = DrillLibrary()
-    judge = default_judge()
+    judge = _judge(models)
+    if models:
+        print(f"models from {models}")
     print(f"rubric judge on the measuring batches ({platform.machine()}, "
           f"{platform.python_version()}); aggregates only")
     for name in sets:
@@ -151,15 +158,15 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def report_speed(batch_size: int = 1000) -> None:
-    from trainer.rubric.judge import Judge, split_windows
+def report_speed(batch_size: int = 1000, models: Path | None = None) -> None:
+    from trainer.rubric.judge import split_windows
     from trainer.rubric.scoring import normalise, score_transcript
 
     library = DrillLibrary()
     drill = library.drill("value_prop")
     scenario = library.scenario("northwind-finance")
     before = _rss_mb()
-    judge = Judge()
+    judge = Judge.from_folder(models) if models else Judge()
     load_s = judge.load()
     texts = _texts(60)
     times = []
@@ -191,9 +198,10 @@ def report_speed(batch_size: int = 1000) -> None:
           f"+{_rss_mb() - before:.0f} MB")
 
 
-def main(speed_only: bool = False, accuracy_only: bool = False) -> int:
+def main(speed_only: bool = False, accuracy_only: bool = False,
+         sets: tuple[str, ...] = MEASURING, models: Path | None = None) -> int:
     if not speed_only:
-        report_accuracy()
+        report_accuracy(sets, models)
     if not accuracy_only:
-        report_speed()
+        report_speed(models=models)
     return 0

@@ -369,12 +369,14 @@ class OnnxHead:
         return np.asarray(out, dtype=np.float32).reshape(-1)
 
 
-def judge_encoder() -> Any:
+def judge_encoder(folder: Path | None = None) -> Any:
     """The judge's encoder: all-MiniLM-L6-v2 fine-tuned on the labelled corpus
-    (``assets/models/judge-encoder.onnx``), run like the sentence model."""
+    (``assets/models/judge-encoder.onnx``, or the one in ``folder``), run like the sentence
+    model."""
     from trainer.rubric.embeddings import Embedder
 
-    return Embedder(model=paths.assets_dir() / ENCODER_MODEL, max_tokens=MAX_TOKENS)
+    model = folder / ENCODER_MODEL.name if folder else paths.assets_dir() / ENCODER_MODEL
+    return Embedder(model=model, max_tokens=MAX_TOKENS)
 
 
 def _criterion_sentences(criterion: CriterionText) -> dict[str, list[str]]:
@@ -397,6 +399,12 @@ class Judge:
         self.encoder: Embeds = encoder or judge_encoder()
         self.head: Head = head or OnnxHead()
         self.loaded = False  # ``load`` has run: warming up in the background costs no load
+
+    @classmethod
+    def from_folder(cls, folder: Path) -> Judge:
+        """A judge with the two model files a training run wrote to ``folder`` (to measure a
+        candidate before it replaces the shipped one)."""
+        return cls(judge_encoder(folder), OnnxHead(folder / HEAD_MODEL.name))
 
     def load(self) -> float:
         """Load both models now (otherwise on first use); returns the seconds it took."""
