@@ -175,38 +175,57 @@ class Example:
     windows: list[Any]
     plain: list[str]
     bags: list[BagSpec]
+    # The same transcript as a recogniser writes it, cut into its own windows (``--recut``):
+    # read instead of this one when the step reads the transcript recogniser-style.
+    recut: Example | None = None
 
 
-def build_examples(items: list[Item], library: DrillLibrary) -> list[Example]:
+def _positives(text: str, windows: list[Window], quote: str) -> list[int]:
+    """The windows holding the labelled evidence (none when the quote is not found)."""
+    joined = " ".join(normalise(quote).split())
+    at = text.find(joined) if joined else -1
+    if at < 0:
+        return []
+    span = (at, at + len(joined))
+    return [i for i, w in enumerate(windows) if _holds(w, span)]
+
+
+def build_examples(items: list[Item], library: DrillLibrary, recut: bool = False
+                   ) -> list[Example]:
     out: list[Example] = []
     for item in items:
-        said = normalise(item.transcript)  # as score_transcript hands it to the judge
-        windows = split_windows(said)
-        if not windows:
+        example = _example(item, library, normalise(item.transcript), str.strip)
+        if example is None:
             continue
-        drill = library.drill(item.drill)
-        text = prepare(said)
-        bags: list[BagSpec] = []
-        for criterion in drill.criteria:
-            if criterion.id not in item.labels:
-                continue
-            spec = criterion_text(item.drill, criterion, item.scenario)
-            positives: list[int] = []
-            quote = item.evidence.get(criterion.id)
-            if item.labels[criterion.id] and quote:
-                joined = " ".join(normalise(quote).split())
-                at = text.find(joined)
-                if at >= 0:
-                    span = (at, at + len(joined))
-                    positives = [i for i, w in enumerate(windows) if _holds(w, span)]
-            industry = str(item.scenario.prospect.get("industry", "")) if item.scenario else ""
-            bags.append(BagSpec(f"{item.drill}/{criterion.id}", spec,
-                                item.labels[criterion.id], positives,
-                                scenario_facts(item.scenario, spec.uses),
-                                industry.lower().strip()))
-        if bags:
-            out.append(Example(item.source, windows, [w.plain for w in windows], bags))
+        if recut:
+            example.recut = _example(item, library, asr_style(normalise(item.transcript)),
+                                     asr_style)
+        out.append(example)
     return out
+
+
+def _example(item: Item, library: DrillLibrary, said: str, quoted: Any) -> Example | None:
+    """One transcript's bags; ``said`` as score_transcript hands it to the judge, ``quoted``
+    turns a labelled evidence quote into the same writing."""
+    windows = split_windows(said)
+    if not windows:
+        return None
+    drill = library.drill(item.drill)
+    text = prepare(said)
+    bags: list[BagSpec] = []
+    for criterion in drill.criteria:
+        if criterion.id not in item.labels:
+            continue
+        spec = criterion_text(item.drill, criterion, item.scenario)
+        quote = item.evidence.get(criterion.id)
+        positives = _positives(text, windows, quoted(quote)) \
+            if item.labels[criterion.id] and quote else []
+        industry = str(item.scenario.prospect.get("industry", "")) if item.scenario else ""
+        bags.append(BagSpec(f"{item.drill}/{criterion.id}", spec,
+                            item.labels[criterion.id], positives,
+                            scenario_facts(item.scenario, spec.uses),
+                            industry.lower().strip()))
+    return Example(item.source, windows, [w.plain for w in windows], bags) if bags else None
 
 
 def feature_benefit_examples() -> list[Example]:
@@ -427,9 +446,15 @@ class Trainer:
                 chunk = [self.examples[i] for i in order[first:first + batch]]
                 texts: list[str] = []
                 spans: list[tuple[int, int]] = []
-                for e in chunk:
-                    plain = [asr_style(p) for p in e.plain] if rng.random() < asr_share \
-                        else e.plain
+                for i, e in enumerate(chunk):
+                    if rng.random() < asr_share:
+                        if e.recut is not None:
+                            chunk[i] = e = e.recut
+                            plain = e.plain
+                        else:
+                            plain = [asr_style(p) for p in e.plain]
+                    else:
+                        plain = e.plain
                     spans.append((len(texts), len(texts) + len(plain)))
                     texts += plain
                 vectors = self.encode(texts, grad=True)
@@ -582,12 +607,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--no-cards", action="store_true",
                         help="leave the feature-or-benefit statements out")
+    parser.add_argument("--recut", action="store_true",
+                        help="read a transcript recogniser-style (a third of the steps) from "
+                             "its own windows, cut from the lowercased unpunctuated text, "
+                             "instead of the written windows lowercased")
     parser.add_argument("--out", type=Path, help="folder for the ONNX files")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     library = DrillLibrary()
     items = load_items(library)
-    examples = build_examples(items, library)
+    examples = build_examples(items, library, recut=args.recut)
     if not args.no_cards:
         examples += feature_benefit_examples()
     held: list[Example] = []
