@@ -219,7 +219,7 @@ def card(stats: dict[str, tuple[int, int, int]], styles: Counter[str],
     first = ", ".join(str(step * k) for k in range(3))
     return f"""# Rubric corpus, batch {src}-asr ({use}, real recogniser output)
 
-**Who made it and how:** a helper session, by running `tools/make_asr_batch.py`. It only
+**Who made it and how:** a session, by running `tools/make_asr_batch.py`. It only
 transforms data: it never ran, imported or read the rubric judge or any scoring code, and
 nothing in this folder has been scored. Command, from the repository root:
 
