@@ -234,7 +234,7 @@ def feature_benefit_examples() -> list[Example]:
     corpus = ROOT / "tests" / "data" / "rubric"
     files = [("corpus", corpus / "feature_benefit.jsonl"),
              *((d.name, d / "feature_benefit.jsonl") for d in sorted(corpus.iterdir())
-               if d.is_dir() and d.name.startswith("t")),
+               if d.name.startswith("t") and (d / "feature_benefit.jsonl").is_file()),
              ("corpus", ROOT / "drills" / "feature_benefit_examples.jsonl")]
     statements: dict[str, tuple[str, bool]] = {}
     for source, path in files:
