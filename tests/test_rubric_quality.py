@@ -31,9 +31,11 @@ _ADDED = re.compile(r"-[vwxyzh]\d+$")
 # First scores (``uv run python -m trainer.bench rubric``, README "Scoring accuracy, measured")
 # minus a margin for harmless changes and another CPU's int8 arithmetic.
 # First scores: m1 0.934 (lowest criterion 0.793), feature/benefit 0.975; m2 0.892 (lowest
-# 0.759), feature/benefit 0.963.
+# 0.759), feature/benefit 0.963; m3 0.889 (lowest 0.630), feature/benefit 0.975.
 FLOORS = {"m1": {"overall": 0.91, "criterion": 0.74, "feature_benefit": 0.93},
-          "m2": {"overall": 0.87, "criterion": 0.70, "feature_benefit": 0.92}}
+          "m2": {"overall": 0.87, "criterion": 0.70, "feature_benefit": 0.92},
+          "m3": {"overall": 0.87, "criterion": 0.58, "feature_benefit": 0.93}}
+SIZES = {"m1": 1300, "m2": 1300, "m3": 1200}
 
 CONTRACT = {
     "agenda": ["purpose", "time_check", "topics", "invite_input", "outcome"],
@@ -95,7 +97,7 @@ def test_shipped_examples_come_only_from_the_tuning_part() -> None:
     assert shipped and not held & {json.loads(line)["text"] for line in shipped}
 
 
-@pytest.mark.parametrize("batch", ["m1", "m2"])
+@pytest.mark.parametrize("batch", sorted(FLOORS))
 def test_measuring_batch_accuracy_floors(judge: Judge, batch: str) -> None:
     """Floors a little below the judge's first scores on the measuring batches (text it never
     learned from, by hands that never saw it): a real regression fails, noise does not."""
@@ -105,7 +107,7 @@ def test_measuring_batch_accuracy_floors(judge: Judge, batch: str) -> None:
     total = Confusion()
     for confusion in per.values():
         total.merge(confusion)
-    assert total.total >= 1300
+    assert total.total >= SIZES[batch]
     assert total.balanced_accuracy >= FLOORS[batch]["overall"]
     for key, confusion in per.items():
         assert confusion.balanced_accuracy >= FLOORS[batch]["criterion"], key

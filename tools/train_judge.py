@@ -325,8 +325,10 @@ def torch_features(vectors: torch.Tensor, windows: list[Any], spec: CriterionTex
 
 
 class Trainer:
-    def __init__(self, examples: list[Example], threads: int) -> None:
+    def __init__(self, examples: list[Example], threads: int,
+                 swap_share: float = SWAP_SHARE) -> None:
         torch.set_num_threads(threads)
+        self.swap_share = swap_share
         random.seed(SEED)
         np.random.seed(SEED)
         torch.manual_seed(SEED)
@@ -391,7 +393,7 @@ class Trainer:
 
     def swapped(self, bag: BagSpec, rng: random.Random) -> dict[str, list[str]] | None:
         """Another industry's facts for a criterion about this buyer (None: keep them)."""
-        if bag.key not in SWAPPED or not bag.facts or rng.random() >= SWAP_SHARE:
+        if bag.key not in SWAPPED or not bag.facts or rng.random() >= self.swap_share:
             return None
         others = [f for industry, f in self.fact_pool[bag.key]
                   if industry != bag.industry and f.get("pains") != bag.facts.get("pains")]
@@ -611,6 +613,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="read a transcript recogniser-style (a third of the steps) from "
                              "its own windows, cut from the lowercased unpunctuated text, "
                              "instead of the written windows lowercased")
+    parser.add_argument("--swap-share", type=float, default=SWAP_SHARE,
+                        help="share of the bags of a criterion about this buyer shown another "
+                             "industry's facts, labelled unmet")
     parser.add_argument("--out", type=Path, help="folder for the ONNX files")
     args = parser.parse_args(argv)
     started = time.perf_counter()
@@ -640,7 +645,7 @@ def main(argv: list[str] | None = None) -> int:
         examples = examples[:args.limit]
     bags = sum(len(e.bags) for e in examples)
     print(f"training on {len(examples)} transcripts, {bags} judgements", flush=True)
-    trainer = Trainer(examples, args.threads)
+    trainer = Trainer(examples, args.threads, args.swap_share)
     trainer.train(args.epochs, args.batch, args.lr, args.head_lr)
     print(f"trained in {time.perf_counter() - started:.0f} s", flush=True)
     train_scored = trainer.bag_logits(examples[:600])

@@ -1,12 +1,16 @@
 """How good and how fast the rubric judge is: ``uv run python -m trainer.bench rubric``.
 
 Accuracy is measured only on text the judge never learned from: the measuring batches of the
-labelled corpus (``tests/data/rubric/m1``, ``m2``, and the old corpus's ``<drill>-hNNN``
-items), written by hands that never saw the judge. Only aggregates are printed (balanced
-accuracy per criterion and overall), never an item or a mistake, so a measurement does not
-teach anyone where the judge fails. Feature or benefit is measured on the same batches'
-statements. Speed: model load, a 250-word transcript never scored before, 1,000 transcripts
-in one batch, and the memory the judge adds.
+labelled corpus (``tests/data/rubric/m1``, ``m2``, ``m3``, the recogniser copy ``m1-asr``
+and the old corpus's ``<drill>-hNNN`` items), written by hands that never saw the judge. Only
+aggregates are printed (balanced accuracy per criterion and overall), never an item or a
+mistake, so a measurement does not teach anyone where the judge fails. Feature or benefit is
+measured on the same batches' statements. Speed: model load, a 250-word transcript never
+scored before, 1,000 transcripts in one batch, and the memory the judge adds.
+
+``--sets`` picks batches; ``--models DIR`` measures the two files a training run wrote
+(``tools/train_judge.py --out DIR``) instead of the shipped ones, so a candidate is compared
+on the same items before it replaces them.
 """
 
 from __future__ import annotations
