@@ -56,7 +56,8 @@ def problems(folder: Path, library: DrillLibrary) -> list[str]:
                 found.append(f"{where}: labels {sorted(labels)} are not the drill's criteria")
             evidence = row.get("evidence") or {}
             for key, met in labels.items():
-                if met and not copy and row["transcript"].find(evidence.get(key) or "\0") < 0:
+                quote = evidence.get(key)
+                if met and not copy and not (quote and quote in row["transcript"]):
                     found.append(f"{where}: {key} is met but its evidence is not in the text")
                 if not met and key in evidence:
                     found.append(f"{where}: {key} is not met but has evidence")

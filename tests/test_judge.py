@@ -194,6 +194,22 @@ def test_a_candidate_judge_reads_the_models_in_its_folder(tmp_path: Path) -> Non
         Judge.from_folder(tmp_path).judge(said, [RESULT], None)
 
 
+def test_bench_rubric_refuses_an_unknown_batch_or_model_folder_in_one_sentence(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A typo in ``--sets`` is not silently measured as nothing, and a folder without a
+    training run's files is not a traceback about reinstalling the app."""
+    from trainer.bench.__main__ import main
+
+    assert main(["rubric", "--accuracy", "--sets", "m1,m9"]) == 2
+    said = capsys.readouterr().err.strip()
+    assert said.startswith("There is no batch m9 under") and "m1" in said
+    assert "\n" not in said
+    assert main(["rubric", "--accuracy", "--models", str(tmp_path)]) == 2
+    said = capsys.readouterr().err.strip()
+    assert said == (f"{tmp_path} has no judge-encoder.onnx or judge-head.onnx: give the folder "
+                    "a training run wrote (tools/train_judge.py --out).")
+
+
 def test_the_shipped_head_knows_every_shipped_criterion() -> None:
     """Retraining after a drill's words changed must not be forgotten: every criterion in the
     drill files (and the card game's) has its learned vector in the shipped head."""

@@ -61,6 +61,7 @@ CORPUS = REPO / "tests" / "data" / "rubric"
 DRILLS = ("agenda", "value_prop", "client_story", "differentiation", "vision", "objection")
 VOICES = ("en-us", "en-gb", "en-us+f3", "en-gb-x-rp")
 SPEEDS = (150, 165, 180)
+SOURCE = "m1"  # the batch copied when no --src is given
 STEP = 4
 MODEL = "base"
 SEED = 0
@@ -70,7 +71,7 @@ COMMAND = "uv run python tools/make_asr_batch.py"
 
 def command(src: str, step: int) -> str:
     """The command line that makes this batch, as the card quotes it."""
-    extra = "" if src == "m1" else f" --src {src}"
+    extra = "" if src == SOURCE else f" --src {src}"
     extra += "" if step == STEP else f" --step {step}"
     return COMMAND + extra
 
@@ -191,7 +192,7 @@ def nth(n: int) -> str:
 
 
 def card(stats: dict[str, tuple[int, int, int]], styles: Counter[str],
-         found: dict[str, str], src: str = "m1", step: int = STEP) -> str:
+         found: dict[str, str], src: str = SOURCE, step: int = STEP) -> str:
     """``stats``: per drill, (items, word errors, reference words)."""
     stats = {d: v for d, v in stats.items() if v[0]}
     count_rows = "\n".join(f"| `{d}.jsonl` | {n} | {100 * e / w:.1f} % |"
@@ -212,7 +213,7 @@ def card(stats: dict[str, tuple[int, int, int]], styles: Counter[str],
         "whose name\nstarts with `t`. Never use it to measure.")
     style_note = ("Every 4th item lands on a repeating part of m1's style order, so the written "
                   "`asr` and `terse`\nstyles are not in this batch."
-                  if src == "m1" and step == STEP else "")
+                  if src == SOURCE and step == STEP else "")
     sizes = sorted({n for n, _, _ in stats.values()})
     per_drill = str(sizes[0]) if len(sizes) == 1 else f"{sizes[0]}-{sizes[-1]}"
     use = "measuring only" if measuring else "training"
@@ -284,13 +285,16 @@ should be measured on it as-is.
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--src", default="m1", help="the written batch under tests/data/rubric")
+    parser.add_argument("--src", default=SOURCE, help="the written batch under tests/data/rubric")
     parser.add_argument("--step", type=int, default=STEP, help="take every n-th item")
     parser.add_argument("--out", type=Path, help="output folder (default: <src>-asr beside it)")
     args = parser.parse_args(argv)
     src: Path = CORPUS / args.src
     if not src.is_dir():
         print(f"There is no batch {args.src!r} under {CORPUS}.", file=sys.stderr)
+        return 2
+    if args.step < 1:
+        print("--step is how many items apart the copied items are: 1 or more.", file=sys.stderr)
         return 2
     check_voices()
     out_dir: Path = args.out or CORPUS / f"{args.src}-asr"

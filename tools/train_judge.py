@@ -37,6 +37,7 @@ import re
 import sys
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -204,7 +205,8 @@ def build_examples(items: list[Item], library: DrillLibrary, recut: bool = False
     return out
 
 
-def _example(item: Item, library: DrillLibrary, said: str, quoted: Any) -> Example | None:
+def _example(item: Item, library: DrillLibrary, said: str, quoted: Callable[[str], str]
+             ) -> Example | None:
     """One transcript's bags; ``said`` as score_transcript hands it to the judge, ``quoted``
     turns a labelled evidence quote into the same writing."""
     windows = split_windows(said)

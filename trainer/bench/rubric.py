@@ -19,6 +19,7 @@ import json
 import platform
 import resource
 import statistics
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ from typing import Any
 
 from trainer.bench.evaluation import CORPUS_DIR, RUBRIC_DRILLS, Confusion
 from trainer.rubric.drills import DrillLibrary, Scenario, parse_scenario
-from trainer.rubric.judge import Judge
+from trainer.rubric.judge import ENCODER_MODEL, HEAD_MODEL, Judge
 
 MEASURING = ("m1", "m2", "m3", "m1-asr", "corpus-h")
 
@@ -110,15 +111,11 @@ def _recall(c: Confusion) -> float:
     return c.tp / (c.tp + c.fn) if c.tp + c.fn else 1.0
 
 
-def _judge(models: Path | None) -> Judge:
+def report_accuracy(sets: tuple[str, ...] = MEASURING, models: Path | None = None) -> None:
     from trainer.rubric.scoring import default_judge
 
-    return Judge.from_folder(models) if models else default_judge()
-
-
-def report_accuracy(sets: tuple[str, ...] = MEASURING, models: Path | None = None) -> None:
     library = DrillLibrary()
-    judge = _judge(models)
+    judge = Judge.from_folder(models) if models else default_judge()
     if models:
         print(f"models from {models}")
     print(f"rubric judge on the measuring batches ({platform.machine()}, "
@@ -202,8 +199,29 @@ def report_speed(batch_size: int = 1000, models: Path | None = None) -> None:
           f"+{_rss_mb() - before:.0f} MB")
 
 
+def bad_request(sets: tuple[str, ...], models: Path | None) -> str | None:
+    """One sentence on what is wrong with the batches or the model folder asked for."""
+    unknown = [name for name in sets
+               if name != "corpus-h" and not (CORPUS_DIR / name).is_dir()]
+    if unknown:
+        known = sorted(p.name for p in CORPUS_DIR.iterdir() if p.is_dir())
+        return (f"There is no batch {', '.join(unknown)} under {CORPUS_DIR}; the batches are "
+                f"{', '.join(known)} and corpus-h.")
+    if models is not None:
+        missing = [name for name in (ENCODER_MODEL.name, HEAD_MODEL.name)
+                   if not (models / name).is_file()]
+        if missing:
+            return (f"{models} has no {' or '.join(missing)}: give the folder a training run "
+                    "wrote (tools/train_judge.py --out).")
+    return None
+
+
 def main(speed_only: bool = False, accuracy_only: bool = False,
          sets: tuple[str, ...] = MEASURING, models: Path | None = None) -> int:
+    problem = bad_request(sets, models)
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
     if not speed_only:
         report_accuracy(sets, models)
     if not accuracy_only:
