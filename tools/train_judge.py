@@ -74,6 +74,9 @@ MAX_TOKENS = 64
 # false), so it reads the scenario's facts instead of crediting any talk of pains.
 SWAPPED = ("value_prop/relevance", "client_story/relevance", "vision/pain_relief")
 SWAP_SHARE = 0.3
+# With ``--rank-weight``: how many logits a met bag read with its own buyer's facts must
+# score above the same windows read with another buyer's.
+RANK_MARGIN = 2.0
 # Leave-one-criterion-out, in five runs: each group holds at most one criterion per drill, so
 # every drill keeps criteria the model learns from while its left-out ones are never trained
 # on (``--loco-group N``; their labelled bags are scored by the model that never saw them).
@@ -328,9 +331,12 @@ def torch_features(vectors: torch.Tensor, windows: list[Any], spec: CriterionTex
 
 class Trainer:
     def __init__(self, examples: list[Example], threads: int,
-                 swap_share: float = SWAP_SHARE) -> None:
+                 swap_share: float = SWAP_SHARE, rank_weight: float = 0.0,
+                 rank_margin: float = RANK_MARGIN) -> None:
         torch.set_num_threads(threads)
         self.swap_share = swap_share
+        self.rank_weight = rank_weight
+        self.rank_margin = rank_margin
         random.seed(SEED)
         np.random.seed(SEED)
         torch.manual_seed(SEED)
@@ -397,6 +403,10 @@ class Trainer:
         """Another industry's facts for a criterion about this buyer (None: keep them)."""
         if bag.key not in SWAPPED or not bag.facts or rng.random() >= self.swap_share:
             return None
+        return self.other_facts(bag, rng)
+
+    def other_facts(self, bag: BagSpec, rng: random.Random) -> dict[str, list[str]] | None:
+        """Facts of a buyer in another industry with other pains (None: there is none)."""
         others = [f for industry, f in self.fact_pool[bag.key]
                   if industry != bag.industry and f.get("pains") != bag.facts.get("pains")]
         return rng.choice(others) if others else None
@@ -485,6 +495,9 @@ class Trainer:
                             loss = loss + 0.5 * weight * \
                                 torch.nn.functional.binary_cross_entropy_with_logits(
                                     z[positives], torch.ones(len(positives)))
+                        if label and self.rank_weight and bag.key in SWAPPED and bag.facts:
+                            loss = loss + self.rank_weight * weight * self.ranking(
+                                bag, e, v, z, key, rng)
                         elif not label:
                             loss = loss + 0.25 * weight * \
                                 torch.nn.functional.binary_cross_entropy_with_logits(
@@ -504,6 +517,22 @@ class Trainer:
                           f"{time.perf_counter() - started:.0f} s", flush=True)
                     running = 0.0
         self.refresh_side()
+
+    def ranking(self, bag: BagSpec, e: Example, v: torch.Tensor, z: torch.Tensor,
+                key: int, rng: random.Random) -> torch.Tensor:
+        """How far the met bag, read with its own buyer's facts, fails to outscore the same
+        windows read with another buyer's facts by ``rank_margin`` (softplus, 0 when it does).
+
+        Labelling swapped bags unmet teaches "talk of pains is not enough" but also pushes
+        down pain talk that is this buyer's (sessions 7 and 9: robustness bought with
+        accuracy); a ranking only asks that this buyer's facts matter."""
+        other = self.other_facts(bag, rng)
+        if other is None:
+            return torch.zeros(())
+        cvec, facts = self.bag_inputs(bag, other)
+        theirs = self.head(torch_features(v, e.windows, bag.spec, cvec, facts), v,
+                           torch.full((len(e.windows),), key, dtype=torch.long))
+        return torch.nn.functional.softplus(self.rank_margin - (z.max() - theirs.max()))
 
     def bag_logits(self, examples: list[Example], residual: bool = True
                    ) -> list[tuple[str, bool, float]]:
@@ -618,6 +647,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--swap-share", type=float, default=SWAP_SHARE,
                         help="share of the bags of a criterion about this buyer shown another "
                              "industry's facts, labelled unmet")
+    parser.add_argument("--rank-weight", type=float, default=0.0,
+                        help="weight of a ranking term: a met bag of a criterion about this "
+                             "buyer must outscore the same windows read with another buyer's "
+                             "facts (0: off, the shipped recipe)")
+    parser.add_argument("--rank-margin", type=float, default=RANK_MARGIN)
     parser.add_argument("--out", type=Path, help="folder for the ONNX files")
     args = parser.parse_args(argv)
     started = time.perf_counter()
@@ -647,7 +681,8 @@ def main(argv: list[str] | None = None) -> int:
         examples = examples[:args.limit]
     bags = sum(len(e.bags) for e in examples)
     print(f"training on {len(examples)} transcripts, {bags} judgements", flush=True)
-    trainer = Trainer(examples, args.threads, args.swap_share)
+    trainer = Trainer(examples, args.threads, args.swap_share, args.rank_weight,
+                      args.rank_margin)
     trainer.train(args.epochs, args.batch, args.lr, args.head_lr)
     print(f"trained in {time.perf_counter() - started:.0f} s", flush=True)
     train_scored = trainer.bag_logits(examples[:600])
