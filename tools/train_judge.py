@@ -121,13 +121,16 @@ def _measuring_only(item_id: str) -> bool:
     return bool(re.fullmatch(r"[a-z_]+-h\d+", item_id))
 
 
-def load_items(library: DrillLibrary, measuring: bool = False) -> list[Item]:
-    """Training items (``measuring=False``) or the measuring-only ones."""
+def load_items(library: DrillLibrary, measuring: bool = False,
+               retired: tuple[str, ...] = ()) -> list[Item]:
+    """Training items (``measuring=False``) or the measuring-only ones. ``retired`` names
+    measuring batches (``m1``...) that join the training items: batches whose first scores
+    are on record and that many models have been scored on since."""
     items: list[Item] = []
     folders = [CORPUS, *sorted(p for p in CORPUS.iterdir() if p.is_dir())]
     for folder in folders:
         batch = folder.name if folder != CORPUS else "corpus"
-        if batch != "corpus" and (batch.startswith("m") != measuring):
+        if batch != "corpus" and (batch.startswith("m") and batch not in retired) != measuring:
             continue
         local = batch_scenarios(folder, library)
         for drill in RUBRIC_DRILLS:
@@ -233,13 +236,15 @@ def _example(item: Item, library: DrillLibrary, said: str, quoted: Callable[[str
     return Example(item.source, windows, [w.plain for w in windows], bags) if bags else None
 
 
-def feature_benefit_examples() -> list[Example]:
-    """Every labelled feature-or-benefit statement outside the measuring batches, as bags of
-    the ``BENEFIT`` criterion (the card game's judge is the same model)."""
+def feature_benefit_examples(retired: tuple[str, ...] = ()) -> list[Example]:
+    """Every labelled feature-or-benefit statement outside the measuring batches (and in the
+    ``retired`` ones), as bags of the ``BENEFIT`` criterion (the card game's judge is the
+    same model)."""
     corpus = ROOT / "tests" / "data" / "rubric"
     files = [("corpus", corpus / "feature_benefit.jsonl"),
              *((d.name, d / "feature_benefit.jsonl") for d in sorted(corpus.iterdir())
-               if d.name.startswith("t") and (d / "feature_benefit.jsonl").is_file()),
+               if (d.name.startswith("t") or d.name in retired)
+               and (d / "feature_benefit.jsonl").is_file()),
              ("corpus", ROOT / "drills" / "feature_benefit_examples.jsonl")]
     statements: dict[str, tuple[str, bool]] = {}
     for source, path in files:
@@ -652,14 +657,21 @@ def main(argv: list[str] | None = None) -> int:
                              "buyer must outscore the same windows read with another buyer's "
                              "facts (0: off, the shipped recipe)")
     parser.add_argument("--rank-margin", type=float, default=RANK_MARGIN)
+    parser.add_argument("--retire", default="",
+                        help="measuring batches to train on, comma-separated (m1,m2,...): "
+                             "only batches whose first scores are on record")
     parser.add_argument("--out", type=Path, help="folder for the ONNX files")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     library = DrillLibrary()
-    items = load_items(library)
+    retired = tuple(name for name in args.retire.split(",") if name)
+    unknown = [name for name in retired if not (CORPUS / name).is_dir()]
+    if unknown:
+        parser.error(f"there is no batch {', '.join(unknown)} under {CORPUS}")
+    items = load_items(library, retired=retired)
     examples = build_examples(items, library, recut=args.recut)
     if not args.no_cards:
-        examples += feature_benefit_examples()
+        examples += feature_benefit_examples(retired)
     held: list[Example] = []
     if args.holdout_source:
         # A source's recogniser copy (``t4-asr``) holds the same labels: held out with it.
