@@ -1,7 +1,7 @@
 """How good and how fast the rubric judge is: ``uv run python -m trainer.bench rubric``.
 
 Accuracy is measured only on text the judge never learned from: the measuring batches of the
-labelled corpus (``tests/data/rubric/m1``, ``m2``, ``m3``, the recogniser copy ``m1-asr``
+labelled corpus (``tests/data/rubric/m1`` ... ``m4``, the recogniser copy ``m1-asr``
 and the old corpus's ``<drill>-hNNN`` items), written by hands that never saw the judge. Only
 aggregates are printed (balanced accuracy per criterion and overall), never an item or a
 mistake, so a measurement does not teach anyone where the judge fails. Feature or benefit is
@@ -30,7 +30,7 @@ from trainer.bench.evaluation import CORPUS_DIR, RUBRIC_DRILLS, Confusion
 from trainer.rubric.drills import DrillLibrary, Scenario, parse_scenario
 from trainer.rubric.judge import ENCODER_MODEL, HEAD_MODEL, Judge
 
-MEASURING = ("m1", "m2", "m3", "m1-asr", "corpus-h")
+MEASURING = ("m1", "m2", "m3", "m4", "m1-asr", "corpus-h")
 
 
 @dataclass(frozen=True)
