@@ -4,16 +4,18 @@ Each test scores real transcripts twice, as written and changed in one way, and 
 verdicts with each other (never with the labels, so no measuring batch teaches anyone where
 the judge is wrong): how a speech recogniser writes (lowercase, no punctuation), the same
 answer to an unrelated prospect, and the same answer with fillers and false starts. The
-transcripts are the measuring batches' (``tests/data/rubric/m1``, ``m2``): text the judge never
-learned from, by hands that never saw it. Each test fails on a judge that reads surface form
-(capitals for names, full stops for sentences, no eye for the buyer's facts).
+transcripts are the measuring batch ``tests/data/rubric/m4``: text the shipped judge never
+learned from (m1-m3 became training data in session 10), by a hand that never saw it. Each
+test fails on a judge that reads surface form (capitals for names, full stops for sentences,
+no eye for the buyer's facts).
 
 Where the shipped judge falls short of issue 15's target the test holds what it reaches, so it
-cannot get worse unnoticed, and says the target: lowercase without punctuation changes 5.7% of
-its verdicts (target at most 3%), and an unrelated prospect turns 40% of its relevance
-verdicts off (target: all of them). A judge trained to look harder at the buyer's facts
-(``SWAP_SHARE`` 0.5) turned 79% off but lost 0.03 of balanced accuracy on the measuring
-batches, most of it on the relevance criteria themselves (docs/judge-v2-log.md).
+cannot get worse unnoticed, and says the target. On m4 the shipped judge changes 5.3% of its
+verdicts when lowercased without punctuation (target at most 3%), 1.8% with fillers and false
+starts, and an unrelated prospect turns 74% of its relevance verdicts off (target: all of
+them; the judge before it turned 34% off). The step came from a ranking term in training: a
+met answer must outscore the same words read with another buyer's facts
+(docs/judge-v2-log.md, session 10).
 """
 
 from __future__ import annotations
@@ -45,10 +47,10 @@ def judge() -> Judge:
     return found
 
 
-def transcripts(library: DrillLibrary, every: int = 2) -> Iterator[Labelled]:
-    """Every ``every``-th transcript of both measuring batches (about 300)."""
-    for name in ("m1", "m2"):
-        yield from list(labelled(name, library))[::every]
+def transcripts(library: DrillLibrary, every: int = 1) -> Iterator[Labelled]:
+    """Every ``every``-th transcript of the measuring batch the shipped judge never trained
+    on (270 in all)."""
+    yield from list(labelled("m4", library))[::every]
 
 
 def verdicts(library: DrillLibrary, judge: Judge, item: Labelled, text: str,
@@ -87,13 +89,13 @@ def test_lowercase_without_punctuation_changes_at_most_three_percent(
         changed += sum(plain[k] != asr[k] for k in plain)
         total += len(plain)
     assert total > 1000
-    # Target 0.03; the shipped judge changes 0.057 (81 of 1,418).
-    assert changed / total <= 0.07, f"{changed} of {total} verdicts changed"
+    # Target 0.03; the shipped judge changes 0.053 (64 of 1,215).
+    assert changed / total <= 0.065, f"{changed} of {total} verdicts changed"
 
 
 def test_fillers_and_false_starts_keep_the_verdicts(library: DrillLibrary, judge: Judge) -> None:
     changed = total = 0
-    for n, item in enumerate(transcripts(library, every=3)):
+    for n, item in enumerate(transcripts(library, every=2)):
         plain = verdicts(library, judge, item, item.transcript)
         messy = verdicts(library, judge, item, with_disfluencies(item.transcript, n))
         changed += sum(plain[k] != messy[k] for k in plain)
@@ -125,5 +127,5 @@ def test_an_unrelated_prospect_turns_the_relevance_criteria_off(
                 relevant += 1
                 turned_off += not swapped[c]
     assert relevant >= 40
-    # Target: every one; the shipped judge turns off 0.40 (46 of 116).
-    assert turned_off / relevant >= 0.33, f"{turned_off} of {relevant} turned off"
+    # Target: every one; the shipped judge turns off 0.74 (57 of 77).
+    assert turned_off / relevant >= 0.65, f"{turned_off} of {relevant} turned off"

