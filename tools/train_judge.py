@@ -503,13 +503,13 @@ class Trainer:
                             loss = loss + 0.5 * weight * \
                                 torch.nn.functional.binary_cross_entropy_with_logits(
                                     z[positives], torch.ones(len(positives)))
-                        if label and self.rank_weight and bag.key in SWAPPED and bag.facts:
-                            loss = loss + self.rank_weight * weight * self.ranking(
-                                bag, e, v, z, key, rng)
                         elif not label:
                             loss = loss + 0.25 * weight * \
                                 torch.nn.functional.binary_cross_entropy_with_logits(
                                     z, torch.zeros(len(z)))
+                        if label and self.rank_weight and bag.key in SWAPPED and bag.facts:
+                            loss = loss + self.rank_weight * weight * self.ranking(
+                                bag, e, v, z, key, rng)
                         losses.append(loss)
                 total = torch.stack(losses).mean()
                 optimiser.zero_grad()
@@ -658,7 +658,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rank-weight", type=float, default=0.0,
                         help="weight of a ranking term: a met bag of a criterion about this "
                              "buyer must outscore the same windows read with another buyer's "
-                             "facts (0: off, the shipped recipe)")
+                             "facts (0: off; the shipped model used 0.5)")
     parser.add_argument("--rank-margin", type=float, default=RANK_MARGIN)
     parser.add_argument("--retire", default="",
                         help="measuring batches to train on, comma-separated (m1,m2,...): "
