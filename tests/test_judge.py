@@ -210,6 +210,16 @@ def test_bench_rubric_refuses_an_unknown_batch_or_model_folder_in_one_sentence(
                     "a training run wrote (tools/train_judge.py --out).")
 
 
+def test_bench_rubric_says_which_batches_the_shipped_judge_trained_on(tmp_path: Path) -> None:
+    """A figure on a batch the shipped judge learned from is not reported as an accuracy; a
+    candidate's folder (trained who knows how) and the fresh batch are reported plainly."""
+    from trainer.bench.rubric import heading
+
+    assert heading("m1", None).startswith("m1 (the shipped judge was trained on it")
+    assert heading("m4", None) == "m4"
+    assert heading("m1", tmp_path) == "m1"
+
+
 def test_the_shipped_head_knows_every_shipped_criterion() -> None:
     """Retraining after a drill's words changed must not be forgotten: every criterion in the
     drill files (and the card game's) has its learned vector in the shipped head."""

@@ -34,6 +34,9 @@ from trainer.rubric.drills import DrillLibrary, Scenario, parse_scenario
 from trainer.rubric.judge import ENCODER_MODEL, HEAD_MODEL, Judge
 
 MEASURING = ("m1", "m2", "m3", "m4", "m1-asr", "corpus-h")
+# Measuring batches the shipped judge was trained on after their first scores (session 10,
+# ``tools/train_judge.py --retire``; assets/README.md): its figures there are no accuracy.
+RETIRED = ("m1", "m2", "m3", "m1-asr")
 
 
 @dataclass(frozen=True)
@@ -114,6 +117,13 @@ def _recall(c: Confusion) -> float:
     return c.tp / (c.tp + c.fn) if c.tp + c.fn else 1.0
 
 
+def heading(name: str, models: Path | None) -> str:
+    """A batch's name as the report gives it: the shipped judge's training batches say so."""
+    if models is None and name in RETIRED:
+        return f"{name} (the shipped judge was trained on it: a regression guard, not accuracy)"
+    return name
+
+
 def report_accuracy(sets: tuple[str, ...] = MEASURING, models: Path | None = None) -> None:
     from trainer.rubric.scoring import default_judge
 
@@ -132,9 +142,10 @@ def report_accuracy(sets: tuple[str, ...] = MEASURING, models: Path | None = Non
             total.merge(confusion)
         values = {k: c.balanced_accuracy for k, c in per.items()}
         worst = min(values, key=lambda k: values[k])
-        print(f"\n{name}: balanced accuracy {total.balanced_accuracy:.3f} over {total.total} "
-              f"judgements; mean over criteria {statistics.mean(values.values()):.3f}; "
-              f"lowest {worst[0]}/{worst[1]} {values[worst]:.3f}")
+        print(f"\n{heading(name, models)}: balanced accuracy {total.balanced_accuracy:.3f} "
+              f"over {total.total} judgements; mean over criteria "
+              f"{statistics.mean(values.values()):.3f}; lowest {worst[0]}/{worst[1]} "
+              f"{values[worst]:.3f}")
         for (drill, criterion), value in sorted(values.items()):
             print(f"  {drill:16} {criterion:20} n={per[(drill, criterion)].total:4d} "
                   f"balanced {value:.3f}")
