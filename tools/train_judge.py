@@ -387,11 +387,14 @@ class Trainer:
     def refresh_side(self) -> None:
         """Re-embed the criterion texts and scenario facts with the current encoder."""
         self.encoder.eval()
-        vectors: list[torch.Tensor] = []
-        for first in range(0, len(self.side_texts), 256):
-            vectors.append(self.encode(self.side_texts[first:first + 256], grad=False))
-        stacked = torch.cat(vectors)
-        self.side = {t: stacked[i] for i, t in enumerate(self.side_texts)}
+        # Batches of texts of similar length: padding every text to the longest of a mixed
+        # batch made each refresh a third slower (12,855 texts, 2 threads: 82 s against 63 s;
+        # the attention mask makes the vectors the same, within 2e-7).
+        by_length = sorted(self.side_texts, key=len)
+        self.side = {}
+        for first in range(0, len(by_length), 256):
+            texts = by_length[first:first + 256]
+            self.side.update(zip(texts, self.encode(texts, grad=False), strict=True))
 
     def side_matrix(self, texts: list[str] | tuple[str, ...]) -> torch.Tensor:
         if not texts:
