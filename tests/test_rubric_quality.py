@@ -32,9 +32,9 @@ _ADDED = re.compile(r"-[vwxyzh]\d+$")
 # measured") minus a margin for harmless changes and another CPU's int8 arithmetic.
 # m4, m5 and m6 are batches the shipped judge never learned from: its first scores 0.891, 0.890
 # and 0.879 (lowest criterion 0.719, 0.734, 0.715), feature/benefit 0.950, 0.975 and 0.913
-# (on m4 the judge before it scored 0.867). m1-m3 had their first
-# scores with that earlier judge (m1 0.934, m2 0.892, m3 0.889) and are training data since
-# session 10 (tools/train_judge.py --retire): their floors guard against a regression only.
+# (on m4 the judge before it scored 0.867). m1-m3 had their first scores with that earlier
+# judge (m1 0.934, m2 0.892, m3 0.889) and are training data since session 10
+# (tools/train_judge.py --retire): their floors guard against a regression only.
 FLOORS = {"m1": {"overall": 0.91, "criterion": 0.74, "feature_benefit": 0.93},
           "m2": {"overall": 0.87, "criterion": 0.70, "feature_benefit": 0.92},
           "m3": {"overall": 0.87, "criterion": 0.58, "feature_benefit": 0.93},
