@@ -40,7 +40,7 @@ import re
 import sys
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -77,6 +77,8 @@ MAX_TOKENS = 64
 # false), so it reads the scenario's facts instead of crediting any talk of pains.
 SWAPPED = ("value_prop/relevance", "client_story/relevance", "vision/pain_relief")
 SWAP_SHARE = 0.3
+# Steps between refreshes of the criterion and fact vectors the head compares windows with.
+REFRESH_EVERY = 60
 # With ``--rank-weight``: how many logits a met bag read with its own buyer's facts must
 # score above the same windows read with another buyer's.
 RANK_MARGIN = 2.0
@@ -354,14 +356,11 @@ class Trainer:
         self.examples = examples
         self.keys = sorted({criterion_key(b.spec) for e in examples for b in e.bags})
         self.key_index = {k: i for i, k in enumerate(self.keys)}
-        texts: set[str] = set()
-        for e in examples:
-            for b in e.bags:
-                texts.update([b.spec.description, *b.spec.meets, *b.spec.near_misses])
-                for values in b.facts.values():
-                    texts.update(values)
-        self.side_texts = sorted(texts)
+        self.side_texts = sorted(self.bag_texts(examples))
         self.side: dict[str, torch.Tensor] = {}
+        # The refresh each side vector was made in: a vector from an older one is stale.
+        self.fresh: dict[str, int] = {}
+        self.generation = 0
         rate: dict[str, list[bool]] = defaultdict(list)
         for e in examples:
             for b in e.bags:
@@ -384,21 +383,45 @@ class Trainer:
         with torch.no_grad():
             return self.encoder(**enc)
 
-    def refresh_side(self) -> None:
-        """Re-embed the criterion texts and scenario facts with the current encoder."""
+    def refresh_side(self, texts: Iterable[str] | None = None) -> None:
+        """Re-embed criterion texts and scenario facts with the current encoder: ``texts``
+        (default: all of them). Any other text is re-embedded when next asked for."""
         self.encoder.eval()
+        self.generation += 1
+        self._encode_side(self.side_texts if texts is None else set(texts))
+
+    def _encode_side(self, texts: Iterable[str]) -> None:
         # Batches of texts of similar length: padding every text to the longest of a mixed
         # batch made each refresh a third slower (12,855 texts, 2 threads: 82 s against 63 s;
         # the attention mask makes the vectors the same, within 2e-7).
-        by_length = sorted(self.side_texts, key=len)
-        self.side = {}
+        by_length = sorted(texts, key=len)
         for first in range(0, len(by_length), 256):
-            texts = by_length[first:first + 256]
-            self.side.update(zip(texts, self.encode(texts, grad=False), strict=True))
+            chunk = by_length[first:first + 256]
+            self.side.update(zip(chunk, self.encode(chunk, grad=False), strict=True))
+            self.fresh.update(dict.fromkeys(chunk, self.generation))
+
+    def bag_texts(self, examples: Iterable[Example]) -> set[str]:
+        """The criterion texts and own facts these examples' bags read."""
+        texts: set[str] = set()
+        for e in examples:
+            for b in e.bags:
+                texts.update([b.spec.description, *b.spec.meets, *b.spec.near_misses])
+                for values in b.facts.values():
+                    texts.update(values)
+        return texts
 
     def side_matrix(self, texts: list[str] | tuple[str, ...]) -> torch.Tensor:
         if not texts:
             return torch.zeros((0, DIM))
+        stale = {t for t in texts if self.fresh.get(t) != self.generation}
+        if stale:
+            # Read by a step but not refreshed with the next steps' texts (another buyer's
+            # facts, an example across an epoch's end): embedded now, in eval mode as a
+            # refresh would, so no vector is older than the last refresh.
+            training = self.encoder.training
+            self.encoder.eval()
+            self._encode_side(stale)
+            self.encoder.train(training)
         return torch.stack([self.side[t] for t in texts])
 
     def bag_inputs(self, bag: BagSpec, facts_of: dict[str, list[str]] | None = None
@@ -464,8 +487,11 @@ class Trainer:
             rng.shuffle(order)
             running = 0.0
             for first in range(0, len(order), batch):
-                if step and step % 60 == 0:
-                    self.refresh_side()
+                if step and step % REFRESH_EVERY == 0:
+                    # Only the texts the next steps read: a full refresh of every criterion
+                    # text and fact was 29 of c8's 70 minutes (28 refreshes of 12,855 texts).
+                    ahead = order[first:first + REFRESH_EVERY * batch]
+                    self.refresh_side(self.bag_texts(self.examples[i] for i in ahead))
                 self.encoder.train()
                 self.head.train()
                 chunk = [self.examples[i] for i in order[first:first + batch]]
@@ -553,9 +579,7 @@ class Trainer:
         texts = sorted({t for e in examples for b in e.bags for t in
                         [b.spec.description, *b.spec.meets, *b.spec.near_misses,
                          *(v for vs in b.facts.values() for v in vs)]} - set(self.side))
-        for first in range(0, len(texts), 256):
-            vecs = self.encode(texts[first:first + 256], grad=False)
-            self.side.update({t: vecs[i] for i, t in enumerate(texts[first:first + 256])})
+        self._encode_side(texts)
         with torch.no_grad():
             for e in examples:
                 v = self.encode(e.plain, grad=False)
