@@ -7,7 +7,9 @@ answer to an unrelated prospect, and the same answer with fillers and false star
 transcripts are the measuring batch ``tests/data/rubric/m4``: text the shipped judge never
 learned from (m1-m3 became training data in session 10), by a hand that never saw it. Each
 test fails on a judge that reads surface form (capitals for names, full stops for sentences,
-no eye for the buyer's facts).
+no eye for the buyer's facts). The changes and the measures are ``trainer.bench.robustness``'s,
+so ``uv run python -m trainer.bench rubric --robustness --sets S [--models DIR]`` gives the same
+figures for any batch and any candidate judge.
 
 Where the shipped judge falls short of issue 15's target the test holds what it reaches, so it
 cannot get worse unnoticed, and says the target. On m4 the shipped judge changes 5.3% of its
@@ -20,19 +22,23 @@ met answer must outscore the same words read with another buyer's facts
 
 from __future__ import annotations
 
-import random
-import re
 from collections.abc import Iterator
+from itertools import islice
 
 import pytest
 
+from trainer.bench.robustness import (
+    filler_changes,
+    lowercase_changes,
+    recogniser_style,
+    unrelated_scenario,
+    unrelated_turned_off,
+    with_disfluencies,
+)
 from trainer.bench.rubric import Labelled, labelled
-from trainer.rubric.drills import DrillLibrary, Scenario
+from trainer.rubric.drills import DrillLibrary
 from trainer.rubric.judge import Judge
-from trainer.rubric.scoring import default_judge, score_transcript
-
-RELEVANCE = {("value_prop", "relevance"), ("client_story", "relevance"),
-             ("vision", "pain_relief")}
+from trainer.rubric.scoring import default_judge
 
 
 @pytest.fixture(scope="module")
@@ -53,79 +59,64 @@ def transcripts(library: DrillLibrary, every: int = 1) -> Iterator[Labelled]:
     yield from list(labelled("m4", library))[::every]
 
 
-def verdicts(library: DrillLibrary, judge: Judge, item: Labelled, text: str,
-             scenario: Scenario | None = None) -> dict[str, bool]:
-    card = score_transcript(library.drill(item.drill), text, scenario or item.scenario, judge)
-    return {c.id: c.met for c in card.criteria}
+def test_the_changes_keep_the_words_and_are_repeatable() -> None:
+    """The measures compare like with like: a changed transcript says the same words."""
+    text = "At St. Luke's, Dr. Ames cut month-end from 9 days to 4. We'd do that for you."
+    assert recogniser_style(text) == (
+        "at st luke's dr ames cut month end from 9 days to 4 we'd do that for you")
+    messy = with_disfluencies(text, 3)
+    assert messy == with_disfluencies(text, 3)
+    kept = [w for w in messy.split() if w.rstrip(",") not in {"um", "uh", "erm"}
+            and not w.endswith("-")]
+    assert " ".join(dict.fromkeys(kept)) == " ".join(dict.fromkeys(text.split()))
 
 
-def recogniser_style(text: str) -> str:
-    """Lowercase, no punctuation (apostrophes kept, as recognisers keep them)."""
-    return " ".join(re.sub(r"[^\w\s']", " ", text.lower()).split())
-
-
-def with_disfluencies(text: str, seed: int) -> str:
-    """Fillers, stutters and restarted words, about one every eight words."""
-    rng = random.Random(seed)
-    out: list[str] = []
-    for word in text.split():
-        roll = rng.random()
-        if roll < 0.06:
-            out.append(rng.choice(["um", "uh", "erm", "um,", "uh,"]))
-        elif roll < 0.10 and word[-1:].isalpha():
-            out.append(word)  # a stutter: "the the"
-        elif roll < 0.125 and len(word) > 3 and word.isalpha():
-            out.append(word[:2] + "-")  # a false start: "ma- manager"
-        out.append(word)
-    return " ".join(out)
+def test_an_unrelated_prospect_shares_no_industry_and_no_pain(library: DrillLibrary) -> None:
+    scenarios = library.scenarios()
+    for scenario in scenarios:
+        other = unrelated_scenario(scenario, scenarios)
+        assert other is not None
+        assert other.industry.lower() != scenario.industry.lower()
+        assert not set(other.prospect.get("pains", [])) & set(scenario.prospect.get("pains", []))
 
 
 def test_lowercase_without_punctuation_changes_at_most_three_percent(
         library: DrillLibrary, judge: Judge) -> None:
-    changed = total = 0
-    for item in transcripts(library):
-        plain = verdicts(library, judge, item, item.transcript)
-        asr = verdicts(library, judge, item, recogniser_style(item.transcript))
-        changed += sum(plain[k] != asr[k] for k in plain)
-        total += len(plain)
-    assert total > 1000
+    rate = lowercase_changes(library, judge, transcripts(library))
+    assert rate.total > 1000
     # Target 0.03; the shipped judge changes 0.053 (64 of 1,215).
-    assert changed / total <= 0.065, f"{changed} of {total} verdicts changed"
+    assert rate.share <= 0.065, f"{rate} of verdicts changed"
 
 
 def test_fillers_and_false_starts_keep_the_verdicts(library: DrillLibrary, judge: Judge) -> None:
-    changed = total = 0
-    for n, item in enumerate(transcripts(library, every=2)):
-        plain = verdicts(library, judge, item, item.transcript)
-        messy = verdicts(library, judge, item, with_disfluencies(item.transcript, n))
-        changed += sum(plain[k] != messy[k] for k in plain)
-        total += len(plain)
-    assert total > 600
-    assert changed / total <= 0.03, f"{changed} of {total} verdicts changed"
+    rate = filler_changes(library, judge, transcripts(library, every=2))
+    assert rate.total > 600
+    assert rate.share <= 0.03, f"{rate} of verdicts changed"
 
 
 def test_an_unrelated_prospect_turns_the_relevance_criteria_off(
         library: DrillLibrary, judge: Judge) -> None:
     """The same answer, said to a buyer in another industry with other pains, is no longer
     about that buyer."""
-    scenarios = library.scenarios()
-    relevant = turned_off = 0
-    for item in transcripts(library, every=1):
-        asked = {c for d, c in RELEVANCE if d == item.drill}
-        if not asked or item.scenario is None:
-            continue
-        own = verdicts(library, judge, item, item.transcript)
-        if not any(own[c] for c in asked):
-            continue
-        industry = item.scenario.industry.lower()
-        other = next(s for s in scenarios if s.industry.lower() != industry
-                     and not set(s.prospect.get("pains", [])) & set(
-                         item.scenario.prospect.get("pains", [])))
-        swapped = verdicts(library, judge, item, item.transcript, other)
-        for c in asked:
-            if own[c]:
-                relevant += 1
-                turned_off += not swapped[c]
-    assert relevant >= 40
+    rate = unrelated_turned_off(library, judge, transcripts(library))
+    assert rate.total >= 40
     # Target: every one; the shipped judge turns off 0.74 (57 of 77).
-    assert turned_off / relevant >= 0.65, f"{turned_off} of {relevant} turned off"
+    assert rate.share >= 0.65, f"{rate} turned off"
+
+
+def test_bench_prints_the_three_measures_for_a_batch(
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """``bench rubric --robustness`` measures any batch with the tests' own measures (here on
+    a batch's first 12 transcripts, to keep the test short)."""
+    from trainer.bench import robustness
+    from trainer.bench.__main__ import main
+
+    monkeypatch.setattr(robustness, "labelled",
+                        lambda name, library: islice(labelled(name, library), 12))
+    assert main(["rubric", "--robustness", "--sets", "t1-asr"]) == 0
+    out = capsys.readouterr().out
+    for words in ("t1-asr: ", "lowercase, no punctuation: ", "fillers and false starts: ",
+                  "an unrelated prospect: "):
+        assert words in out
+    assert main(["rubric", "--robustness", "--sets", "m99"]) == 2
+    assert "There is no batch m99" in capsys.readouterr().err

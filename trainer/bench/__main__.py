@@ -8,7 +8,9 @@ Each model is measured in its own process so its peak memory is its own.
   peak resident memory.
 - ``scoring``: time to score a transcript against the agenda rubric.
 - ``rubric``: accuracy of the rubric judge and the feature/benefit judge on the measuring
-  batches of the labelled corpus (aggregates only), and their speed (``trainer.bench.rubric``).
+  batches of the labelled corpus (aggregates only), and their speed (``trainer.bench.rubric``);
+  with ``--robustness``, how its verdicts hold when the words change
+  (``trainer.bench.robustness``).
 - ``latency``, ``fillers``, ``memory``, ``delivery``: the live path and delivery coaching
   (``trainer.bench.live``).
 """
@@ -154,6 +156,11 @@ def main(argv: list[str] | None = None) -> int:
                        "and feature/benefit judges")
     p.add_argument("--speed", action="store_true", help="speed only")
     p.add_argument("--accuracy", action="store_true", help="accuracy only")
+    p.add_argument("--robustness", action="store_true",
+                   help="robustness only: how many verdicts change when the transcripts are "
+                   "lowercased or get fillers, and how many relevance verdicts an unrelated "
+                   "prospect turns off (not in the default run: it scores each transcript "
+                   "four times)")
     p.add_argument("--sets", help="comma-separated batches to measure (default: every "
                    "measuring batch)")
     p.add_argument("--models", type=Path, help="a folder with judge-encoder.onnx and "
@@ -183,6 +190,10 @@ def main(argv: list[str] | None = None) -> int:
         from trainer.bench import rubric as bench_rubric
 
         sets = tuple(args.sets.split(",")) if args.sets else bench_rubric.MEASURING
+        if args.robustness:
+            from trainer.bench import robustness
+
+            return robustness.main(sets, args.models)
         return bench_rubric.main(speed_only=args.speed, accuracy_only=args.accuracy,
                                  sets=sets, models=args.models)
     print(json.dumps(_measure_one(args.model, args.threads)))
