@@ -19,6 +19,7 @@ from trainer.rubric.judge import (
     has_quantity,
     mentions_price,
     plain_words,
+    recogniser_view,
     scenario_facts,
     split_windows,
 )
@@ -145,9 +146,46 @@ def test_the_best_window_decides_and_is_quoted() -> None:
     assert not missed.met and missed.evidence is None
 
 
+class SequenceHead(FakeHead):
+    """Every window of a call gets the same logit, the next value of ``values`` per call."""
+
+    def __init__(self, *values: float) -> None:
+        super().__init__()
+        self.values = values
+        self.calls = 0
+
+    def __call__(self, features: np.ndarray, vectors: np.ndarray, criterion: int
+                 ) -> np.ndarray:
+        value = self.values[self.calls % len(self.values)]
+        self.calls += 1
+        return np.full(len(features), value, dtype=np.float32)
+
+
+def test_a_verdict_also_reads_the_words_as_a_recogniser_writes_them() -> None:
+    """The logit is the weighted mean of the best window as written and as heard (lowercase,
+    no punctuation); the evidence quotes the words as written."""
+    said = "At St. Luke's, overtime fell by a third. It was a good year."
+    head = SequenceHead(-1.0, 3.0)  # as written: -1; as heard: +3
+    verdict = Judge(FakeEmbedder(), head=head, lowercase_weight=0.5).judge(
+        said, [RESULT], None)["result"]
+    assert head.calls == 2
+    assert verdict.met and verdict.probability == pytest.approx(1 / (1 + np.exp(-1.0)))
+    assert verdict.evidence is not None and verdict.evidence in said
+    written_only = Judge(FakeEmbedder(), head=SequenceHead(-1.0, 3.0), lowercase_weight=0.0)
+    assert not written_only.judge(said, [RESULT], None)["result"].met
+    # Already as a recogniser writes it: read once.
+    head = SequenceHead(-1.0, 3.0)
+    heard = "at st luke's overtime fell by a third it was a good year"
+    judge = Judge(FakeEmbedder(), head=head, lowercase_weight=0.5)
+    assert not judge.judge(heard, [RESULT], None)["result"].met
+    assert head.calls == 1
+    assert recogniser_view(said) == heard
+    assert recogniser_view("Costs fell 30% ($1.2M).") == "costs fell 30% $1 2m"
+
+
 def test_what_was_learned_about_a_criterion_applies_only_while_its_words_are_unchanged() -> None:
     head = FakeHead(known=criterion_key(RESULT))
-    judge = Judge(FakeEmbedder(), head=head)
+    judge = Judge(FakeEmbedder(), head=head, lowercase_weight=0.0)  # one reading per judgement
     judge.judge("Their overtime fell 30%.", [RESULT], None)
     edited = replace(RESULT, definition="States the outcome, with the client's own number.")
     judge.judge("Their overtime fell 30%.", [edited], None)

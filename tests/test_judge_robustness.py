@@ -118,5 +118,9 @@ def test_bench_prints_the_three_measures_for_a_batch(
     for words in ("t1-asr: ", "lowercase, no punctuation: ", "fillers and false starts: ",
                   "an unrelated prospect: "):
         assert words in out
+    assert main(["rubric", "--robustness", "--sets", "t1", "--lowercase-weight", "0.5"]) == 0
+    assert "read as written and as heard (lowercase weight 0.5)" in capsys.readouterr().out
     assert main(["rubric", "--robustness", "--sets", "m99"]) == 2
     assert "There is no batch m99" in capsys.readouterr().err
+    assert main(["rubric", "--robustness", "--sets", "t1", "--lowercase-weight", "2"]) == 2
+    assert "a share from 0 to 1" in capsys.readouterr().err

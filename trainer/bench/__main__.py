@@ -165,6 +165,9 @@ def main(argv: list[str] | None = None) -> int:
                    "measuring batch)")
     p.add_argument("--models", type=Path, help="a folder with judge-encoder.onnx and "
                    "judge-head.onnx from a training run (default: the shipped models)")
+    p.add_argument("--lowercase-weight", type=float, metavar="W",
+                   help="share of each verdict from reading the transcript as a recogniser "
+                   "writes it, 0-1 (0: as written only; default: as the app reads)")
     p = sub.add_parser("_one", help=argparse.SUPPRESS)
     p.add_argument("model")
     p.add_argument("--threads", type=int, default=1)
@@ -193,9 +196,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.robustness:
             from trainer.bench import robustness
 
-            return robustness.main(sets, args.models)
+            return robustness.main(sets, args.models, args.lowercase_weight)
         return bench_rubric.main(speed_only=args.speed, accuracy_only=args.accuracy,
-                                 sets=sets, models=args.models)
+                                 sets=sets, models=args.models,
+                                 lowercase_weight=args.lowercase_weight)
     print(json.dumps(_measure_one(args.model, args.threads)))
     return 0
 

@@ -26,7 +26,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from trainer.bench.rubric import Labelled, bad_request, heading, labelled
+from trainer.bench.rubric import Labelled, bad_request, bench_judge, describe, heading, labelled
 from trainer.rubric.drills import DrillLibrary, Scenario
 from trainer.rubric.judge import Judge
 from trainer.rubric.scoring import score_transcript
@@ -132,16 +132,15 @@ def unrelated_turned_off(library: DrillLibrary, judge: Judge, items: Iterable[La
     return Rate(turned_off, relevant)
 
 
-def report(sets: Sequence[str], models: Path | None = None) -> None:
+def report(sets: Sequence[str], models: Path | None = None,
+           lowercase_weight: float | None = None) -> None:
     """Print the three measures per batch: lowercase and the unrelated prospect on every
     transcript, fillers on every other one (as the tests read them)."""
-    from trainer.rubric.scoring import default_judge
-
     library = DrillLibrary()
-    judge = Judge.from_folder(models) if models else default_judge()
+    judge = bench_judge(models, lowercase_weight)
     judge.load()
-    print(f"robustness of the rubric judge{f' from {models}' if models else ''} "
-          f"({platform.machine()}): verdicts against verdicts, no labels")
+    print(f"robustness of the rubric judge ({describe(judge, models)}; "
+          f"{platform.machine()}): verdicts against verdicts, no labels")
     for name in sets:
         items = list(labelled(name, library))
         if not items:
@@ -155,10 +154,11 @@ def report(sets: Sequence[str], models: Path | None = None) -> None:
               "relevance verdicts turn off (target all)", flush=True)
 
 
-def main(sets: Sequence[str], models: Path | None = None) -> int:
-    problem = bad_request(tuple(sets), models)
+def main(sets: Sequence[str], models: Path | None = None,
+         lowercase_weight: float | None = None) -> int:
+    problem = bad_request(tuple(sets), models, lowercase_weight)
     if problem:
         print(problem, file=sys.stderr)
         return 2
-    report(sets, models)
+    report(sets, models, lowercase_weight)
     return 0

@@ -31,7 +31,7 @@ from typing import Any
 
 from trainer.bench.evaluation import CORPUS_DIR, RUBRIC_DRILLS, Confusion
 from trainer.rubric.drills import DrillLibrary, Scenario, parse_scenario
-from trainer.rubric.judge import ENCODER_MODEL, HEAD_MODEL, Judge
+from trainer.rubric.judge import ENCODER_MODEL, HEAD_MODEL, LOWERCASE_WEIGHT, Judge
 
 MEASURING = ("m1", "m2", "m3", "m4", "m5", "m6", "m1-asr", "corpus-h")
 # Measuring batches the shipped judge was trained on after their first scores (session 10,
@@ -124,13 +124,35 @@ def heading(name: str, models: Path | None) -> str:
     return name
 
 
-def report_accuracy(sets: tuple[str, ...] = MEASURING, models: Path | None = None) -> None:
+def bench_judge(models: Path | None = None, lowercase_weight: float | None = None,
+                fresh: bool = False) -> Judge:
+    """The judge a benchmark measures: the shipped models (the app's own judge unless
+    ``fresh``) or a training run's folder, reading transcripts as the app does unless
+    ``lowercase_weight`` is given."""
     from trainer.rubric.scoring import default_judge
 
-    library = DrillLibrary()
-    judge = Judge.from_folder(models) if models else default_judge()
+    weight = LOWERCASE_WEIGHT if lowercase_weight is None else lowercase_weight
     if models:
-        print(f"models from {models}")
+        return Judge.from_folder(models, weight)
+    if fresh or lowercase_weight is not None:
+        return Judge(lowercase_weight=weight)
+    return default_judge()
+
+
+def describe(judge: Judge, models: Path | None) -> str:
+    """Which models and which reading a report is about."""
+    source = f"models from {models}" if models else "the shipped models"
+    if judge.lowercase_weight:
+        return (f"{source}, read as written and as heard (lowercase weight "
+                f"{judge.lowercase_weight:g})")
+    return f"{source}, read as written"
+
+
+def report_accuracy(sets: tuple[str, ...] = MEASURING, models: Path | None = None,
+                    lowercase_weight: float | None = None) -> None:
+    library = DrillLibrary()
+    judge = bench_judge(models, lowercase_weight)
+    print(describe(judge, models))
     print(f"rubric judge on the measuring batches ({platform.machine()}, "
           f"{platform.python_version()}); aggregates only")
     for name in sets:
@@ -173,7 +195,8 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def report_speed(batch_size: int = 1000, models: Path | None = None) -> None:
+def report_speed(batch_size: int = 1000, models: Path | None = None,
+                 lowercase_weight: float | None = None) -> None:
     from trainer.rubric.judge import split_windows
     from trainer.rubric.scoring import normalise, score_transcript
 
@@ -181,7 +204,7 @@ def report_speed(batch_size: int = 1000, models: Path | None = None) -> None:
     drill = library.drill("value_prop")
     scenario = library.scenario("northwind-finance")
     before = _rss_mb()
-    judge = Judge.from_folder(models) if models else Judge()
+    judge = bench_judge(models, lowercase_weight, fresh=True)
     load_s = judge.load()
     texts = _texts(60)
     times = []
@@ -193,7 +216,8 @@ def report_speed(batch_size: int = 1000, models: Path | None = None) -> None:
     # prefetch); only the last sentence is new when the scorecard is made.
     stop_times = []
     for text in texts[30:60]:
-        judge.encoder.embed([w.plain for w in split_windows(normalise(text))])
+        judge.encoder.embed([w.plain for w in split_windows(normalise(text))
+                             + judge.heard_windows(normalise(text))])
         finished = text + " And that is what we would change for you."
         started = time.perf_counter()
         score_transcript(drill, finished, scenario, judge)
@@ -205,16 +229,22 @@ def report_speed(batch_size: int = 1000, models: Path | None = None) -> None:
     for item in batch:
         score_transcript(library.drill(item.drill), item.transcript, item.scenario, judge)
     batch_s = time.perf_counter() - started
-    print(f"\nspeed ({platform.machine()}): judge load {load_s:.2f} s; a 250-word transcript "
-          f"never scored before: median {statistics.median(times):.0f} ms, max "
+    print(f"\nspeed ({platform.machine()}; {describe(judge, models)}): judge load "
+          f"{load_s:.2f} s; a 250-word transcript never scored before: median "
+          f"{statistics.median(times):.0f} ms, max "
           f"{max(times):.0f} ms ({len(times)} transcripts); after Stop (windows embedded while "
           f"speaking): median {statistics.median(stop_times):.0f} ms; {len(batch)} "
           f"transcripts (mean {words:.0f} words) in {batch_s:.1f} s; peak memory "
           f"+{_rss_mb() - before:.0f} MB")
 
 
-def bad_request(sets: tuple[str, ...], models: Path | None) -> str | None:
-    """One sentence on what is wrong with the batches or the model folder asked for."""
+def bad_request(sets: tuple[str, ...], models: Path | None,
+                lowercase_weight: float | None = None) -> str | None:
+    """One sentence on what is wrong with the batches, the model folder or the reading asked
+    for."""
+    if lowercase_weight is not None and not 0.0 <= lowercase_weight <= 1.0:
+        return (f"--lowercase-weight is a share from 0 to 1 (0 reads the words as written "
+                f"only), not {lowercase_weight:g}.")
     unknown = [name for name in sets
                if name != "corpus-h" and not (CORPUS_DIR / name).is_dir()]
     if unknown:
@@ -231,13 +261,14 @@ def bad_request(sets: tuple[str, ...], models: Path | None) -> str | None:
 
 
 def main(speed_only: bool = False, accuracy_only: bool = False,
-         sets: tuple[str, ...] = MEASURING, models: Path | None = None) -> int:
-    problem = bad_request(sets, models)
+         sets: tuple[str, ...] = MEASURING, models: Path | None = None,
+         lowercase_weight: float | None = None) -> int:
+    problem = bad_request(sets, models, lowercase_weight)
     if problem:
         print(problem, file=sys.stderr)
         return 2
     if not speed_only:
-        report_accuracy(sets, models)
+        report_accuracy(sets, models, lowercase_weight)
     if not accuracy_only:
-        report_speed(models=models)
+        report_speed(models=models, lowercase_weight=lowercase_weight)
     return 0

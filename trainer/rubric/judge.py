@@ -62,6 +62,10 @@ _MAX_SENTENCE_WORDS = 30
 _CHUNK_WORDS = 20
 _CHUNK_STRIDE = 10
 _MAX_PAIR_WORDS = 45
+# Share of a verdict's logit that comes from reading the transcript as a speech recogniser
+# writes it (lowercase, no punctuation); see ``Judge``. 0 reads the words as written only.
+LOWERCASE_WEIGHT = 0.0
+_NOT_HEARD = re.compile(r"[^\w\s'%$€£]")
 
 _NUMBER_WORDS = (
     r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
@@ -164,6 +168,12 @@ def plain_words(text: str) -> str:
         words.append(word)
         previous = bare
     return " ".join(words)
+
+
+def recogniser_view(text: str) -> str:
+    """The words as a speech recogniser may write them: lowercase, no punctuation but
+    apostrophes and the signs of numbers (``%``, currencies)."""
+    return " ".join(_NOT_HEARD.sub(" ", text.lower()).split())
 
 
 def _sentence_spans(text: str) -> list[tuple[int, int]]:
@@ -395,16 +405,27 @@ class Judge:
         head: the learned head; the shipped ONNX model by default.
     """
 
-    def __init__(self, encoder: Embeds | None = None, head: Head | None = None) -> None:
+    def __init__(self, encoder: Embeds | None = None, head: Head | None = None,
+                 lowercase_weight: float = LOWERCASE_WEIGHT) -> None:
         self.encoder: Embeds = encoder or judge_encoder()
         self.head: Head = head or OnnxHead()
+        self.lowercase_weight = lowercase_weight
         self.loaded = False  # ``load`` has run: warming up in the background costs no load
 
     @classmethod
-    def from_folder(cls, folder: Path) -> Judge:
+    def from_folder(cls, folder: Path, lowercase_weight: float = LOWERCASE_WEIGHT) -> Judge:
         """A judge with the two model files a training run wrote to ``folder`` (to measure a
         candidate before it replaces the shipped one)."""
-        return cls(judge_encoder(folder), OnnxHead(folder / HEAD_MODEL.name))
+        return cls(judge_encoder(folder), OnnxHead(folder / HEAD_MODEL.name), lowercase_weight)
+
+    def heard_windows(self, transcript: str) -> list[Window]:
+        """The windows of the transcript as a recogniser writes it (none when it already
+        reads that way, or when the judge reads the words as written only)."""
+        if not self.lowercase_weight:
+            return []
+        written = prepare(transcript)
+        heard = recogniser_view(written)
+        return split_windows(heard) if heard != written else []
 
     def load(self) -> float:
         """Load both models now (otherwise on first use); returns the seconds it took."""
@@ -427,7 +448,7 @@ class Judge:
     def prefetch(self, transcript: str) -> None:
         """Start embedding the transcript's windows now (while the seller is still talking),
         so judging it later only embeds what was said since."""
-        windows = split_windows(transcript)
+        windows = split_windows(transcript) + self.heard_windows(transcript)
         if windows:  # one core: the other is the speech model's while the seller talks
             self.encoder.prefetch([w.plain for w in windows], background=True)
 
@@ -446,27 +467,43 @@ class Judge:
 
     def judge(self, transcript: str, criteria: Sequence[CriterionText], scenario: Any
               ) -> dict[str, Verdict]:
-        """Each criterion's verdict on the transcript (its best window decides)."""
+        """Each criterion's verdict on the transcript (its best window decides).
+
+        The transcript is read twice, as written and as a recogniser writes it (lowercase, no
+        punctuation, so cut into windows by words), and the verdict's logit is the weighted
+        mean of the two best windows' (``lowercase_weight``). Capitals and full stops then
+        sway a verdict less: the same answer with and without them gets the same verdict more
+        often. The evidence is always the best window as written, so a point quotes the
+        seller's words as they were said."""
         windows = split_windows(transcript)
         verdicts: dict[str, Verdict] = {}
         if not windows:
             return {c.id: Verdict(False, 0.0, None) for c in criteria}
-        texts = [w.plain for w in windows]
+        heard = self.heard_windows(transcript)
+        texts = [w.plain for w in windows + heard]
         for criterion in criteria:
             texts += [criterion.description, *criterion.meets, *criterion.near_misses]
             for values in scenario_facts(scenario, criterion.uses).values():
                 texts += values
         self.encoder.prefetch(texts)
         vectors = self._embed([w.plain for w in windows])
+        heard_vectors = self._embed([w.plain for w in heard])
         for criterion in criteria:
             facts = {kind: self._embed(values)
                      for kind, values in scenario_facts(scenario, criterion.uses).items()}
-            features = window_features(vectors, windows, criterion,
-                                       self.criterion_vectors(criterion), facts)
-            logits = self.head(features, vectors, self.head.index(criterion_key(criterion)))
+            said = self.criterion_vectors(criterion)
+            key = self.head.index(criterion_key(criterion))
+            logits = self.head(window_features(vectors, windows, criterion, said, facts),
+                               vectors, key)
             best = int(np.argmax(logits))
-            probability = float(1.0 / (1.0 + np.exp(-float(logits[best]))))
-            met = bool(logits[best] >= 0.0)
+            logit = float(logits[best])
+            if heard:
+                heard_logits = self.head(
+                    window_features(heard_vectors, heard, criterion, said, facts),
+                    heard_vectors, key)
+                logit += self.lowercase_weight * (float(np.max(heard_logits)) - logit)
+            probability = float(1.0 / (1.0 + np.exp(-logit)))
+            met = bool(logit >= 0.0)
             verdicts[criterion.id] = Verdict(met, probability,
                                              windows[best].text if met else None)
         return verdicts
