@@ -254,7 +254,8 @@ def test_bench_rubric_says_which_batches_the_shipped_judge_trained_on(tmp_path: 
     from trainer.bench.rubric import heading
 
     assert heading("m1", None).startswith("m1 (the shipped judge was trained on it")
-    assert heading("m4", None) == "m4"
+    assert heading("m5", None).startswith("m5 (the shipped judge was trained on it")
+    assert heading("m6", None) == "m6"
     assert heading("m1", tmp_path) == "m1"
 
 
