@@ -64,7 +64,7 @@ _CHUNK_STRIDE = 10
 _MAX_PAIR_WORDS = 45
 # Share of a verdict's logit that comes from reading the transcript as a speech recogniser
 # writes it (lowercase, no punctuation); see ``Judge``. 0 reads the words as written only.
-LOWERCASE_WEIGHT = 0.0
+LOWERCASE_WEIGHT = 0.5
 _NOT_HEARD = re.compile(r"[^\w\s'%$€£]")
 
 _NUMBER_WORDS = (
