@@ -4,20 +4,20 @@ Each test scores real transcripts twice, as written and changed in one way, and 
 verdicts with each other (never with the labels, so no measuring batch teaches anyone where
 the judge is wrong): how a speech recogniser writes (lowercase, no punctuation), the same
 answer to an unrelated prospect, and the same answer with fillers and false starts. The
-transcripts are the measuring batch ``tests/data/rubric/m4``: text the shipped judge never
-learned from (m1-m3 became training data in session 10), by a hand that never saw it. Each
-test fails on a judge that reads surface form (capitals for names, full stops for sentences,
-no eye for the buyer's facts). The changes and the measures are ``trainer.bench.robustness``'s,
-so ``uv run python -m trainer.bench rubric --robustness --sets S [--models DIR]`` gives the same
-figures for any batch and any candidate judge.
+transcripts are the measuring batch ``tests/data/rubric/m6``: text the shipped judge never
+learned from (m1-m5 are training data since sessions 10 and 12), by a hand that never saw it.
+Each test fails on a judge that reads surface form (capitals for names, full stops for
+sentences, no eye for the buyer's facts). The changes and the measures are
+``trainer.bench.robustness``'s, so ``uv run python -m trainer.bench rubric --robustness --sets
+S [--models DIR]`` gives the same figures for any batch and any candidate judge.
 
-Where the shipped judge falls short of issue 15's target the test holds what it reaches, so it
-cannot get worse unnoticed, and says the target. On m4 the shipped judge changes 5.3% of its
-verdicts when lowercased without punctuation (target at most 3%), 1.8% with fillers and false
-starts, and an unrelated prospect turns 74% of its relevance verdicts off (target: all of
-them; the judge before it turned 34% off). The step came from a ranking term in training: a
-met answer must outscore the same words read with another buyer's facts
-(docs/judge-v2-log.md, session 10).
+The bounds hold what the shipped judge reaches, with a margin for another CPU's int8
+arithmetic, so it cannot get worse unnoticed, and name issue 15's targets. On m6 the shipped
+judge (session 12: the model of ``tools/train_judge.py --rank-weight 1.0``, reading each
+transcript as written and as heard) changes 3.0% of its verdicts when lowercased without
+punctuation (target at most 3%; 5.9% when it read the words as written only), 3.0% with
+fillers and false starts, and an unrelated prospect turns 78% of its relevance verdicts off
+(target: all; 34% before the ranking term of session 10, docs/judge-v2-log.md).
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ def judge() -> Judge:
 def transcripts(library: DrillLibrary, every: int = 1) -> Iterator[Labelled]:
     """Every ``every``-th transcript of the measuring batch the shipped judge never trained
     on (270 in all)."""
-    yield from list(labelled("m4", library))[::every]
+    yield from list(labelled("m6", library))[::every]
 
 
 def test_the_changes_keep_the_words_and_are_repeatable() -> None:
@@ -84,14 +84,15 @@ def test_lowercase_without_punctuation_changes_at_most_three_percent(
         library: DrillLibrary, judge: Judge) -> None:
     rate = lowercase_changes(library, judge, transcripts(library))
     assert rate.total > 1000
-    # Target 0.03; the shipped judge changes 0.053 (64 of 1,215).
-    assert rate.share <= 0.065, f"{rate} of verdicts changed"
+    # Target 0.03; the shipped judge changes 0.030 (36 of 1,215).
+    assert rate.share <= 0.04, f"{rate} of verdicts changed"
 
 
 def test_fillers_and_false_starts_keep_the_verdicts(library: DrillLibrary, judge: Judge) -> None:
     rate = filler_changes(library, judge, transcripts(library, every=2))
     assert rate.total > 600
-    assert rate.share <= 0.03, f"{rate} of verdicts changed"
+    # The shipped judge changes 0.030 (18 of 608).
+    assert rate.share <= 0.04, f"{rate} of verdicts changed"
 
 
 def test_an_unrelated_prospect_turns_the_relevance_criteria_off(
@@ -100,8 +101,8 @@ def test_an_unrelated_prospect_turns_the_relevance_criteria_off(
     about that buyer."""
     rate = unrelated_turned_off(library, judge, transcripts(library))
     assert rate.total >= 40
-    # Target: every one; the shipped judge turns off 0.74 (57 of 77).
-    assert rate.share >= 0.65, f"{rate} turned off"
+    # Target: every one; the shipped judge turns off 0.78 (52 of 67).
+    assert rate.share >= 0.70, f"{rate} turned off"
 
 
 def test_bench_prints_the_three_measures_for_a_batch(
