@@ -58,6 +58,12 @@ def test_vague_purpose_earns_nothing(agenda: Drill) -> None:
     assert not met(card)["purpose"]
 
 
+@pytest.mark.xfail(strict=True, reason=(
+    "known miss of the session-12 judge (docs/scoring.md, 'What is known to be weak'): in a "
+    "50-word run-on without punctuation the first 20-word window mixes the purpose with the "
+    "time check, and the purpose is not credited (p 0.33; said as its own sentence it is). "
+    "16-word windows credit it but lost on m8 (docs/judge-v2-log.md, session 12). Strict: "
+    "passing again fails, so the mark goes when a judge gets it right."))
 def test_speech_recognition_style_text_is_scored(agenda: Drill) -> None:
     asr = ("so um the goal for today is to learn how you schedule your nurses we've got "
            "about 45 minutes I'd like to go over your current process the pain points and "
