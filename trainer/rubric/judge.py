@@ -13,8 +13,10 @@ the head was trained on also has a learned vector, used only while its name and 
 unchanged (``criterion_key``), so an edited or new criterion is judged from its words alone.
 
 The transcript meets a criterion when its best window does; the evidence is that window's
-verbatim words, so every point still quotes the seller. Nothing is random or learned at run
-time: the same transcript, scenario and drill give the same verdicts.
+verbatim words, so every point still quotes the seller. The transcript is also read as a
+speech recogniser writes it (lowercase, no punctuation), and the two best windows' logits are
+averaged (``LOWERCASE_WEIGHT``), so capitals and full stops sway a verdict less. Nothing is
+random or learned at run time: the same transcript, scenario and drill give the same verdicts.
 
 Two small detectors are facts of language, not tuning, and the model sees them as inputs: a
 number, percentage, duration or money amount (for criteria that ask for one), and price words
@@ -491,15 +493,15 @@ class Judge:
         for criterion in criteria:
             facts = {kind: self._embed(values)
                      for kind, values in scenario_facts(scenario, criterion.uses).items()}
-            said = self.criterion_vectors(criterion)
+            described = self.criterion_vectors(criterion)
             key = self.head.index(criterion_key(criterion))
-            logits = self.head(window_features(vectors, windows, criterion, said, facts),
+            logits = self.head(window_features(vectors, windows, criterion, described, facts),
                                vectors, key)
             best = int(np.argmax(logits))
             logit = float(logits[best])
             if heard:
                 heard_logits = self.head(
-                    window_features(heard_vectors, heard, criterion, said, facts),
+                    window_features(heard_vectors, heard, criterion, described, facts),
                     heard_vectors, key)
                 logit += self.lowercase_weight * (float(np.max(heard_logits)) - logit)
             probability = float(1.0 / (1.0 + np.exp(-logit)))
