@@ -222,8 +222,8 @@ def test_a_candidate_judge_reads_the_models_in_its_folder(tmp_path: Path) -> Non
     from trainer.common import paths
     from trainer.common.errors import ModelMissing
 
-    for name in ("judge-encoder.onnx", "judge-head.onnx"):
-        shutil.copyfile(paths.assets_dir() / "models" / name, tmp_path / name)
+    for source in (paths.assets_dir() / "models").glob("judge-*"):  # models, calibration
+        shutil.copyfile(source, tmp_path / source.name)
     said = "We cut their overtime by a third in six months."
     copied = Judge.from_folder(tmp_path).judge(said, [RESULT], None)
     assert copied == Judge().judge(said, [RESULT], None)
@@ -238,9 +238,9 @@ def test_bench_rubric_refuses_an_unknown_batch_or_model_folder_in_one_sentence(
     training run's files is not a traceback about reinstalling the app."""
     from trainer.bench.__main__ import main
 
-    assert main(["rubric", "--accuracy", "--sets", "m1,m9"]) == 2
+    assert main(["rubric", "--accuracy", "--sets", "m1,m99"]) == 2
     said = capsys.readouterr().err.strip()
-    assert said.startswith("There is no batch m9 under") and "m1" in said
+    assert said.startswith("There is no batch m99 under") and "m1" in said
     assert "\n" not in said
     assert main(["rubric", "--accuracy", "--models", str(tmp_path)]) == 2
     said = capsys.readouterr().err.strip()

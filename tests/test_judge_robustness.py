@@ -121,6 +121,8 @@ def test_bench_prints_the_three_measures_for_a_batch(
         assert words in out
     assert main(["rubric", "--robustness", "--sets", "t1", "--lowercase-weight", "0.5"]) == 0
     assert "read as written and as heard (lowercase weight 0.5)" in capsys.readouterr().out
+    assert main(["rubric", "--robustness", "--sets", "t1", "--uncalibrated"]) == 0
+    assert "no calibration" in capsys.readouterr().out
     assert main(["rubric", "--robustness", "--sets", "m99"]) == 2
     assert "There is no batch m99" in capsys.readouterr().err
     assert main(["rubric", "--robustness", "--sets", "t1", "--lowercase-weight", "2"]) == 2

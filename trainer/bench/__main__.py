@@ -168,6 +168,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--lowercase-weight", type=float, metavar="W",
                    help="share of each verdict from reading the transcript as a recogniser "
                    "writes it, 0-1 (0: as written only; default: as the app reads)")
+    p.add_argument("--uncalibrated", action="store_true",
+                   help="leave out the models' per-criterion offsets (judge-calibration.json)")
     p = sub.add_parser("_one", help=argparse.SUPPRESS)
     p.add_argument("model")
     p.add_argument("--threads", type=int, default=1)
@@ -193,13 +195,14 @@ def main(argv: list[str] | None = None) -> int:
         from trainer.bench import rubric as bench_rubric
 
         sets = tuple(args.sets.split(",")) if args.sets else bench_rubric.MEASURING
+        choice = bench_rubric.JudgeChoice(args.models, args.lowercase_weight,
+                                          calibrated=not args.uncalibrated)
         if args.robustness:
             from trainer.bench import robustness
 
-            return robustness.main(sets, args.models, args.lowercase_weight)
+            return robustness.main(sets, choice)
         return bench_rubric.main(speed_only=args.speed, accuracy_only=args.accuracy,
-                                 sets=sets, models=args.models,
-                                 lowercase_weight=args.lowercase_weight)
+                                 sets=sets, choice=choice)
     print(json.dumps(_measure_one(args.model, args.threads)))
     return 0
 

@@ -24,9 +24,17 @@ import re
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
-from trainer.bench.rubric import Labelled, bad_request, bench_judge, describe, heading, labelled
+from trainer.bench.rubric import (
+    AS_THE_APP,
+    JudgeChoice,
+    Labelled,
+    bad_request,
+    bench_judge,
+    describe,
+    heading,
+    labelled,
+)
 from trainer.rubric.drills import DrillLibrary, Scenario
 from trainer.rubric.judge import Judge
 from trainer.rubric.scoring import score_transcript
@@ -132,20 +140,19 @@ def unrelated_turned_off(library: DrillLibrary, judge: Judge, items: Iterable[La
     return Rate(turned_off, relevant)
 
 
-def report(sets: Sequence[str], models: Path | None = None,
-           lowercase_weight: float | None = None) -> None:
+def report(sets: Sequence[str], choice: JudgeChoice = AS_THE_APP) -> None:
     """Print the three measures per batch: lowercase and the unrelated prospect on every
     transcript, fillers on every other one (as the tests read them)."""
     library = DrillLibrary()
-    judge = bench_judge(models, lowercase_weight)
+    judge = bench_judge(choice)
     judge.load()
-    print(f"robustness of the rubric judge ({describe(judge, models)}; "
+    print(f"robustness of the rubric judge ({describe(judge, choice)}; "
           f"{platform.machine()}): verdicts against verdicts, no labels")
     for name in sets:
         items = list(labelled(name, library))
         if not items:
             continue
-        print(f"\n{heading(name, models)}: {len(items)} transcripts")
+        print(f"\n{heading(name, choice.models)}: {len(items)} transcripts")
         print(f"  lowercase, no punctuation: {lowercase_changes(library, judge, items)} "
               "of verdicts change (target at most 3%)", flush=True)
         print(f"  fillers and false starts: "
@@ -154,11 +161,10 @@ def report(sets: Sequence[str], models: Path | None = None,
               "relevance verdicts turn off (target all)", flush=True)
 
 
-def main(sets: Sequence[str], models: Path | None = None,
-         lowercase_weight: float | None = None) -> int:
-    problem = bad_request(tuple(sets), models, lowercase_weight)
+def main(sets: Sequence[str], choice: JudgeChoice = AS_THE_APP) -> int:
+    problem = bad_request(tuple(sets), choice)
     if problem:
         print(problem, file=sys.stderr)
         return 2
-    report(sets, models, lowercase_weight)
+    report(sets, choice)
     return 0

@@ -125,35 +125,62 @@ def heading(name: str, models: Path | None) -> str:
     return name
 
 
-def bench_judge(models: Path | None = None, lowercase_weight: float | None = None,
-                fresh: bool = False) -> Judge:
-    """The judge a benchmark measures: the shipped models (the app's own judge unless
-    ``fresh``) or a training run's folder, reading transcripts as the app does unless
-    ``lowercase_weight`` is given."""
+@dataclass(frozen=True)
+class JudgeChoice:
+    """Which judge a benchmark measures.
+
+    Attributes:
+        models: a training run's folder (``tools/train_judge.py --out``); the shipped models
+            when None.
+        lowercase_weight: the share of each verdict from the heard reading; the app's when
+            None.
+        calibrated: add the folder's per-criterion offsets (``judge-calibration.json``), as
+            the app does; False measures the head's own lines.
+    """
+
+    models: Path | None = None
+    lowercase_weight: float | None = None
+    calibrated: bool = True
+
+    @property
+    def as_the_app(self) -> bool:
+        return self.models is None and self.lowercase_weight is None and self.calibrated
+
+
+AS_THE_APP = JudgeChoice()
+
+
+def bench_judge(choice: JudgeChoice = AS_THE_APP, fresh: bool = False) -> Judge:
+    """The judge a benchmark measures: the app's own (unless ``fresh``, so loading is
+    measured) or the one ``choice`` describes."""
+    from trainer.rubric.calibration import Calibration
     from trainer.rubric.scoring import default_judge
 
-    weight = LOWERCASE_WEIGHT if lowercase_weight is None else lowercase_weight
-    if models:
-        return Judge.from_folder(models, weight)
-    if fresh or lowercase_weight is not None:
-        return Judge(lowercase_weight=weight)
+    weight = LOWERCASE_WEIGHT if choice.lowercase_weight is None else choice.lowercase_weight
+    if choice.models:
+        return Judge.from_folder(choice.models, weight, choice.calibrated)
+    if fresh or not choice.as_the_app:
+        return Judge(lowercase_weight=weight,
+                     calibration=None if choice.calibrated else Calibration.none())
     return default_judge()
 
 
-def describe(judge: Judge, models: Path | None) -> str:
+def describe(judge: Judge, choice: JudgeChoice) -> str:
     """Which models and which reading a report is about."""
-    source = f"models from {models}" if models else "the shipped models"
+    source = f"models from {choice.models}" if choice.models else "the shipped models"
+    offsets = len(judge.calibration.offsets())
+    calibration = (f"{offsets} criteria calibrated" if offsets else "no calibration")
     if judge.lowercase_weight:
         return (f"{source}, read as written and as heard (lowercase weight "
-                f"{judge.lowercase_weight:g})")
-    return f"{source}, read as written"
+                f"{judge.lowercase_weight:g}), {calibration}")
+    return f"{source}, read as written, {calibration}"
 
 
-def report_accuracy(sets: tuple[str, ...] = MEASURING, models: Path | None = None,
-                    lowercase_weight: float | None = None) -> None:
+def report_accuracy(sets: tuple[str, ...] = MEASURING, choice: JudgeChoice = AS_THE_APP
+                    ) -> None:
     library = DrillLibrary()
-    judge = bench_judge(models, lowercase_weight)
-    print(describe(judge, models))
+    judge = bench_judge(choice)
+    print(describe(judge, choice))
     print(f"rubric judge on the measuring batches ({platform.machine()}, "
           f"{platform.python_version()}); aggregates only")
     for name in sets:
@@ -165,7 +192,7 @@ def report_accuracy(sets: tuple[str, ...] = MEASURING, models: Path | None = Non
             total.merge(confusion)
         values = {k: c.balanced_accuracy for k, c in per.items()}
         worst = min(values, key=lambda k: values[k])
-        print(f"\n{heading(name, models)}: balanced accuracy {total.balanced_accuracy:.3f} "
+        print(f"\n{heading(name, choice.models)}: balanced accuracy {total.balanced_accuracy:.3f} "
               f"over {total.total} judgements; mean over criteria "
               f"{statistics.mean(values.values()):.3f}; lowest {worst[0]}/{worst[1]} "
               f"{values[worst]:.3f}")
@@ -196,8 +223,7 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def report_speed(batch_size: int = 1000, models: Path | None = None,
-                 lowercase_weight: float | None = None) -> None:
+def report_speed(batch_size: int = 1000, choice: JudgeChoice = AS_THE_APP) -> None:
     from trainer.rubric.judge import split_windows
     from trainer.rubric.scoring import normalise, score_transcript
 
@@ -205,7 +231,7 @@ def report_speed(batch_size: int = 1000, models: Path | None = None,
     drill = library.drill("value_prop")
     scenario = library.scenario("northwind-finance")
     before = _rss_mb()
-    judge = bench_judge(models, lowercase_weight, fresh=True)
+    judge = bench_judge(choice, fresh=True)
     load_s = judge.load()
     texts = _texts(60)
     times = []
@@ -230,7 +256,7 @@ def report_speed(batch_size: int = 1000, models: Path | None = None,
     for item in batch:
         score_transcript(library.drill(item.drill), item.transcript, item.scenario, judge)
     batch_s = time.perf_counter() - started
-    print(f"\nspeed ({platform.machine()}; {describe(judge, models)}): judge load "
+    print(f"\nspeed ({platform.machine()}; {describe(judge, choice)}): judge load "
           f"{load_s:.2f} s; a 250-word transcript never scored before: median "
           f"{statistics.median(times):.0f} ms, max "
           f"{max(times):.0f} ms ({len(times)} transcripts); after Stop (windows embedded while "
@@ -239,10 +265,10 @@ def report_speed(batch_size: int = 1000, models: Path | None = None,
           f"+{_rss_mb() - before:.0f} MB")
 
 
-def bad_request(sets: tuple[str, ...], models: Path | None,
-                lowercase_weight: float | None = None) -> str | None:
+def bad_request(sets: tuple[str, ...], choice: JudgeChoice) -> str | None:
     """One sentence on what is wrong with the batches, the model folder or the reading asked
     for."""
+    models, lowercase_weight = choice.models, choice.lowercase_weight
     if lowercase_weight is not None and not 0.0 <= lowercase_weight <= 1.0:
         return (f"--lowercase-weight is a share from 0 to 1 (0 reads the words as written "
                 f"only), not {lowercase_weight:g}.")
@@ -262,14 +288,13 @@ def bad_request(sets: tuple[str, ...], models: Path | None,
 
 
 def main(speed_only: bool = False, accuracy_only: bool = False,
-         sets: tuple[str, ...] = MEASURING, models: Path | None = None,
-         lowercase_weight: float | None = None) -> int:
-    problem = bad_request(sets, models, lowercase_weight)
+         sets: tuple[str, ...] = MEASURING, choice: JudgeChoice = AS_THE_APP) -> int:
+    problem = bad_request(sets, choice)
     if problem:
         print(problem, file=sys.stderr)
         return 2
     if not speed_only:
-        report_accuracy(sets, models, lowercase_weight)
+        report_accuracy(sets, choice)
     if not accuracy_only:
-        report_speed(models=models, lowercase_weight=lowercase_weight)
+        report_speed(choice=choice)
     return 0

@@ -15,7 +15,9 @@ unchanged (``criterion_key``), so an edited or new criterion is judged from its 
 The transcript meets a criterion when its best window does; the evidence is that window's
 verbatim words, so every point still quotes the seller. The transcript is also read as a
 speech recogniser writes it (lowercase, no punctuation), and the two best windows' logits are
-averaged (``LOWERCASE_WEIGHT``), so capitals and full stops sway a verdict less. Nothing is
+averaged (``LOWERCASE_WEIGHT``), so capitals and full stops sway a verdict less. A criterion
+the judge was calibrated for then has its offset added (``trainer.rubric.calibration``:
+where its line between met and unmet sits on text by hands it never trained on). Nothing is
 random or learned at run time: the same transcript, scenario and drill give the same verdicts.
 
 Two small detectors are facts of language, not tuning, and the model sees them as inputs: a
@@ -41,6 +43,7 @@ import numpy.typing as npt
 from trainer.common import paths
 from trainer.common.errors import ModelMissing
 from trainer.common.textnorm import clean_text
+from trainer.rubric.calibration import Calibration
 from trainer.rubric.embeddings import DIMENSIONS
 
 FloatArray = npt.NDArray[np.float32]
@@ -325,6 +328,7 @@ class Verdict:
     met: bool
     probability: float
     evidence: str | None
+    logit: float = 0.0  # before calibration (what ``tools/calibrate_judge.py`` fits on)
 
 
 class Head(Protocol):
@@ -405,20 +409,30 @@ class Judge:
             so a window judged while the seller spoke is not embedded again at Stop); the
             shipped fine-tuned encoder by default.
         head: the learned head; the shipped ONNX model by default.
+        lowercase_weight: the share of each logit that comes from the heard reading.
+        calibration: each criterion's offset (``trainer.rubric.calibration``); by default
+            the shipped one with the shipped head, none with a head given (the offsets belong
+            to the head they were fitted for).
     """
 
     def __init__(self, encoder: Embeds | None = None, head: Head | None = None,
-                 lowercase_weight: float = LOWERCASE_WEIGHT) -> None:
+                 lowercase_weight: float = LOWERCASE_WEIGHT,
+                 calibration: Calibration | None = None) -> None:
         self.encoder: Embeds = encoder or judge_encoder()
         self.head: Head = head or OnnxHead()
         self.lowercase_weight = lowercase_weight
+        self.calibration = calibration or (Calibration() if head is None
+                                           else Calibration.none())
         self.loaded = False  # ``load`` has run: warming up in the background costs no load
 
     @classmethod
-    def from_folder(cls, folder: Path, lowercase_weight: float = LOWERCASE_WEIGHT) -> Judge:
-        """A judge with the two model files a training run wrote to ``folder`` (to measure a
-        candidate before it replaces the shipped one)."""
-        return cls(judge_encoder(folder), OnnxHead(folder / HEAD_MODEL.name), lowercase_weight)
+    def from_folder(cls, folder: Path, lowercase_weight: float = LOWERCASE_WEIGHT,
+                    calibrated: bool = True) -> Judge:
+        """A judge with the model files a training run wrote to ``folder`` (to measure a
+        candidate before it replaces the shipped one), and the folder's calibration if it
+        has one and ``calibrated``."""
+        return cls(judge_encoder(folder), OnnxHead(folder / HEAD_MODEL.name), lowercase_weight,
+                   Calibration.beside(folder) if calibrated else Calibration.none())
 
     def heard_windows(self, transcript: str) -> list[Window]:
         """The windows of the transcript as a recogniser writes it (none when it already
@@ -436,6 +450,7 @@ class Judge:
         if load is not None:
             load()
         self.head.index("")
+        self.calibration.offsets()
         self.loaded = True
         return time.perf_counter() - started
 
@@ -494,7 +509,8 @@ class Judge:
             facts = {kind: self._embed(values)
                      for kind, values in scenario_facts(scenario, criterion.uses).items()}
             described = self.criterion_vectors(criterion)
-            key = self.head.index(criterion_key(criterion))
+            name = criterion_key(criterion)
+            key = self.head.index(name)
             logits = self.head(window_features(vectors, windows, criterion, described, facts),
                                vectors, key)
             best = int(np.argmax(logits))
@@ -504,8 +520,9 @@ class Judge:
                     window_features(heard_vectors, heard, criterion, described, facts),
                     heard_vectors, key)
                 logit += self.lowercase_weight * (float(np.max(heard_logits)) - logit)
-            probability = float(1.0 / (1.0 + np.exp(-logit)))
-            met = bool(logit >= 0.0)
+            calibrated = logit + self.calibration.offset(name)
+            probability = float(1.0 / (1.0 + np.exp(-calibrated)))
+            met = bool(calibrated >= 0.0)
             verdicts[criterion.id] = Verdict(met, probability,
-                                             windows[best].text if met else None)
+                                             windows[best].text if met else None, logit)
         return verdicts
