@@ -33,7 +33,7 @@ from trainer.bench.evaluation import CORPUS_DIR, RUBRIC_DRILLS, Confusion
 from trainer.rubric.drills import DrillLibrary, Scenario, parse_scenario
 from trainer.rubric.judge import ENCODER_MODEL, HEAD_MODEL, LOWERCASE_WEIGHT, Judge
 
-MEASURING = ("m1", "m2", "m3", "m4", "m5", "m6", "m7", "m8", "m1-asr", "corpus-h")
+MEASURING = ("m1", "m2", "m3", "m4", "m5", "m6", "m7", "m8", "m9", "m1-asr", "corpus-h")
 # Measuring batches the shipped judge was trained on after their first scores (sessions 10
 # and 12, ``tools/train_judge.py --retire``; assets/README.md): its figures there are no
 # accuracy.
