@@ -16,6 +16,7 @@ from trainer.common.errors import ModelMissing
 from trainer.rubric.calibration import (
     Calibration,
     balanced_accuracy,
+    consensus,
     fit,
     fit_offset,
     read_offsets,
@@ -71,6 +72,16 @@ def test_the_fitted_offset_is_the_best_on_the_grid_and_the_smallest_of_equals() 
     assert fit_offset([(-1.9, True), (-3.0, True), (-6.0, False)]) == 2.0
     # Criteria that need no move are left out.
     assert fit({"a#1": scored, "b#2": [(1.0, True), (-1.0, False)]}) == {"a#1": 1.5}
+
+
+def test_consensus_keeps_only_the_moves_every_batch_agrees_on() -> None:
+    batches = [{"a#1": 1.5, "b#2": -0.5, "c#3": 1.0, "d#4": 0.5},
+               {"a#1": 0.25, "b#2": -1.0, "c#3": -0.75, "d#4": 0.5},
+               {"a#1": 0.75, "b#2": -2.0, "c#3": 1.0}]
+    # a: all up, by at least 0.25; b: all down, by at least 0.5; c: disagree; d: one batch
+    # saw no reason to move it.
+    assert consensus(batches) == {"a#1": 0.25, "b#2": -0.5}
+    assert consensus([]) == {}
 
 
 def test_an_offset_moves_the_line_and_the_verdict_keeps_the_head_s_own_logit() -> None:

@@ -9,6 +9,10 @@ not fitted on (the decision is a fresh batch's, docs/judge-v2-log.md).
 
     uv run python tools/calibrate_judge.py --models assets/models --sets m6,m7,m8 --estimate
     uv run python tools/calibrate_judge.py --models assets/models --sets m6,m7,m8
+    uv run python tools/calibrate_judge.py --models assets/models --sets m6,m7,m8,m9 --consensus
+
+``--consensus`` fits each batch on its own and keeps only the offsets they all agree on
+(``trainer.rubric.calibration.consensus``); without it the batches are pooled.
 
 A batch the judge was trained on (``trainer.bench.rubric.RETIRED``, or named by a training
 run's ``--retire``) must not be used: its logits are what the head fitted, not what it does on
@@ -33,6 +37,7 @@ from trainer.rubric.calibration import (  # noqa: E402
     CALIBRATION_MODEL,
     OFFSET_GRID,
     balanced_accuracy,
+    consensus,
     fit,
     write_offsets,
 )
@@ -89,6 +94,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="the folder with judge-encoder.onnx and judge-head.onnx")
     parser.add_argument("--sets", default="m6,m7,m8",
                         help="measuring batches the models never trained on, comma-separated")
+    parser.add_argument("--consensus", action="store_true",
+                        help="fit each batch on its own; keep only the offsets all agree on")
     parser.add_argument("--estimate", action="store_true",
                         help="fit on all but one batch and score that one, in turn; write nothing")
     args = parser.parse_args(argv)
@@ -112,22 +119,31 @@ def main(argv: list[str] | None = None) -> int:
     for name in sets:
         per_batch[name] = judged(judge, name, library)
         print(f"judged {name}", flush=True)
+
+    def fitted(names: list[str]) -> dict[str, float]:
+        if args.consensus:
+            return consensus([fit(per_batch[n]) for n in names])
+        return fit(merged([per_batch[n] for n in names]))
+
     if args.estimate:
         gains = []
         for held in sets:
-            offsets = fit(merged([per_batch[n] for n in sets if n != held]))
+            offsets = fitted([n for n in sets if n != held])
             before, after = overall(per_batch[held], {}), overall(per_batch[held], offsets)
             gains.append(after - before)
             print(f"fit on the others, scored on {held}: {before:.4f} -> {after:.4f} "
                   f"({after - before:+.4f}); {len(offsets)} criteria moved")
         print(f"mean change {sum(gains) / len(gains):+.4f}")
         return 0
-    offsets = fit(merged(list(per_batch.values())))
+    offsets = fitted(sets)
     provenance = {
-        "fitted_on": sets, "grid": [OFFSET_GRID[0], OFFSET_GRID[-1],
+        "fitted_on": sets, "consensus": args.consensus, "grid": [OFFSET_GRID[0], OFFSET_GRID[-1],
                                         OFFSET_GRID[1] - OFFSET_GRID[0]],
         "rule": "per criterion, the grid offset with the best balanced accuracy; ties to the "
-                "smallest change", "commit": commit(),
+                "smallest change" + ("; fitted per batch, kept only where every batch moves "
+                                     "it the same way, by the smallest move"
+                                     if args.consensus else ""),
+        "commit": commit(),
         "encoder_sha256": sha256(args.models / ENCODER_MODEL.name),
         "head_sha256": sha256(args.models / HEAD_MODEL.name),
     }

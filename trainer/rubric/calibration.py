@@ -12,7 +12,9 @@ criterion gets no offset, exactly as it gets no learned vector.
 
 ``fit`` chooses, per criterion, the offset from a fixed grid that gives the best balanced
 accuracy on the fitting items, ties going to the smallest change; a coarse, bounded grid
-keeps one batch's quirks from moving a line far.
+keeps one batch's quirks from moving a line far. ``consensus`` keeps only the moves that each
+batch, fitted on its own, agrees on: hands disagree about some lines (how concrete a business
+result must be), and a line moved to suit three hands can be wrong for the fourth.
 """
 
 from __future__ import annotations
@@ -57,6 +59,20 @@ def fit(scored: Mapping[str, Sequence[tuple[float, bool]]],
     left out."""
     offsets = {key: fit_offset(pairs, grid) for key, pairs in sorted(scored.items())}
     return {key: offset for key, offset in offsets.items() if offset}
+
+
+def consensus(per_batch: Sequence[Mapping[str, float]]) -> dict[str, float]:
+    """The offsets every batch agrees on: a criterion keeps one only if each batch's own fit
+    moved it the same way, and then by the smallest of their moves. Where hands disagree on
+    where a line sits, it stays where the head put it."""
+    if not per_batch:
+        return {}
+    agreed: dict[str, float] = {}
+    for key in sorted(set.intersection(*(set(offsets) for offsets in per_batch))):
+        moves = [offsets[key] for offsets in per_batch]
+        if all(move > 0 for move in moves) or all(move < 0 for move in moves):
+            agreed[key] = min(moves, key=abs)
+    return agreed
 
 
 class Calibration:
