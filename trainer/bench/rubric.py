@@ -1,9 +1,9 @@
 """How good and how fast the rubric judge is: ``uv run python -m trainer.bench rubric``.
 
 Accuracy is measured on the measuring batches of the labelled corpus
-(``tests/data/rubric/m1`` ... ``m8``, the recogniser copy ``m1-asr`` and the old corpus's
+(``tests/data/rubric/m1`` ... ``m10``, the recogniser copy ``m1-asr`` and the old corpus's
 ``<drill>-hNNN`` items), written by hands that never saw the judge. The shipped judge never
-learned from m6, m7, m8 and the ``-hNNN`` items; m1-m5 and m1-asr joined its training data once
+learned from m6-m10 and the ``-hNNN`` items; m1-m5 and m1-asr joined its training data once
 their first scores were on record (sessions 10 and 12, ``tools/train_judge.py --retire``), so
 on them a figure guards against regressions and is not an accuracy. Only
 aggregates are printed (balanced accuracy per criterion and overall), never an item or a
@@ -13,7 +13,8 @@ scored before, 1,000 transcripts in one batch, and the memory the judge adds.
 
 ``--sets`` picks batches; ``--models DIR`` measures the two files a training run wrote
 (``tools/train_judge.py --out DIR``) instead of the shipped ones, so a candidate is compared
-on the same items before it replaces them.
+on the same items before it replaces them; ``--uncalibrated`` leaves out a folder's
+per-criterion offsets (``tools/calibrate_judge.py``; the shipped folder has none).
 """
 
 from __future__ import annotations
@@ -33,7 +34,8 @@ from trainer.bench.evaluation import CORPUS_DIR, RUBRIC_DRILLS, Confusion
 from trainer.rubric.drills import DrillLibrary, Scenario, parse_scenario
 from trainer.rubric.judge import ENCODER_MODEL, HEAD_MODEL, LOWERCASE_WEIGHT, Judge
 
-MEASURING = ("m1", "m2", "m3", "m4", "m5", "m6", "m7", "m8", "m9", "m1-asr", "corpus-h")
+MEASURING = ("m1", "m2", "m3", "m4", "m5", "m6", "m7", "m8", "m9", "m10", "m1-asr",
+             "corpus-h")
 # Measuring batches the shipped judge was trained on after their first scores (sessions 10
 # and 12, ``tools/train_judge.py --retire``; assets/README.md): its figures there are no
 # accuracy.
