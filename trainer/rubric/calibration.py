@@ -100,14 +100,18 @@ class Calibration:
         """The calibration a models folder holds (none if it has no file)."""
         return cls(folder / CALIBRATION_MODEL.name)
 
-    def offsets(self) -> dict[str, float]:
+    def _loaded(self) -> dict[str, float]:
         with self._lock:
             if self._offsets is None:
                 self._offsets = read_offsets(self.path)
-            return dict(self._offsets)
+            return self._offsets
+
+    def offsets(self) -> dict[str, float]:
+        """Every offset, by ``criterion_key`` (read from the file on first use)."""
+        return dict(self._loaded())
 
     def offset(self, key: str) -> float:
-        return self.offsets().get(key, 0.0)
+        return self._loaded().get(key, 0.0)
 
 
 def read_offsets(path: Path) -> dict[str, float]:
