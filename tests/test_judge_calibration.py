@@ -110,11 +110,21 @@ def test_an_edited_criterion_has_no_offset() -> None:
     assert not judge.judge("Their overtime fell by a third.", [edited], None)["result"].met
 
 
-def test_a_given_head_brings_no_calibration_and_the_shipped_head_its_own() -> None:
+def test_a_given_head_brings_no_calibration_and_the_shipped_head_its_own(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert Judge(FlatEmbedder(), head=ConstantHead(0.0)).calibration.offsets() == {}
     shipped = Judge().calibration
     assert shipped.path.name == "judge-calibration.json"
     assert shipped.offsets() == read_offsets(shipped.path)
+    # With a calibration file among the app's models, the shipped head's judge reads it and a
+    # judge with a head of its own does not.
+    from trainer.common import paths
+
+    (tmp_path / "models").mkdir()
+    write_offsets(tmp_path / "models" / "judge-calibration.json", {"a#1": 0.5}, {})
+    monkeypatch.setattr(paths, "assets_dir", lambda: tmp_path)
+    assert Judge(FlatEmbedder()).calibration.offsets() == {"a#1": 0.5}
+    assert Judge(FlatEmbedder(), head=ConstantHead(0.0)).calibration.offsets() == {}
 
 
 def test_a_calibration_file_round_trips_and_a_broken_one_is_one_sentence(tmp_path: Path

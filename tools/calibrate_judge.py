@@ -31,8 +31,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT)]
 
-from trainer.bench.evaluation import CORPUS_DIR  # noqa: E402
-from trainer.bench.rubric import RETIRED, labelled  # noqa: E402
+from trainer.bench.rubric import RETIRED, JudgeChoice, labelled  # noqa: E402
+from trainer.bench.rubric import bad_request as bench_bad_request  # noqa: E402
 from trainer.rubric.calibration import (  # noqa: E402
     CALIBRATION_MODEL,
     OFFSET_GRID,
@@ -88,6 +88,20 @@ def commit() -> str:
         return "unknown"
 
 
+def bad_request(sets: list[str], models: Path, estimate: bool) -> str | None:
+    """One sentence on what is wrong with the batches or the models folder: the bench's own
+    checks, and batches the judge trained on, whose logits are what the head fitted."""
+    problem = bench_bad_request(tuple(sets), JudgeChoice(models))
+    if problem:
+        return problem
+    trained = [name for name in sets if name in RETIRED or name.startswith("t")]
+    if trained:
+        return f"{', '.join(trained)}: the judge trained on it, so it cannot calibrate it."
+    if len(sets) < (2 if estimate else 1):
+        return "Give at least two batches to estimate on." if estimate else "Give a batch."
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", type=Path, default=ROOT / "assets" / "models",
@@ -100,16 +114,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="fit on all but one batch and score that one, in turn; write nothing")
     args = parser.parse_args(argv)
     sets = [name for name in args.sets.split(",") if name]
-    missing = [name for name in sets if not (CORPUS_DIR / name).is_dir()]
-    trained = [name for name in sets if name in RETIRED or not name.startswith("m")]
-    models_missing = [n for n in (ENCODER_MODEL.name, HEAD_MODEL.name)
-                      if not (args.models / n).is_file()]
-    problem = (f"There is no batch {', '.join(missing)} under {CORPUS_DIR}." if missing else
-               f"{', '.join(trained)}: the judge trained on it, so it cannot calibrate it."
-               if trained else
-               f"{args.models} has no {' or '.join(models_missing)}." if models_missing else
-               "Give at least two batches to estimate on." if args.estimate and len(sets) < 2
-               else None)
+    problem = bad_request(sets, args.models, args.estimate)
     if problem:
         print(problem, file=sys.stderr)
         return 2
